@@ -1,0 +1,46 @@
+package io.xdpguard.agent.dataplane.compile;
+
+/** Constants of bpf/include/xdpguard_abi.h that the compiler needs; AbiLayoutTest checks them against the object. */
+public final class Abi {
+    public static final int SLOTS = 2;
+    public static final int MAX_RULES = 8192;
+    public static final int WORDS_PER_VECTOR = MAX_RULES / 64;
+    public static final int MAX_VECTORS = 65536;
+    public static final int MAX_WORDS = 262144;
+    public static final int MAX_COUNTERS = 16384;
+
+    public static final int DIM_SRC = 0;
+    public static final int DIM_DST = 1;
+    public static final int DIM_L4 = 2;
+    public static final int DIM_SPORT = 3;
+    public static final int DIMS = 4;
+
+    public static final int L4_TCP = 0;
+    public static final int L4_UDP = 1;
+    public static final int L4_SCTP = 2;
+    public static final int L4_ICMP = 3;
+    public static final int L4_ICMPV6 = 4;
+    public static final int L4_OTHER = 5;
+    public static final int L4_FRAGMENT = 6;
+    public static final int L4_CLASSES = 7;
+    public static final int L4_ENTRIES = L4_CLASSES * 65536;
+    /** A later IPv6 fragment's L4 value is this plus its next header, so ICMP and ICMPv6 fragments differ. */
+    public static final int FRAGMENT_IPV6_OFFSET = 256;
+    public static final int SPORT_NONE = 3 * 65536;
+    public static final int SPORT_ENTRIES = 3 * 65536 + 1;
+
+    public static final int ACT_PASS = 0;
+    public static final int ACT_DROP = 1;
+    public static final int ACT_RATE_LIMIT = 2;
+
+    public static final int RULE_AUDIT = 1;
+    public static final int RULE_FAILSAFE = 1 << 1;
+    public static final int RULE_RL_PER_SOURCE = 1 << 2;
+
+    public static final int DEFAULT_PASS = 0;
+    public static final int DEFAULT_DROP = 1;
+    public static final int DEFAULT_AUDIT_DROP = 2;
+
+    private Abi() {
+    }
+}

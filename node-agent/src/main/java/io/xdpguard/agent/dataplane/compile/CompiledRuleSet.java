@@ -1,0 +1,42 @@
+package io.xdpguard.agent.dataplane.compile;
+
+import java.util.List;
+
+/**
+ * The exact contents of one slot of the classifier maps for one rule set (slot-local indices; the writer adds the
+ * slot offsets and keys). Pure data: computing it touches no kernel.
+ *
+ * @param dimsUsed   bit (1 << Abi.DIM_*) for each dimension some rule constrains
+ * @param defaultVec per dimension, the vector for a lookup that misses
+ * @param l4         per L4 key (class * 65536 + value), the vector id
+ * @param sport      per source-port key, the vector id
+ */
+public record CompiledRuleSet(
+        List<CompiledRule> rules,
+        int dimsUsed,
+        int defaultAction,
+        int[] defaultVec,
+        int allVec,
+        VectorTable.Layout vectors,
+        PrefixTable src4,
+        PrefixTable src6,
+        PrefixTable srcHosts,
+        PrefixTable dst4,
+        PrefixTable dst6,
+        PrefixTable dstHosts,
+        int[] l4,
+        int[] sport) {
+
+    public int ruleCount() {
+        return rules.size();
+    }
+
+    public int vectorCount() {
+        return vectors.summary0().length;
+    }
+
+    /** Address entries (LPM and host) over all tables: what counts against map capacity. */
+    public long addressEntries() {
+        return (long) src4.size() + src6.size() + srcHosts.size() + dst4.size() + dst6.size() + dstHosts.size();
+    }
+}

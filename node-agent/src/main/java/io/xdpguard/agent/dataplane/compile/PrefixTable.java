@@ -1,0 +1,61 @@
+package io.xdpguard.agent.dataplane.compile;
+
+import java.util.Arrays;
+
+/**
+ * Address prefixes of one family with their vector ids, stored in flat arrays (a million prefixes must stay
+ * compact): the address bytes of entry i are {@code addresses[i*width .. (i+1)*width)}.
+ */
+public final class PrefixTable {
+    private final int width;
+    private byte[] addresses;
+    private int[] lengths;
+    private int[] vectors;
+    private int size;
+
+    public PrefixTable(int width) {
+        this.width = width;
+        this.addresses = new byte[16 * width];
+        this.lengths = new int[16];
+        this.vectors = new int[16];
+    }
+
+    void add(byte[] address, int length, int vector) {
+        if (size == lengths.length) {
+            int capacity = size * 2;
+            addresses = Arrays.copyOf(addresses, capacity * width);
+            lengths = Arrays.copyOf(lengths, capacity);
+            vectors = Arrays.copyOf(vectors, capacity);
+        }
+        System.arraycopy(address, 0, addresses, size * width, width);
+        lengths[size] = length;
+        vectors[size] = vector;
+        size++;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Bytes per address: 4 for IPv4 LPM entries, 16 for IPv6 and for host entries (IPv4-mapped). */
+    public int width() {
+        return width;
+    }
+
+    public byte[] address(int i) {
+        return Arrays.copyOfRange(addresses, i * width, (i + 1) * width);
+    }
+
+    /** Copies entry i's address into {@code out} at {@code offset}. */
+    public void copyAddress(int i, byte[] out, int offset) {
+        System.arraycopy(addresses, i * width, out, offset, width);
+    }
+
+    public int length(int i) {
+        return lengths[i];
+    }
+
+    public int vector(int i) {
+        return vectors[i];
+    }
+}

@@ -1,0 +1,344 @@
+package io.xdpguard.agent.dataplane.compile;
+
+import inet.ipaddr.IPAddress;
+import io.xdpguard.agent.dataplane.rules.AddressMatch;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
+import io.xdpguard.agent.dataplane.rules.RuleSetException;
+import io.xdpguard.api.v1alpha1.spec.Protocol;
+import io.xdpguard.api.validation.Ports;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Compiles a rule set into the classifier's map contents ("Linear Bit Vector Search"): per dimension, every key the
+ * kernel can look up maps to the vector of rules that match that key; the kernel ANDs one vector per dimension and
+ * takes the lowest set bit. Pure: no kernel involved.
+ */
+public final class RuleCompiler {
+    private static final int FULL = 65535;
+    private static final byte[] IPV4_MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
+
+    private RuleCompiler() {
+    }
+
+    /**
+     * @param counterIds the stable counter id of each rule, parallel to {@code ruleSet.rules()}
+     */
+    public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds) throws RuleSetException {
+        List<MatchRule> rules = ruleSet.rules();
+        if (counterIds.length != rules.size()) {
+            throw new IllegalArgumentException("one counter id per rule is needed");
+        }
+        if (rules.size() > Abi.MAX_RULES) {
+            throw new RuleSetException(null, rules.size() + " rules exceed the dataplane's " + Abi.MAX_RULES);
+        }
+        VectorTable vectors = new VectorTable();
+        BitSet all = new BitSet();
+        all.set(0, rules.size());
+        int allVec = vectors.intern(all);
+
+        int[] defaultVec = new int[Abi.DIMS];
+        PrefixTable src4 = new PrefixTable(4);
+        PrefixTable src6 = new PrefixTable(16);
+        PrefixTable srcHosts = new PrefixTable(16);
+        defaultVec[Abi.DIM_SRC] = compileAddresses(rules, MatchRule::sources, vectors, src4, src6, srcHosts);
+        PrefixTable dst4 = new PrefixTable(4);
+        PrefixTable dst6 = new PrefixTable(16);
+        PrefixTable dstHosts = new PrefixTable(16);
+        defaultVec[Abi.DIM_DST] = compileAddresses(rules, MatchRule::destinations, vectors, dst4, dst6, dstHosts);
+
+        int[] l4 = new int[Abi.L4_ENTRIES];
+        for (int c = 0; c < Abi.L4_CLASSES; c++) {
+            int cls = c;
+            sweep(rules, r -> l4Ranges(r, cls), vectors, l4, c * 65536);
+        }
+        defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER * 65536];
+
+        int[] sport = new int[Abi.SPORT_ENTRIES];
+        for (int c = Abi.L4_TCP; c <= Abi.L4_SCTP; c++) {
+            int cls = c;
+            sweep(rules, r -> sportRanges(r, cls), vectors, sport, c * 65536);
+        }
+        BitSet noSourcePorts = new BitSet();
+        for (int i = 0; i < rules.size(); i++) {
+            if (rules.get(i).sourcePorts().isEmpty()) {
+                noSourcePorts.set(i);
+            }
+        }
+        sport[Abi.SPORT_NONE] = vectors.intern(noSourcePorts);
+        defaultVec[Abi.DIM_SPORT] = sport[Abi.SPORT_NONE];
+
+        if (vectors.size() > Abi.MAX_VECTORS) {
+            throw new RuleSetException(null, "the rule set needs " + vectors.size() + " distinct rule vectors, more than the "
+                    + Abi.MAX_VECTORS + " the dataplane holds; merge CIDR lists used by different rules");
+        }
+        VectorTable.Layout layout = vectors.layout();
+        if (layout.wordCount() > Abi.MAX_WORDS) {
+            throw new RuleSetException(null, "the rule set needs " + layout.wordCount() + " vector words, more than the "
+                    + Abi.MAX_WORDS + " the dataplane holds");
+        }
+        return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
+                allVec, layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport);
+    }
+
+    private static List<CompiledRule> compileRules(List<MatchRule> rules, int[] counterIds) {
+        Map<String, Integer> filterIndex = new LinkedHashMap<>();
+        List<CompiledRule> out = new ArrayList<>(rules.size());
+        for (int i = 0; i < rules.size(); i++) {
+            MatchRule r = rules.get(i);
+            int flags = (r.audit() ? Abi.RULE_AUDIT : 0) | (r.failsafe() ? Abi.RULE_FAILSAFE : 0)
+                    | (r.perSource() ? Abi.RULE_RL_PER_SOURCE : 0);
+            int action = switch (r.action()) {
+                case Pass -> Abi.ACT_PASS;
+                case Drop -> Abi.ACT_DROP;
+                case RateLimit -> Abi.ACT_RATE_LIMIT;
+            };
+            int filter = filterIndex.computeIfAbsent(r.filter(), f -> filterIndex.size());
+            out.add(new CompiledRule(counterIds[i], action, flags, filter, r.sampleRate(), r.ratePps(), r.rateBurst()));
+        }
+        return out;
+    }
+
+    private static int dimsUsed(List<MatchRule> rules) {
+        int used = 0;
+        for (MatchRule r : rules) {
+            if (!r.sources().any()) {
+                used |= 1 << Abi.DIM_SRC;
+            }
+            if (!r.destinations().any()) {
+                used |= 1 << Abi.DIM_DST;
+            }
+            if (r.protocol() != Protocol.Any) {
+                used |= 1 << Abi.DIM_L4;
+            }
+            if (!r.sourcePorts().isEmpty()) {
+                used |= 1 << Abi.DIM_SPORT;
+            }
+        }
+        return used;
+    }
+
+    private static int defaultAction(RuleSet ruleSet) {
+        return switch (ruleSet.defaultVerdict()) {
+            case PASS -> Abi.DEFAULT_PASS;
+            case DROP -> Abi.DEFAULT_DROP;
+            case AUDIT_DROP -> Abi.DEFAULT_AUDIT_DROP;
+        };
+    }
+
+    // ---- address dimensions -------------------------------------------------------------------------------------
+
+    /** A prefix named by one rule, as raw bytes. */
+    private record Prefix(byte[] address, int length, int rule) {
+    }
+
+    /** Parent vector and the rules naming a prefix directly → the prefix's vector; most prefixes share a few. */
+    private record Derivation(int parent, BitSet direct) {
+    }
+
+    /**
+     * Fills the LPM and host tables of one address dimension and returns the vector of the rules that do not
+     * constrain it (what an address outside every prefix matches). A prefix's vector holds the rules naming it or
+     * any prefix containing it, so that the longest match alone decides.
+     */
+    private static int compileAddresses(List<MatchRule> rules, Function<MatchRule, AddressMatch> dimension,
+            VectorTable vectors, PrefixTable lpm4, PrefixTable lpm6, PrefixTable hosts) {
+        BitSet anyRules = new BitSet();
+        List<Prefix> v4 = new ArrayList<>();
+        List<Prefix> v6 = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            AddressMatch match = dimension.apply(rules.get(i));
+            if (match.any()) {
+                anyRules.set(i);
+                continue;
+            }
+            for (IPAddress prefix : match.prefixes()) {
+                (prefix.isIPv4() ? v4 : v6).add(new Prefix(prefix.getBytes(), prefix.getNetworkPrefixLength(), i));
+            }
+        }
+        int anyVec = vectors.intern(anyRules);
+        walk(v4, 4, anyRules, vectors, lpm4, hosts);
+        walk(v6, 16, anyRules, vectors, lpm6, hosts);
+        return anyVec;
+    }
+
+    private static void walk(List<Prefix> prefixes, int width, BitSet anyRules, VectorTable vectors, PrefixTable lpm,
+            PrefixTable hosts) {
+        prefixes.sort((a, b) -> {
+            int c = Arrays.compareUnsigned(a.address(), b.address());
+            return c != 0 ? c : Integer.compare(a.length(), b.length());
+        });
+        Map<Derivation, Integer> derived = new HashMap<>();
+        int depth = 0;
+        byte[][] stackAddress = new byte[width * 8 + 2][];
+        int[] stackLength = new int[width * 8 + 2];
+        int[] stackVector = new int[width * 8 + 2];
+
+        BitSet rootDirect = new BitSet();
+        int i = 0;
+        while (i < prefixes.size() && prefixes.get(i).length() == 0) {
+            rootDirect.set(prefixes.get(i++).rule());
+        }
+        BitSet root = (BitSet) anyRules.clone();
+        root.or(rootDirect);
+        stackAddress[0] = new byte[width];
+        stackLength[0] = 0;
+        stackVector[0] = vectors.intern(root);
+        lpm.add(stackAddress[0], 0, stackVector[0]);
+
+        while (i < prefixes.size()) {
+            Prefix first = prefixes.get(i);
+            BitSet direct = new BitSet();
+            while (i < prefixes.size() && prefixes.get(i).length() == first.length()
+                    && Arrays.equals(prefixes.get(i).address(), first.address())) {
+                direct.set(prefixes.get(i++).rule());
+            }
+            while (!contains(stackAddress[depth], stackLength[depth], first.address())) {
+                depth--;
+            }
+            int parent = stackVector[depth];
+            int vector = derived.computeIfAbsent(new Derivation(parent, direct), d -> {
+                BitSet bits = (BitSet) vectors.bits(d.parent()).clone();
+                bits.or(d.direct());
+                return vectors.intern(bits);
+            });
+            if (first.length() == width * 8) {
+                hosts.add(width == 4 ? ipv4Mapped(first.address()) : first.address(), 128, vector);
+            } else {
+                lpm.add(first.address(), first.length(), vector);
+                depth++;
+                stackAddress[depth] = first.address();
+                stackLength[depth] = first.length();
+                stackVector[depth] = vector;
+            }
+        }
+    }
+
+    private static boolean contains(byte[] prefix, int length, byte[] address) {
+        int full = length / 8;
+        for (int b = 0; b < full; b++) {
+            if (prefix[b] != address[b]) {
+                return false;
+            }
+        }
+        int rest = length % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = (0xff << (8 - rest)) & 0xff;
+        return (prefix[full] & mask) == (address[full] & mask);
+    }
+
+    /** The IPv4-mapped IPv6 form ::ffff:a.b.c.d the kernel's host maps use for IPv4. */
+    public static byte[] ipv4Mapped(byte[] ipv4) {
+        byte[] mapped = Arrays.copyOf(IPV4_MAPPED_PREFIX, 16);
+        System.arraycopy(ipv4, 0, mapped, 12, 4);
+        return mapped;
+    }
+
+    // ---- port and protocol dimensions ---------------------------------------------------------------------------
+
+    /** The values of L4 class {@code cls} that rule {@code r} matches, as inclusive ranges. */
+    static List<Ports.Range> l4Ranges(MatchRule r, int cls) {
+        Protocol p = r.protocol();
+        if (p == Protocol.Any) {
+            return List.of(new Ports.Range(0, FULL));
+        }
+        int number = protocolNumber(p);
+        int ownClass = switch (p) {
+            case TCP -> Abi.L4_TCP;
+            case UDP -> Abi.L4_UDP;
+            case SCTP -> Abi.L4_SCTP;
+            case ICMP -> Abi.L4_ICMP;
+            case ICMPv6 -> Abi.L4_ICMPV6;
+            case Any -> throw new AssertionError();
+        };
+        boolean unconstrained = p.hasPorts() ? r.ports().isEmpty() : r.icmpTypes().isEmpty();
+        if (cls == ownClass) {
+            if (unconstrained) {
+                return List.of(new Ports.Range(0, FULL));
+            }
+            return p.hasPorts() ? r.ports()
+                    : r.icmpTypes().stream().sorted().map(t -> new Ports.Range(t, t)).toList();
+        }
+        if (cls == Abi.L4_FRAGMENT && unconstrained) {
+            // A later fragment carries no L4 header: only rules without port or type conditions can match it.
+            List<Ports.Range> out = new ArrayList<>(2);
+            if (p != Protocol.ICMPv6) {
+                out.add(new Ports.Range(number, number));
+            }
+            if (p != Protocol.ICMP) {
+                out.add(new Ports.Range(Abi.FRAGMENT_IPV6_OFFSET + number, Abi.FRAGMENT_IPV6_OFFSET + number));
+            }
+            return out;
+        }
+        return List.of();
+    }
+
+    /** The source ports of L4 class {@code cls} (TCP, UDP or SCTP) that rule {@code r} matches. */
+    static List<Ports.Range> sportRanges(MatchRule r, int cls) {
+        if (r.sourcePorts().isEmpty()) {
+            return List.of(new Ports.Range(0, FULL));
+        }
+        boolean own = (r.protocol() == Protocol.TCP && cls == Abi.L4_TCP) || (r.protocol() == Protocol.UDP && cls == Abi.L4_UDP)
+                || (r.protocol() == Protocol.SCTP && cls == Abi.L4_SCTP);
+        return own ? r.sourcePorts() : List.of();
+    }
+
+    public static int protocolNumber(Protocol p) {
+        return switch (p) {
+            case TCP -> 6;
+            case UDP -> 17;
+            case SCTP -> 132;
+            case ICMP -> 1;
+            case ICMPv6 -> 58;
+            case Any -> -1;
+        };
+    }
+
+    /**
+     * Fills {@code out[offset .. offset+65535]} with the vector of rules whose ranges contain each value, sweeping
+     * over the range boundaries so the cost follows the number of ranges, not 65536 × rules.
+     */
+    private static void sweep(List<MatchRule> rules, Function<MatchRule, List<Ports.Range>> ranges, VectorTable vectors,
+            int[] out, int offset) {
+        List<int[]> events = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            for (Ports.Range range : ranges.apply(rules.get(i))) {
+                events.add(new int[] {range.low(), i, +1});
+                events.add(new int[] {range.high() + 1, i, -1});
+            }
+        }
+        events.sort((a, b) -> Integer.compare(a[0], b[0]));
+        int[] depth = new int[rules.size()];
+        BitSet active = new BitSet();
+        int vector = vectors.intern(new BitSet());
+        int value = 0;
+        int e = 0;
+        while (value <= FULL) {
+            boolean changed = false;
+            while (e < events.size() && events.get(e)[0] == value) {
+                int[] ev = events.get(e++);
+                depth[ev[1]] += ev[2];
+                boolean now = depth[ev[1]] > 0;
+                if (now != active.get(ev[1])) {
+                    active.set(ev[1], now);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                vector = vectors.intern((BitSet) active.clone());
+            }
+            int next = e < events.size() ? Math.min(events.get(e)[0], FULL + 1) : FULL + 1;
+            Arrays.fill(out, offset + value, offset + next, vector);
+            value = next;
+        }
+    }
+}

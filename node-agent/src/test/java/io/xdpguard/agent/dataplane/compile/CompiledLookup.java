@@ -1,0 +1,86 @@
+package io.xdpguard.agent.dataplane.compile;
+
+import io.xdpguard.agent.dataplane.packet.ParsedPacket;
+import java.util.Arrays;
+
+/**
+ * Reads a compiled rule set the way the XDP program reads its maps (host hash, then longest prefix, then the
+ * sparse vectors ANDed word by word), so the compiler can be checked against the reference without a kernel.
+ */
+final class CompiledLookup {
+    private CompiledLookup() {
+    }
+
+    /** The winning rule index, or -1. */
+    static int winner(CompiledRuleSet c, ParsedPacket p) {
+        int[] vecs = new int[Abi.DIMS];
+        int used = 0;
+        if ((c.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
+            vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), p.source(), p.family(),
+                    c.defaultVec()[Abi.DIM_SRC]);
+        }
+        if ((c.dimsUsed() & (1 << Abi.DIM_DST)) != 0) {
+            vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), p.destination(), p.family(),
+                    c.defaultVec()[Abi.DIM_DST]);
+        }
+        if ((c.dimsUsed() & (1 << Abi.DIM_L4)) != 0) {
+            vecs[used++] = c.l4()[p.l4Index()];
+        }
+        if ((c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0) {
+            vecs[used++] = c.sport()[p.sportIndex()];
+        }
+        if (used == 0) {
+            vecs[used++] = c.allVec();
+        }
+        VectorTable.Layout v = c.vectors();
+        for (int half = 0; half < 2; half++) {
+            long candidates = -1L;
+            for (int d = 0; d < used; d++) {
+                candidates &= half == 0 ? v.summary0()[vecs[d]] : v.summary1()[vecs[d]];
+            }
+            while (candidates != 0) {
+                int w = Long.numberOfTrailingZeros(candidates);
+                long word = -1L;
+                for (int d = 0; d < used; d++) {
+                    long s0 = v.summary0()[vecs[d]];
+                    long own = half == 0 ? s0 : v.summary1()[vecs[d]];
+                    int rank = (half == 1 ? Long.bitCount(s0) : 0) + Long.bitCount(own & ((1L << w) - 1));
+                    word &= v.words()[v.wordsBase()[vecs[d]] + rank];
+                }
+                if (word != 0) {
+                    return (half * 64 + w) * 64 + Long.numberOfTrailingZeros(word);
+                }
+                candidates &= candidates - 1;
+            }
+        }
+        return -1;
+    }
+
+    private static int address(PrefixTable hosts, PrefixTable lpm, byte[] mapped, int family, int fallback) {
+        for (int i = 0; i < hosts.size(); i++) {
+            if (Arrays.equals(hosts.address(i), mapped)) {
+                return hosts.vector(i);
+            }
+        }
+        byte[] address = family == 4 ? Arrays.copyOfRange(mapped, 12, 16) : mapped;
+        int best = -1;
+        int bestLength = -1;
+        for (int i = 0; i < lpm.size(); i++) {
+            if (lpm.length(i) > bestLength && prefixMatches(lpm.address(i), lpm.length(i), address)) {
+                best = lpm.vector(i);
+                bestLength = lpm.length(i);
+            }
+        }
+        return best < 0 ? fallback : best;
+    }
+
+    private static boolean prefixMatches(byte[] prefix, int length, byte[] address) {
+        for (int bit = 0; bit < length; bit++) {
+            int mask = 0x80 >>> (bit % 8);
+            if ((prefix[bit / 8] & mask) != (address[bit / 8] & mask)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

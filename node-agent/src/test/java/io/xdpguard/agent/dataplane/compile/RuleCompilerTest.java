@@ -1,0 +1,150 @@
+package io.xdpguard.agent.dataplane.compile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressNetwork;
+import inet.ipaddr.IPAddressString;
+import io.xdpguard.agent.dataplane.packet.L4Class;
+import io.xdpguard.agent.dataplane.packet.ParseOutcome;
+import io.xdpguard.agent.dataplane.packet.ParsedPacket;
+import io.xdpguard.agent.dataplane.reference.RateLimitDecider;
+import io.xdpguard.agent.dataplane.reference.ReferenceMatcher;
+import io.xdpguard.agent.dataplane.rules.AddressMatch;
+import io.xdpguard.agent.dataplane.rules.DefaultVerdict;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
+import io.xdpguard.agent.dataplane.rules.RuleSetException;
+import io.xdpguard.agent.dataplane.testing.RandomRules;
+import io.xdpguard.api.v1alpha1.spec.Protocol;
+import io.xdpguard.api.v1alpha1.spec.RuleAction;
+import io.xdpguard.api.validation.Ports;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The compiled maps, read as the kernel reads them, pick the same rule as the reference matcher. */
+class RuleCompilerTest {
+
+    @Test
+    void compiledLookupAgreesWithReferenceOnRandomRulesAndPackets() throws RuleSetException {
+        long seed = Long.getLong("xdpguard.seed", System.nanoTime());
+        Random random = new Random(seed);
+        RandomRules rules = new RandomRules(random);
+        int sets = Boolean.getBoolean("xdpguard.long") ? 2000 : 200;
+        for (int s = 0; s < sets; s++) {
+            RuleSet ruleSet = rules.ruleSet(s % 10 == 0 ? 300 : 20);
+            CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, new CounterIds().assign(ruleSet));
+            for (int n = 0; n < 100; n++) {
+                ParsedPacket packet = randomPacket(random);
+                int expected = ReferenceMatcher.classify(ruleSet, packet, RateLimitDecider.ALWAYS).rule();
+                assertThat(CompiledLookup.winner(compiled, packet))
+                        .as("seed %d (rerun with -Dxdpguard.seed=%d), set %d, packet %s, rules %s", seed, seed, s, packet, ruleSet)
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void ruleBeyondTheFirstSixtyFourWordsIsFound() throws RuleSetException {
+        List<MatchRule> list = new ArrayList<>();
+        for (int i = 0; i < 5000; i++) {
+            list.add(tcpPortRule("r" + i, 10_000 + i));
+        }
+        RuleSet ruleSet = new RuleSet(list, DefaultVerdict.PASS);
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, new CounterIds().assign(ruleSet));
+
+        assertThat(CompiledLookup.winner(compiled, tcp4("10.0.0.1", 10_000 + 4500))).isEqualTo(4500);
+        assertThat(CompiledLookup.winner(compiled, tcp4("10.0.0.1", 10_000 + 63))).isEqualTo(63);
+        assertThat(CompiledLookup.winner(compiled, tcp4("10.0.0.1", 9_999))).isEqualTo(-1);
+    }
+
+    @Test
+    void millionPrefixesOfOneRuleShareOneVector() throws RuleSetException {
+        IPAddressNetwork.IPAddressGenerator generator = new IPAddressNetwork.IPAddressGenerator();
+        List<IPAddress> prefixes = new ArrayList<>();
+        for (int i = 0; i < 1_000_000; i++) {
+            int a = 0x0b000000 + i * 4;
+            byte[] bytes = {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
+            prefixes.add(generator.from(bytes).toPrefixBlock(i % 2 == 0 ? 30 : 32));
+        }
+        MatchRule blocklist = new MatchRule("f", "feed", RuleAction.Drop, false, false, AddressMatch.of(prefixes),
+                AddressMatch.ANY, Protocol.Any, List.of(), List.of(), Set.of(), 0, 0, false, 0);
+        RuleSet ruleSet = new RuleSet(List.of(blocklist), DefaultVerdict.PASS);
+
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, new int[] {0});
+
+        assertThat(compiled.src4().size() + compiled.srcHosts().size()).isEqualTo(1_000_001);
+        assertThat(compiled.srcHosts().size()).isEqualTo(500_000);
+        assertThat(compiled.vectorCount()).isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void countersKeepTheirIdsAcrossChanges() {
+        CounterIds ids = new CounterIds();
+        MatchRule a = tcpPortRule("a", 1);
+        MatchRule b = tcpPortRule("b", 2);
+        MatchRule c = tcpPortRule("c", 3);
+        int[] first = ids.assign(new RuleSet(List.of(a, b), DefaultVerdict.PASS));
+        int[] second = ids.assign(new RuleSet(List.of(c, b), DefaultVerdict.PASS));
+
+        assertThat(second[1]).isEqualTo(first[1]);
+        assertThat(second[0]).isNotEqualTo(second[1]);
+    }
+
+    private static MatchRule tcpPortRule(String name, int port) {
+        return new MatchRule("f", name, RuleAction.Drop, false, false, AddressMatch.ANY, AddressMatch.ANY, Protocol.TCP,
+                List.of(new Ports.Range(port, port)), List.of(), Set.of(), 0, 0, false, 0);
+    }
+
+    private static ParsedPacket tcp4(String source, int port) {
+        byte[] mapped = RuleCompiler.ipv4Mapped(new IPAddressString(source).getAddress().getBytes());
+        return new ParsedPacket(ParseOutcome.IP, null, 64, List.of(), 0x0800, 4, mapped, mapped, 6, false, L4Class.TCP,
+                port, L4Class.TCP.index(40000), 40000, port, ParsedPacket.ABSENT);
+    }
+
+    /** A parsed IP packet with fields drawn from the same pools as the rules. */
+    static ParsedPacket randomPacket(Random random) {
+        boolean v6 = random.nextBoolean();
+        byte[] source = address(random, v6);
+        byte[] destination = address(random, v6);
+        int[] protocols = v6 ? new int[] {6, 17, 132, 58, 1, 47, 59} : new int[] {6, 17, 132, 1, 58, 47};
+        int protocol = protocols[random.nextInt(protocols.length)];
+        boolean later = random.nextInt(8) == 0;
+        int sport = RandomRules.PORT_POOL[random.nextInt(RandomRules.PORT_POOL.length)];
+        int dport = random.nextInt(4) == 0 ? random.nextInt(65536) : RandomRules.PORT_POOL[random.nextInt(RandomRules.PORT_POOL.length)];
+        int type = RandomRules.ICMP_TYPE_POOL[random.nextInt(RandomRules.ICMP_TYPE_POOL.length)];
+        int absent = ParsedPacket.ABSENT;
+        if (later) {
+            int value = (v6 ? Abi.FRAGMENT_IPV6_OFFSET : 0) + protocol;
+            return new ParsedPacket(ParseOutcome.IP, null, 64, List.of(), v6 ? 0x86dd : 0x0800, v6 ? 6 : 4, source, destination,
+                    protocol, true, L4Class.FRAGMENT, value, L4Class.SPORT_NONE, absent, absent, absent);
+        }
+        L4Class cls = switch (protocol) {
+            case 6 -> L4Class.TCP;
+            case 17 -> L4Class.UDP;
+            case 132 -> L4Class.SCTP;
+            case 1 -> v6 ? L4Class.OTHER : L4Class.ICMP;
+            case 58 -> v6 ? L4Class.ICMPV6 : L4Class.OTHER;
+            default -> L4Class.OTHER;
+        };
+        if (cls.hasPorts()) {
+            return new ParsedPacket(ParseOutcome.IP, null, 64, List.of(), 0, v6 ? 6 : 4, source, destination, protocol, false,
+                    cls, dport, cls.index(sport), sport, dport, absent);
+        }
+        boolean icmp = cls == L4Class.ICMP || cls == L4Class.ICMPV6;
+        return new ParsedPacket(ParseOutcome.IP, null, 64, List.of(), 0, v6 ? 6 : 4, source, destination, protocol, false,
+                cls, icmp ? type : protocol, L4Class.SPORT_NONE, absent, absent, icmp ? type : absent);
+    }
+
+    private static byte[] address(Random random, boolean v6) {
+        List<String> pool = RandomRules.ADDRESS_POOL.stream().filter(a -> a.contains(":") == v6).toList();
+        byte[] bytes = new IPAddressString(pool.get(random.nextInt(pool.size()))).getAddress().getBytes();
+        if (random.nextInt(3) == 0) {
+            bytes[bytes.length - 1] ^= (byte) (1 << random.nextInt(8));
+        }
+        return v6 ? bytes : RuleCompiler.ipv4Mapped(bytes);
+    }
+}

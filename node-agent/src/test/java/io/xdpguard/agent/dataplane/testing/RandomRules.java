@@ -1,0 +1,104 @@
+package io.xdpguard.agent.dataplane.testing;
+
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressString;
+import io.xdpguard.agent.dataplane.rules.AddressMatch;
+import io.xdpguard.agent.dataplane.rules.DefaultVerdict;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
+import io.xdpguard.api.v1alpha1.spec.Protocol;
+import io.xdpguard.api.v1alpha1.spec.RuleAction;
+import io.xdpguard.api.validation.Ports;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * Random rule sets drawn around a small pool of addresses and ports, so that random packets drawn from the same pools
+ * hit rules, nested prefixes and range edges often.
+ */
+public final class RandomRules {
+    public static final List<String> ADDRESS_POOL = List.of(
+            "10.0.0.1", "10.0.0.2", "10.0.1.7", "10.1.2.3", "192.168.1.1", "192.168.1.200", "172.16.5.4", "203.0.113.9",
+            "2001:db8::1", "2001:db8::2", "2001:db8:0:1::7", "2001:db8:1::3", "fd00::1", "fd00::ff", "fe80::1", "::1");
+    public static final int[] PORT_POOL = {1, 22, 53, 80, 443, 1024, 8000, 8079, 8080, 8081, 32768, 65535};
+    public static final int[] ICMP_TYPE_POOL = {0, 3, 8, 11, 128, 129, 133, 135, 136};
+
+    private static final Protocol[] PROTOCOLS = Protocol.values();
+    private final Random random;
+
+    public RandomRules(Random random) {
+        this.random = random;
+    }
+
+    public RuleSet ruleSet(int maxRules) {
+        int count = 1 + random.nextInt(maxRules);
+        List<MatchRule> rules = new ArrayList<>(count);
+        int filters = 1 + random.nextInt(3);
+        boolean[] audit = new boolean[filters];
+        for (int f = 0; f < filters; f++) {
+            audit[f] = random.nextInt(4) == 0;
+        }
+        for (int i = 0; i < count; i++) {
+            int filter = Math.min(filters - 1, i * filters / count);
+            rules.add(rule("f" + filter, "r" + i, audit[filter], i < 2 && random.nextInt(4) == 0));
+        }
+        DefaultVerdict[] verdicts = DefaultVerdict.values();
+        return new RuleSet(rules, verdicts[random.nextInt(verdicts.length)]);
+    }
+
+    private MatchRule rule(String filter, String name, boolean audit, boolean failsafe) {
+        Protocol protocol = PROTOCOLS[random.nextInt(PROTOCOLS.length)];
+        RuleAction action = failsafe ? RuleAction.Pass : RuleAction.values()[random.nextInt(3)];
+        List<Ports.Range> ports = protocol.hasPorts() && random.nextBoolean() ? ranges() : List.of();
+        List<Ports.Range> sourcePorts = protocol.hasPorts() && random.nextInt(4) == 0 ? ranges() : List.of();
+        Set<Integer> types = new HashSet<>();
+        if (protocol.hasIcmpTypes() && random.nextBoolean()) {
+            for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
+                types.add(ICMP_TYPE_POOL[random.nextInt(ICMP_TYPE_POOL.length)]);
+            }
+        }
+        boolean rateLimit = action == RuleAction.RateLimit;
+        return new MatchRule(failsafe ? "failsafe" : filter, name, action, audit && !failsafe, failsafe,
+                addresses(random.nextInt(2) == 0), addresses(random.nextInt(10) < 7), protocol, ports, sourcePorts, types,
+                rateLimit ? 1 + random.nextInt(1000) : 0, rateLimit ? 1 + random.nextInt(100) : 0,
+                rateLimit && random.nextBoolean(), random.nextInt(5) == 0 ? 1 + random.nextInt(3) : 0);
+    }
+
+    private AddressMatch addresses(boolean any) {
+        if (any) {
+            return AddressMatch.ANY;
+        }
+        if (random.nextInt(30) == 0) {
+            return AddressMatch.of(List.of());
+        }
+        List<IPAddress> prefixes = new ArrayList<>();
+        for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
+            prefixes.add(prefixAround(ADDRESS_POOL.get(random.nextInt(ADDRESS_POOL.size()))));
+        }
+        return AddressMatch.of(prefixes);
+    }
+
+    private IPAddress prefixAround(String address) {
+        IPAddress host = new IPAddressString(address).getAddress();
+        int bits = host.getBitCount();
+        int length = switch (random.nextInt(4)) {
+            case 0 -> bits;
+            case 1 -> random.nextInt(bits + 1);
+            default -> bits - random.nextInt(Math.min(bits, 24) + 1);
+        };
+        return host.toPrefixBlock(length);
+    }
+
+    private List<Ports.Range> ranges() {
+        List<Ports.Range> out = new ArrayList<>();
+        for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
+            int low = PORT_POOL[random.nextInt(PORT_POOL.length)];
+            int high = random.nextInt(3) == 0 ? Math.min(65535, low + random.nextInt(200)) : low;
+            out.add(new Ports.Range(low, high));
+        }
+        return out;
+    }
+}
