@@ -10,36 +10,31 @@ import java.util.Map;
 /**
  * Stable counter ids per rule key (filter/rule): a rule that survives a rule-set change keeps its id, so its
  * per-CPU counters and rate-limit buckets keep counting across the atomic switch.
+ *
+ * @param byKey the id of every rule key
+ * @param ids   the id of each rule of the rule set, parallel to its rules
  */
-public final class CounterIds {
-    private final Map<String, Integer> ids = new HashMap<>();
-    private final BitSet used = new BitSet();
+public record CounterIds(Map<String, Integer> byKey, int[] ids) {
+    public static final CounterIds NONE = new CounterIds(Map.of(), new int[0]);
 
-    public CounterIds() {
-    }
-
-    /** Restores known assignments (e.g. read back from the kernel after a restart). */
-    public CounterIds(Map<String, Integer> known) {
-        known.forEach((key, id) -> {
-            ids.put(key, id);
-            used.set(id);
-        });
+    public CounterIds {
+        byKey = Map.copyOf(byKey);
     }
 
     /**
-     * Ids for every rule of the set, parallel to its rules; ids of rules no longer present are released.
+     * Ids for every rule of {@code ruleSet}, keeping this assignment's id for every key it knows.
      *
      * @throws IllegalStateException when more than {@link Abi#MAX_COUNTERS} rules need ids
      */
-    public int[] assign(RuleSet ruleSet) {
+    public CounterIds assign(RuleSet ruleSet) {
         List<MatchRule> rules = ruleSet.rules();
         Map<String, Integer> next = new HashMap<>();
-        BitSet nextUsed = new BitSet();
+        BitSet taken = new BitSet();
         for (MatchRule rule : rules) {
-            Integer id = ids.get(rule.key());
-            if (id != null && !nextUsed.get(id)) {
+            Integer id = byKey.get(rule.key());
+            if (id != null && !taken.get(id)) {
                 next.put(rule.key(), id);
-                nextUsed.set(id);
+                taken.set(id);
             }
         }
         int[] out = new int[rules.size()];
@@ -47,29 +42,21 @@ public final class CounterIds {
             String key = rules.get(i).key();
             Integer id = next.get(key);
             if (id == null) {
-                id = firstFree(nextUsed);
+                id = taken.nextClearBit(0);
+                if (id >= Abi.MAX_COUNTERS) {
+                    throw new IllegalStateException("more than " + Abi.MAX_COUNTERS + " rules need counters on one interface");
+                }
                 next.put(key, id);
-                nextUsed.set(id);
+                taken.set(id);
             }
             out[i] = id;
         }
-        ids.clear();
-        ids.putAll(next);
-        used.clear();
-        used.or(nextUsed);
-        return out;
+        return new CounterIds(next, out);
     }
 
-    /** The current assignments, to persist beside the maps. */
-    public Map<String, Integer> snapshot() {
-        return Map.copyOf(ids);
-    }
-
-    private static int firstFree(BitSet taken) {
-        int id = taken.nextClearBit(0);
-        if (id >= Abi.MAX_COUNTERS) {
-            throw new IllegalStateException("more than " + Abi.MAX_COUNTERS + " rules need counters on one interface");
-        }
-        return id;
+    /** Whether rule key {@code key} had counter {@code id} in this assignment (else its counters start at zero). */
+    public boolean had(String key, int id) {
+        Integer known = byKey.get(key);
+        return known != null && known == id;
     }
 }

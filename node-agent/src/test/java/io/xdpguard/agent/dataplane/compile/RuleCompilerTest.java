@@ -36,7 +36,7 @@ class RuleCompilerTest {
         int sets = Boolean.getBoolean("xdpguard.long") ? 2000 : 200;
         for (int s = 0; s < sets; s++) {
             RuleSet ruleSet = rules.ruleSet(s % 10 == 0 ? 300 : 20);
-            CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, new CounterIds().assign(ruleSet));
+            CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, CounterIds.NONE.assign(ruleSet).ids());
             for (int n = 0; n < 100; n++) {
                 ParsedPacket packet = randomPacket(random);
                 int expected = ReferenceMatcher.classify(ruleSet, packet, RateLimitDecider.ALWAYS).rule();
@@ -54,7 +54,7 @@ class RuleCompilerTest {
             list.add(tcpPortRule("r" + i, 10_000 + i));
         }
         RuleSet ruleSet = new RuleSet(list, DefaultVerdict.PASS);
-        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, new CounterIds().assign(ruleSet));
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, CounterIds.NONE.assign(ruleSet).ids());
 
         assertThat(CompiledLookup.winner(compiled, tcp4("10.0.0.1", 10_000 + 4500))).isEqualTo(4500);
         assertThat(CompiledLookup.winner(compiled, tcp4("10.0.0.1", 10_000 + 63))).isEqualTo(63);
@@ -83,15 +83,16 @@ class RuleCompilerTest {
 
     @Test
     void countersKeepTheirIdsAcrossChanges() {
-        CounterIds ids = new CounterIds();
         MatchRule a = tcpPortRule("a", 1);
         MatchRule b = tcpPortRule("b", 2);
         MatchRule c = tcpPortRule("c", 3);
-        int[] first = ids.assign(new RuleSet(List.of(a, b), DefaultVerdict.PASS));
-        int[] second = ids.assign(new RuleSet(List.of(c, b), DefaultVerdict.PASS));
+        CounterIds first = CounterIds.NONE.assign(new RuleSet(List.of(a, b), DefaultVerdict.PASS));
+        CounterIds second = first.assign(new RuleSet(List.of(c, b), DefaultVerdict.PASS));
 
-        assertThat(second[1]).isEqualTo(first[1]);
-        assertThat(second[0]).isNotEqualTo(second[1]);
+        assertThat(second.ids()[1]).isEqualTo(first.ids()[1]);
+        assertThat(second.ids()[0]).isNotEqualTo(second.ids()[1]);
+        assertThat(first.had("f/b", second.ids()[1])).isTrue();
+        assertThat(first.had("f/c", second.ids()[0])).isFalse();
     }
 
     private static MatchRule tcpPortRule(String name, int port) {
