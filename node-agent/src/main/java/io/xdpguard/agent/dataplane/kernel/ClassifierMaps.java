@@ -1,0 +1,266 @@
+package io.xdpguard.agent.dataplane.kernel;
+
+import io.xdpguard.agent.dataplane.Reason;
+import io.xdpguard.agent.dataplane.compile.Abi;
+import io.xdpguard.agent.dataplane.compile.CompiledRule;
+import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
+import io.xdpguard.agent.dataplane.compile.PrefixTable;
+import io.xdpguard.agent.dataplane.compile.VectorTable;
+import io.xdpguard.agent.dataplane.libbpf.BpfMap;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The classifier's maps, typed: writes a compiled rule set into one slot, flips the active slot, reads counters.
+ * Only the inactive slot is ever written, so a packet sees either the old rule set or the new one, never a mix.
+ */
+public final class ClassifierMaps {
+    static final int SLOT_CONFIG_SIZE = 32;
+    static final int VEC_HDR_SIZE = 24;
+    static final int RULE_SIZE = 24;
+    static final int RULE_STATS_SIZE = 24;
+    static final int COUNTER_SIZE = 16;
+    static final int LPM4_KEY_SIZE = 12;
+    static final int LPM6_KEY_SIZE = 24;
+    static final int HOST_KEY_SIZE = 20;
+
+    private final BpfMap active;
+    private final BpfMap slotConfig;
+    private final BpfMap vecHdr;
+    private final BpfMap vecWords;
+    private final BpfMap rules;
+    private final BpfMap ruleStats;
+    private final BpfMap stats;
+    private final BpfMap src4;
+    private final BpfMap src6;
+    private final BpfMap dst4;
+    private final BpfMap dst6;
+    private final BpfMap srcHost;
+    private final BpfMap dstHost;
+    private final BpfMap l4;
+    private final BpfMap sport;
+    private final BpfMap rlRule;
+
+    public ClassifierMaps(Function<String, BpfMap> maps) {
+        active = maps.apply("xg_active");
+        slotConfig = maps.apply("xg_slot_config");
+        vecHdr = maps.apply("xg_vec_hdr");
+        vecWords = maps.apply("xg_vec_words");
+        rules = maps.apply("xg_rules");
+        ruleStats = maps.apply("xg_rule_stats");
+        stats = maps.apply("xg_stats");
+        src4 = maps.apply("xg_src4");
+        src6 = maps.apply("xg_src6");
+        dst4 = maps.apply("xg_dst4");
+        dst6 = maps.apply("xg_dst6");
+        srcHost = maps.apply("xg_src_host");
+        dstHost = maps.apply("xg_dst_host");
+        l4 = maps.apply("xg_l4");
+        sport = maps.apply("xg_sport");
+        rlRule = maps.apply("xg_rl_rule");
+    }
+
+    /** The slot packets are classified with now, and the generation counter of the last switch. */
+    public record Active(int slot, int generation) {
+    }
+
+    public Active active() {
+        byte[] value = active.lookup(Encoding.u32(0)).orElseThrow();
+        return new Active(Encoding.readU32(value, 0), Encoding.readU32(value, 4));
+    }
+
+    /** The atomic switch: one 8-byte array update that every following packet reads first. */
+    public void activate(int slot, int generation) {
+        active.update(Encoding.u32(0), Encoding.buffer(8).putInt(slot).putInt(generation).array());
+    }
+
+    /**
+     * Writes {@code next} into {@code slot}, which must not be the active one.
+     *
+     * @param previous what the slot holds now, to write only the difference; null when unknown (after a restart),
+     *                 then the slot's address entries are found by iterating the maps
+     */
+    public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous) {
+        writeVectors(slot, next.vectors());
+        writeRules(slot, next.rules());
+        writeArray(l4, slot * Abi.L4_ENTRIES, next.l4(), previous == null ? null : previous.l4());
+        writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
+        writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true);
+        writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true);
+        writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true);
+        writePrefixes(dst6, slot, next.dst6(), previous == null ? null : previous.dst6(), true);
+        writePrefixes(srcHost, slot, next.srcHosts(), previous == null ? null : previous.srcHosts(), false);
+        writePrefixes(dstHost, slot, next.dstHosts(), previous == null ? null : previous.dstHosts(), false);
+        ByteBuffer config = Encoding.buffer(SLOT_CONFIG_SIZE)
+                .putInt(next.ruleCount()).putInt(next.dimsUsed()).putInt(next.defaultAction());
+        for (int v : next.defaultVec()) {
+            config.putInt(v);
+        }
+        config.putInt(next.allVec());
+        slotConfig.update(Encoding.u32(slot), config.array());
+    }
+
+    /** Marks a slot empty: packets classified with it pass as "no rules". */
+    public void clearSlot(int slot) {
+        slotConfig.update(Encoding.u32(slot), new byte[SLOT_CONFIG_SIZE]);
+    }
+
+    private void writeVectors(int slot, VectorTable.Layout layout) {
+        int count = layout.summary0().length;
+        ByteBuffer values = Encoding.buffer(count * VEC_HDR_SIZE);
+        for (int v = 0; v < count; v++) {
+            values.putLong(layout.summary0()[v]).putLong(layout.summary1()[v])
+                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase()[v]).putInt(0);
+        }
+        vecHdr.updateBatch(Encoding.u32s(slot * Abi.MAX_VECTORS, count), values.array(), count, BpfMap.UpdateFlag.ANY);
+        int words = layout.wordCount();
+        ByteBuffer wordValues = Encoding.buffer(Math.max(words, 1) * 8);
+        for (int w = 0; w < words; w++) {
+            wordValues.putLong(layout.words()[w]);
+        }
+        if (words > 0) {
+            vecWords.updateBatch(Encoding.u32s(slot * Abi.MAX_WORDS, words), wordValues.array(), words, BpfMap.UpdateFlag.ANY);
+        }
+    }
+
+    private void writeRules(int slot, List<CompiledRule> compiled) {
+        if (compiled.isEmpty()) {
+            return;
+        }
+        ByteBuffer values = Encoding.buffer(compiled.size() * RULE_SIZE);
+        for (CompiledRule r : compiled) {
+            values.putInt(r.counterId()).put((byte) r.action()).put((byte) r.flags()).putShort((short) r.filterIndex())
+                    .putInt(r.sampleRate()).putInt((int) r.ratePps()).putInt((int) r.rateBurst()).putInt(0);
+        }
+        rules.updateBatch(Encoding.u32s(slot * Abi.MAX_RULES, compiled.size()), values.array(), compiled.size(),
+                BpfMap.UpdateFlag.ANY);
+    }
+
+    /** Writes the entries of {@code next} that differ from {@code previous} (all of them when it is unknown). */
+    private static void writeArray(BpfMap map, int base, int[] next, int[] previous) {
+        ByteBuffer keys = Encoding.buffer(next.length * 4);
+        ByteBuffer values = Encoding.buffer(next.length * 4);
+        int count = 0;
+        for (int i = 0; i < next.length; i++) {
+            if (previous == null || previous[i] != next[i]) {
+                keys.putInt(base + i);
+                values.putInt(next[i]);
+                count++;
+            }
+        }
+        if (count > 0) {
+            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+        }
+    }
+
+    private static void writePrefixes(BpfMap map, int slot, PrefixTable next, PrefixTable previous, boolean lpm) {
+        Map<ByteBuffer, Integer> stale = previous == null ? slotKeys(map, slot, lpm) : entries(previous, slot, lpm);
+        int keySize = map.keySize();
+        ByteBuffer keys = Encoding.buffer(next.size() * keySize);
+        ByteBuffer values = Encoding.buffer(next.size() * 4);
+        int count = 0;
+        for (int i = 0; i < next.size(); i++) {
+            byte[] key = key(next, i, slot, lpm);
+            Integer old = stale.remove(ByteBuffer.wrap(key));
+            if (old == null || old != next.vector(i)) {
+                keys.put(key);
+                values.putInt(next.vector(i));
+                count++;
+            }
+        }
+        if (count > 0) {
+            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+        }
+        for (ByteBuffer key : stale.keySet()) {
+            map.delete(key.array());
+        }
+    }
+
+    private static Map<ByteBuffer, Integer> entries(PrefixTable table, int slot, boolean lpm) {
+        Map<ByteBuffer, Integer> out = new HashMap<>(table.size() * 2);
+        for (int i = 0; i < table.size(); i++) {
+            out.put(ByteBuffer.wrap(key(table, i, slot, lpm)), table.vector(i));
+        }
+        return out;
+    }
+
+    /** Every key of {@code slot} in an address map; vector -1 so each is rewritten. */
+    private static Map<ByteBuffer, Integer> slotKeys(BpfMap map, int slot, boolean lpm) {
+        Map<ByteBuffer, Integer> out = new HashMap<>();
+        for (byte[] key : map.keys()) {
+            int keySlot = lpm ? key[7] & 0xff : Encoding.readU32(key, 0);
+            if (keySlot == slot) {
+                out.put(ByteBuffer.wrap(key), -1);
+            }
+        }
+        return out;
+    }
+
+    /** LPM: {prefixlen = 32 slot bits + prefix, slot big-endian, address}; host: {slot, 16-byte address}. */
+    private static byte[] key(PrefixTable table, int i, int slot, boolean lpm) {
+        int width = table.width();
+        if (lpm) {
+            byte[] key = new byte[8 + width];
+            ByteBuffer.wrap(key).order(java.nio.ByteOrder.nativeOrder()).putInt(32 + table.length(i));
+            key[7] = (byte) slot;
+            table.copyAddress(i, key, 8);
+            return key;
+        }
+        byte[] key = new byte[HOST_KEY_SIZE];
+        ByteBuffer.wrap(key).order(java.nio.ByteOrder.nativeOrder()).putInt(slot);
+        table.copyAddress(i, key, 4);
+        return key;
+    }
+
+    /** A rule's counters summed over CPUs. */
+    public RuleCounters ruleCounters(int counterId) {
+        return ruleStats.lookupPerCpu(Encoding.u32(counterId)).map(perCpu -> {
+            long packets = 0;
+            long bytes = 0;
+            long limited = 0;
+            for (byte[] cpu : perCpu) {
+                packets += Encoding.readU64(cpu, 0);
+                bytes += Encoding.readU64(cpu, 8);
+                limited += Encoding.readU64(cpu, 16);
+            }
+            return new RuleCounters(packets, bytes, limited);
+        }).orElse(RuleCounters.ZERO);
+    }
+
+    /** Zeroes a counter id's statistics and rate-limit bucket before a new rule starts using it. */
+    public void resetCounter(int counterId) {
+        byte[][] zero = new byte[BpfMap.possibleCpus()][RULE_STATS_SIZE];
+        ruleStats.updatePerCpu(Encoding.u32(counterId), zero, BpfMap.UpdateFlag.ANY);
+        rlRule.update(Encoding.u32(counterId), new byte[rlRule.valueSize()]);
+    }
+
+    /** Packets and bytes per reason, summed over CPUs. */
+    public ReasonCounters reasonCounters() {
+        Map<Reason, long[]> out = new EnumMap<>(Reason.class);
+        for (Reason reason : Reason.values()) {
+            stats.lookupPerCpu(Encoding.u32(reason.ordinal())).ifPresent(perCpu -> {
+                long[] sum = new long[2];
+                for (byte[] cpu : perCpu) {
+                    sum[0] += Encoding.readU64(cpu, 0);
+                    sum[1] += Encoding.readU64(cpu, 8);
+                }
+                out.put(reason, sum);
+            });
+        }
+        return new ReasonCounters(out);
+    }
+
+    /** Counter ids of every rule, for a caller that reads them all. */
+    public List<RuleCounters> ruleCounters(int[] counterIds) {
+        List<RuleCounters> out = new ArrayList<>(counterIds.length);
+        for (int id : counterIds) {
+            out.add(ruleCounters(id));
+        }
+        return out;
+    }
+}
