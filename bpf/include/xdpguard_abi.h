@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Kernel/user ABI of the xdpguard classifier: only plain structs and constants that the Java side
+ * (io.xdpguard.agent.dataplane.abi) encodes too. A test compares these layouts with the object's BTF.
+ *
+ * Classification is "Linear Bit Vector Search": every dimension lookup yields the index of a rule
+ * bit-vector; the vectors are ANDed and the lowest set bit is the winning rule. Rule bit i is the
+ * i-th rule in evaluation order (failsafe rules first, then filters by priority and name, then rule
+ * order). Vectors are sparse and two-level: a header holds a summary of which 64-bit words are
+ * non-zero, and the non-zero words are stored contiguously in a shared word pool.
+ *
+ * Every classification map exists once per interface and holds two generations ("slots"); the
+ * slot is part of the key. A packet reads the active slot once and uses it for every lookup, so
+ * a rule set becomes live with one 4-byte write of xg_active (the atomic switch).
+ */
+#ifndef XDPGUARD_ABI_H
+#define XDPGUARD_ABI_H
+
+#include <linux/types.h>
+
+#define XG_ABI_VERSION 1
+
+#define XG_SLOTS 2
+#define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
+#define XG_VEC_HALVES 2                     /* summary words per vector */
+#define XG_WORDS_PER_VEC (XG_MAX_RULES / 64) /* 128 */
+#define XG_MAX_VECTORS 65536                /* per slot */
+#define XG_MAX_WORDS 262144                 /* per slot */
+#define XG_MAX_COUNTERS 16384               /* stable counter ids, shared by both slots */
+#define XG_MAX_LPM4 1100000                 /* per map, both slots together */
+#define XG_MAX_LPM6 1100000
+#define XG_MAX_HOSTS 2200000
+
+/* Dimensions of the classifier. */
+enum xg_dim {
+	XG_DIM_SRC = 0, /* source address: host hash, then LPM trie */
+	XG_DIM_DST = 1, /* destination address: host hash, then LPM trie */
+	XG_DIM_L4 = 2,  /* protocol class and destination port / ICMP type */
+	XG_DIM_SPORT = 3, /* protocol class and source port */
+	XG_DIMS = 4,
+};
+
+/*
+ * L4 key classes. The L4 dimension is an array indexed by class * 65536 + value:
+ * value is the destination port (TCP/UDP/SCTP), the ICMP type (ICMP/ICMPv6) or the IP protocol
+ * number (OTHER). Later fragments (no L4 header) use XG_L4_FRAGMENT with value = IP protocol, plus
+ * XG_FRAGMENT_IPV6_OFFSET for IPv6, so that ICMP rules never match IPv6 fragments nor ICMPv6 rules IPv4 ones.
+ */
+enum xg_l4_class {
+	XG_L4_TCP = 0,
+	XG_L4_UDP = 1,
+	XG_L4_SCTP = 2,
+	XG_L4_ICMP = 3,
+	XG_L4_ICMPV6 = 4,
+	XG_L4_OTHER = 5,
+	XG_L4_FRAGMENT = 6,
+	XG_L4_CLASSES = 7,
+};
+#define XG_L4_ENTRIES (XG_L4_CLASSES * 65536)
+#define XG_FRAGMENT_IPV6_OFFSET 256
+/* The source-port dimension: class TCP/UDP/SCTP * 65536 + port; every other packet uses index
+ * XG_SPORT_NONE. */
+#define XG_SPORT_NONE (3 * 65536)
+#define XG_SPORT_ENTRIES (3 * 65536 + 1)
+
+/* Rule actions. */
+enum xg_action {
+	XG_ACT_PASS = 0,
+	XG_ACT_DROP = 1,
+	XG_ACT_RATE_LIMIT = 2,
+};
+
+/* Rule flags. */
+#define XG_RULE_AUDIT (1u << 0)     /* filter in Audit enforcement: a drop is counted, then passed */
+#define XG_RULE_FAILSAFE (1u << 1)  /* built-in control-plane protection */
+#define XG_RULE_RL_PER_SOURCE (1u << 2) /* one token bucket per source address instead of per rule */
+
+/* Verdict reasons, also the index of xg_stats. */
+enum xg_reason {
+	XG_R_RULE_PASS = 0,
+	XG_R_RULE_DROP = 1,
+	XG_R_RATE_LIMIT_PASS = 2,
+	XG_R_RATE_LIMIT_DROP = 3,
+	XG_R_AUDIT_WOULD_DROP = 4,  /* rule drop or rate-limit drop, audited: passed */
+	XG_R_FAILSAFE_PASS = 5,
+	XG_R_DEFAULT_PASS = 6,
+	XG_R_DEFAULT_DROP = 7,
+	XG_R_DEFAULT_AUDIT_DROP = 8, /* default Drop from an Audit filter only: passed */
+	XG_R_NON_IP = 9,             /* ARP, LLDP, ...: always passed */
+	XG_R_MALFORMED = 10,         /* truncated/invalid headers: passed, never classified */
+	XG_R_SAMPLES_LOST = 11,      /* drop samples lost (ring full or sample rate limit) */
+	XG_R_NO_RULES = 12,          /* no rule set active yet: passed */
+	XG_REASONS = 13,
+};
+
+/* Default action of a slot. */
+enum xg_default {
+	XG_DEFAULT_PASS = 0,
+	XG_DEFAULT_DROP = 1,
+	XG_DEFAULT_AUDIT_DROP = 2,
+};
+
+/* xg_active: ARRAY, 1 entry. */
+struct xg_active {
+	__u32 slot;      /* 0 or 1 */
+	__u32 generation; /* increases with every switch; informational */
+};
+
+/* xg_slot_config: ARRAY, XG_SLOTS entries, indexed by slot. */
+struct xg_slot_config {
+	__u32 rule_count;     /* 0 = no rule set: everything passes (XG_R_NO_RULES) */
+	__u32 dims_used;      /* bit (1 << enum xg_dim): dimensions some rule constrains */
+	__u32 default_action; /* enum xg_default */
+	__u32 default_vec[XG_DIMS]; /* vector index for a dimension whose lookup misses */
+	__u32 all_vec;        /* vector with every rule's bit: used for an unused dimension */
+};
+
+/* xg_vec_hdr: ARRAY, XG_SLOTS * XG_MAX_VECTORS entries, index slot * XG_MAX_VECTORS + vector. */
+struct xg_vec_hdr {
+	__u64 summary[XG_VEC_HALVES]; /* bit w of half h: word h*64+w is non-zero */
+	__u32 words_base;             /* index into xg_vec_words (already slot-offset) */
+	__u32 pad;
+};
+/* xg_vec_words: ARRAY of __u64, XG_SLOTS * XG_MAX_WORDS entries. The non-zero words of a vector
+ * are stored at words_base + rank, rank counting set summary bits below the word (half 0 first). */
+
+/* xg_rules: ARRAY, XG_SLOTS * XG_MAX_RULES entries, index slot * XG_MAX_RULES + rule bit. */
+struct xg_rule {
+	__u32 counter_id;   /* stable across generations: index of xg_rule_stats and rate limiters */
+	__u8 action;        /* enum xg_action */
+	__u8 flags;         /* XG_RULE_* */
+	__u16 filter_index; /* informational (drop samples) */
+	__u32 sample_rate;  /* 1 in N matched packets that are dropped (or would be) is sampled; 0 = none */
+	__u32 rate_pps;     /* RateLimit: tokens per second */
+	__u32 rate_burst;   /* RateLimit: bucket size */
+	__u32 pad;
+};
+
+/* xg_rule_stats: PERCPU_ARRAY, XG_MAX_COUNTERS entries, indexed by counter_id. */
+struct xg_rule_stats {
+	__u64 packets;      /* matched (whatever the verdict) */
+	__u64 bytes;
+	__u64 rate_limited; /* dropped (or, audited, would have been) for exceeding the rate */
+};
+
+/* xg_stats: PERCPU_ARRAY, XG_REASONS entries of struct xg_counter, indexed by enum xg_reason. */
+struct xg_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* xg_src4/xg_dst4: LPM_TRIE. prefixlen counts the 32 slot bits plus the address prefix. */
+struct xg_lpm4_key {
+	__u32 prefixlen;
+	__u8 slot[4]; /* big-endian slot number */
+	__u8 addr[4];
+};
+struct xg_lpm6_key {
+	__u32 prefixlen;
+	__u8 slot[4];
+	__u8 addr[16];
+};
+/* xg_src_host/xg_dst_host: HASH fast path for exact /32 and /128 entries; its vector must equal
+ * what the LPM lookup would return for that address. IPv4 uses the IPv4-mapped form ::ffff:a.b.c.d. */
+struct xg_host_key {
+	__u32 slot;
+	__u8 addr[16];
+};
+/* All address maps have a __u32 value: the vector index. */
+
+/* xg_l4 / xg_sport: ARRAY of __u32 vector indices, XG_SLOTS * XG_L4_ENTRIES and
+ * XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A value of 0xffffffff means
+ * "use default_vec". */
+#define XG_VEC_NONE 0xffffffffu
+
+/* xg_rl_rule: ARRAY indexed by counter_id; xg_rl_source: LRU_HASH keyed by xg_rl_source_key. */
+struct xg_bucket {
+	__u64 tokens_ns;  /* tokens scaled by 1e9 */
+	__u64 last_ns;    /* bpf_ktime_get_ns() of the last refill */
+};
+struct xg_rl_source_key {
+	__u32 counter_id;
+	__u8 addr[16]; /* IPv4-mapped for IPv4 */
+};
+
+/* xg_samples: RINGBUF of struct xg_sample. */
+struct xg_sample {
+	__u64 timestamp_ns;
+	__u32 ifindex;
+	__u32 rule;        /* rule bit, or 0xffffffff for the default action */
+	__u32 counter_id;  /* 0xffffffff for the default action */
+	__u32 reason;      /* enum xg_reason */
+	__u8 family;       /* 4 or 6 */
+	__u8 protocol;
+	__u16 sport;       /* host order; ICMP: type */
+	__u16 dport;
+	__u16 pad;
+	__u8 saddr[16];    /* IPv4-mapped for IPv4 */
+	__u8 daddr[16];
+};
+
+/* Load-time constants (const volatile in .rodata). */
+/* xg_sample_limit_pps: samples per second per interface, kernel side (default 1000). */
+
+#endif

@@ -1,0 +1,697 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xdpguard: the XDP classifier. Parses the packet into four dimension keys (source, destination,
+ * L4 class+value, source port), maps each to a rule bit-vector, ANDs the vectors and acts on the
+ * lowest set bit (see xdpguard_abi.h for the data layout).
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "xdpguard_abi.h"
+#include "parsing.h"
+#include "maps.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+#define XG_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+
+/* Load-time constants. */
+const volatile __u32 xg_sample_limit_pps = 1000;
+
+/* Sample limiter: one window shared by all CPUs of this interface, so the limit is exact rather
+ * than per CPU. Only touched by packets that are about to be sampled. */
+__u64 xg_sample_win_start;
+__u64 xg_sample_win_count;
+
+enum {
+	XG_PARSE_OK = 0,
+	XG_PARSE_NON_IP,
+	XG_PARSE_MALFORMED,
+};
+
+/* What classification and samples need from a parsed packet. */
+struct xg_pkt {
+	void *l3;          /* struct iphdr or struct ipv6hdr, bounds already checked */
+	__u32 l4_index;    /* class * 65536 + value */
+	__u32 sport_index; /* class * 65536 + source port, or XG_SPORT_NONE */
+	__u16 sport;       /* host order; ICMP: type */
+	__u16 dport;
+	__u8 family;       /* 4 or 6 */
+	__u8 protocol;     /* upper-layer protocol after IPv6 extension headers */
+};
+
+static __always_inline int xg_parse(void *data, void *data_end, struct xg_pkt *p)
+{
+	struct hdr_cursor nh = { .pos = data };
+	struct l4_ports *ports;
+	struct ethhdr *eth;
+	__u32 cls;
+	__u8 *type;
+	int eth_type, proto, later = 0;
+
+	eth_type = parse_ethhdr(&nh, data_end, &eth);
+	if (eth_type < 0)
+		return XG_PARSE_MALFORMED;
+
+	if (eth_type == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph;
+
+		proto = parse_iphdr(&nh, data_end, &iph);
+		if (proto < 0)
+			return XG_PARSE_MALFORMED;
+		later = ip_is_later_fragment(iph);
+		p->l3 = iph;
+		p->family = 4;
+	} else if (eth_type == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6h;
+
+		proto = parse_ip6hdr(&nh, data_end, &ip6h);
+		if (proto < 0)
+			return XG_PARSE_MALFORMED;
+		proto = parse_ip6_exthdrs(&nh, data_end, proto, &later);
+		if (proto < 0)
+			return XG_PARSE_MALFORMED;
+		p->l3 = ip6h;
+		p->family = 6;
+	} else {
+		return XG_PARSE_NON_IP;
+	}
+
+	p->protocol = proto;
+	p->sport = 0;
+	p->dport = 0;
+	p->sport_index = XG_SPORT_NONE;
+
+	if (later) {
+		p->l4_index = XG_L4_FRAGMENT * 65536 + proto +
+			      (p->family == 6 ? XG_FRAGMENT_IPV6_OFFSET : 0);
+		return XG_PARSE_OK;
+	}
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		cls = XG_L4_TCP;
+		goto ports;
+	case IPPROTO_UDP:
+		cls = XG_L4_UDP;
+		goto ports;
+	case IPPROTO_SCTP:
+		cls = XG_L4_SCTP;
+		goto ports;
+	case IPPROTO_ICMP:
+		if (p->family != 4)
+			break;
+		cls = XG_L4_ICMP;
+		goto icmp;
+	case IPPROTO_ICMPV6:
+		if (p->family != 6)
+			break;
+		cls = XG_L4_ICMPV6;
+		goto icmp;
+	}
+	p->l4_index = XG_L4_OTHER * 65536 + proto;
+	return XG_PARSE_OK;
+
+ports:
+	if (parse_l4ports(&nh, data_end, &ports) < 0)
+		return XG_PARSE_MALFORMED;
+	p->sport = bpf_ntohs(ports->source);
+	p->dport = bpf_ntohs(ports->dest);
+	p->l4_index = cls * 65536 + p->dport;
+	p->sport_index = cls * 65536 + p->sport;
+	return XG_PARSE_OK;
+
+icmp:
+	if (parse_icmp_type(&nh, data_end, &type) < 0)
+		return XG_PARSE_MALFORMED;
+	p->sport = *type;
+	p->l4_index = cls * 65536 + *type;
+	return XG_PARSE_OK;
+}
+
+static __always_inline void xg_count(__u32 reason, __u64 bytes)
+{
+	struct xg_counter *c = bpf_map_lookup_elem(&xg_stats, &reason);
+
+	if (c) {
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+/* BPF has no popcount instruction. */
+static __always_inline __u64 xg_popcount(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (x * 0x0101010101010101ULL) >> 56;
+}
+
+/* Count trailing zeros of a non-zero word; written out so it never becomes a table lookup. */
+static __always_inline __u32 xg_ctz(__u64 x)
+{
+	__u32 n = 0;
+
+	if (!(x & 0xffffffffULL)) {
+		n += 32;
+		x >>= 32;
+	}
+	if (!(x & 0xffff)) {
+		n += 16;
+		x >>= 16;
+	}
+	if (!(x & 0xff)) {
+		n += 8;
+		x >>= 8;
+	}
+	if (!(x & 0xf)) {
+		n += 4;
+		x >>= 4;
+	}
+	if (!(x & 0x3)) {
+		n += 2;
+		x >>= 2;
+	}
+	if (!(x & 0x1))
+		n += 1;
+	return n;
+}
+
+/* IPv4-mapped IPv6 address ::ffff:a.b.c.d, the form every 16-byte address key uses for IPv4. */
+static __always_inline void xg_addr_v4mapped(__u8 *out, __be32 addr)
+{
+	__u32 w[4] = { 0, 0, bpf_htonl(0xffff), addr };
+
+	__builtin_memcpy(out, w, 16);
+}
+
+static __always_inline void xg_addr16(__u8 *out, const struct xg_pkt *p, int dst)
+{
+	if (p->family == 4) {
+		const struct iphdr *iph = p->l3;
+
+		xg_addr_v4mapped(out, dst ? iph->daddr : iph->saddr);
+	} else {
+		const struct ipv6hdr *ip6h = p->l3;
+
+		__builtin_memcpy(out, dst ? &ip6h->daddr : &ip6h->saddr, 16);
+	}
+}
+
+static __always_inline const struct xg_vec_hdr *xg_vec(__u32 s, __u32 v)
+{
+	__u32 key;
+
+	/* A vector index is local to its slot; never let a bad one reach the other slot. */
+	if (v >= XG_MAX_VECTORS)
+		return NULL;
+	key = s * XG_MAX_VECTORS + v;
+	return bpf_map_lookup_elem(&xg_vec_hdr, &key);
+}
+
+/* Source or destination vector: exact host first (a hash), then the longest prefix. */
+static __always_inline __u32 xg_addr_vec(void *host_map, void *lpm4_map, void *lpm6_map,
+					 __u32 s, const struct xg_pkt *p, int dst, __u32 dflt)
+{
+	struct xg_host_key hk;
+	__u32 slot_be = bpf_htonl(s);
+	__u32 *v;
+
+	hk.slot = s;
+	xg_addr16(hk.addr, p, dst);
+	v = bpf_map_lookup_elem(host_map, &hk);
+	if (v)
+		return *v;
+
+	if (p->family == 4) {
+		struct xg_lpm4_key k4;
+
+		k4.prefixlen = 32 + 32;
+		__builtin_memcpy(k4.slot, &slot_be, 4);
+		__builtin_memcpy(k4.addr, &hk.addr[12], 4);
+		v = bpf_map_lookup_elem(lpm4_map, &k4);
+	} else {
+		struct xg_lpm6_key k6;
+
+		k6.prefixlen = 32 + 128;
+		__builtin_memcpy(k6.slot, &slot_be, 4);
+		__builtin_memcpy(k6.addr, hk.addr, 16);
+		v = bpf_map_lookup_elem(lpm6_map, &k6);
+	}
+	return v ? *v : dflt;
+}
+
+/* Vector index from an array dimension (L4, source port). */
+static __always_inline __u32 xg_array_vec(void *map, __u32 key, __u32 dflt)
+{
+	__u32 *v = bpf_map_lookup_elem(map, &key);
+
+	return v && *v != XG_VEC_NONE ? *v : dflt;
+}
+
+static __always_inline __u64 xg_word(__u32 idx)
+{
+	__u64 *w = bpf_map_lookup_elem(&xg_vec_words, &idx);
+
+	return w ? *w : 0;
+}
+
+/* The used dimensions' vectors, compacted: the search sees n of them, in lookup order. */
+struct xg_search {
+	__u64 sum[XG_DIMS][XG_VEC_HALVES]; /* summaries */
+	__u64 cand[XG_VEC_HALVES];         /* AND of the summaries */
+	__u32 base[XG_DIMS];               /* words_base */
+	__u32 n;                           /* 1..XG_DIMS */
+	__u32 pad;
+};
+
+/* Word of a vector whose non-zero words before it, in xg_vec_words order, start at base and
+ * are flagged in sum & below. The first candidate usually has none below: skip the popcount. */
+static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below)
+{
+	__u64 x = sum & below;
+
+	if (x)
+		base += xg_popcount(x);
+	return xg_word(base);
+}
+
+/*
+ * Lowest rule bit set in all n vectors, or -1. cand (per half) holds the words that are non-zero
+ * in every vector; only those can hold a common bit. A word sits at words_base + its rank among
+ * the vector's non-zero words, half 0 first.
+ *
+ * Global (not static) on purpose: the verifier checks it once, with unknown inputs, instead of
+ * once per combination of used dimensions at the call site, which blew the 1M-insn budget.
+ */
+__noinline int xg_search(struct xg_search *sc)
+{
+	__u64 cand, low, below, word, s0, s1, s2, s3;
+	__u32 h, n, b0, b1, b2, b3;
+	int i;
+
+	if (!sc)
+		return -1;
+	n = sc->n;
+
+	for (h = 0; h < XG_VEC_HALVES; h++) {
+		cand = sc->cand[h];
+		if (!cand)
+			continue;
+		s0 = sc->sum[0][h];
+		s1 = sc->sum[1][h];
+		s2 = sc->sum[2][h];
+		s3 = sc->sum[3][h];
+		b0 = sc->base[0];
+		b1 = sc->base[1];
+		b2 = sc->base[2];
+		b3 = sc->base[3];
+		if (h) {
+			/* Half 1 words come after all of half 0's. */
+			b0 += xg_popcount(sc->sum[0][0]);
+			b1 += xg_popcount(sc->sum[1][0]);
+			b2 += xg_popcount(sc->sum[2][0]);
+			b3 += xg_popcount(sc->sum[3][0]);
+		}
+		for (i = 0; i < 64; i++) {
+			if (!cand)
+				break;
+			low = cand & -cand;
+			below = low - 1;
+			word = xg_rank_word(b0, s0, below);
+			if (n > 1 && word)
+				word &= xg_rank_word(b1, s1, below);
+			if (n > 2 && word)
+				word &= xg_rank_word(b2, s2, below);
+			if (n > 3 && word)
+				word &= xg_rank_word(b3, s3, below);
+			if (word)
+				return ((h * 64 + xg_popcount(below)) << 6) + xg_ctz(word);
+			cand ^= low;
+		}
+	}
+	return -1;
+}
+
+/* Adds vector v of slot s to the search; 0 when nothing can match any more. */
+static __always_inline int xg_add_vec(struct xg_search *sc, __u32 s, __u32 v)
+{
+	const struct xg_vec_hdr *hd = xg_vec(s, v);
+	__u32 n = sc->n;
+
+	/* A missing vector (index out of range) is an empty one: nothing matches. */
+	if (!hd || n >= XG_DIMS)
+		return 0;
+	sc->sum[n][0] = hd->summary[0];
+	sc->sum[n][1] = hd->summary[1];
+	sc->base[n] = hd->words_base;
+	sc->cand[0] &= hd->summary[0];
+	sc->cand[1] &= hd->summary[1];
+	sc->n = n + 1;
+	return (sc->cand[0] | sc->cand[1]) != 0;
+}
+
+/* Index in xg_vec_words of the word flagged by summary bit low of half h (sum0/sum1: the
+ * summaries, base: words_base). The first word of a vector is the common case: no popcount. */
+static __always_inline __u32 xg_rank(__u32 base, __u64 sum0, __u64 sum1, __u32 h, __u64 low)
+{
+	__u64 x = (h ? sum1 : sum0) & (low - 1);
+
+	if (h && sum0)
+		base += xg_popcount(sum0);
+	if (x)
+		base += xg_popcount(x);
+	return base;
+}
+
+/*
+ * The lowest rule the cheap dimensions (already in sc, at most 2) leave, if no address can
+ * exclude it, else -1. Every vector of a dimension holds that dimension's default vector (the
+ * rules that do not constrain it), so a rule in the default vector of each address dimension
+ * left is in whatever vector the address lookups would return. Only the first candidate word is
+ * tried: this is a shortcut, the full search stays the authority.
+ */
+static __always_inline int xg_shortcut(const struct xg_search *sc, __u32 s,
+				       const struct xg_slot_config *cfg, __u32 used)
+{
+	const struct xg_vec_hdr *dd = NULL, *ds = NULL;
+	__u32 h = sc->cand[0] ? 0 : 1;
+	__u64 cand = h ? sc->cand[1] : sc->cand[0];
+	__u64 low = cand & -cand, word, bit;
+
+	/* Summaries first: most misses cost two array lookups. */
+	if (used & (1u << XG_DIM_DST)) {
+		dd = xg_vec(s, cfg->default_vec[XG_DIM_DST]);
+		if (!dd || !((h ? dd->summary[1] : dd->summary[0]) & low))
+			return -1;
+	}
+	if (used & (1u << XG_DIM_SRC)) {
+		ds = xg_vec(s, cfg->default_vec[XG_DIM_SRC]);
+		if (!ds || !((h ? ds->summary[1] : ds->summary[0]) & low))
+			return -1;
+	}
+
+	word = xg_word(xg_rank(sc->base[0], sc->sum[0][0], sc->sum[0][1], h, low));
+	if (sc->n > 1)
+		word &= xg_word(xg_rank(sc->base[1], sc->sum[1][0], sc->sum[1][1], h, low));
+	if (!word)
+		return -1;
+	bit = word & -word;
+	if (dd && !(xg_word(xg_rank(dd->words_base, dd->summary[0], dd->summary[1], h, low)) & bit))
+		return -1;
+	if (ds && !(xg_word(xg_rank(ds->words_base, ds->summary[0], ds->summary[1], h, low)) & bit))
+		return -1;
+	return ((h * 64 + xg_popcount(low - 1)) << 6) + xg_ctz(word);
+}
+
+/*
+ * The winning rule bit, or -1 (no rule matches: default action). The cheap array dimensions go
+ * first and every dimension narrows the candidate summary, so a packet no rule can match skips
+ * the expensive address lookups (hash, LPM trie) entirely.
+ */
+static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s,
+				       const struct xg_pkt *p)
+{
+	const __u32 addr_dims = (1u << XG_DIM_SRC) | (1u << XG_DIM_DST);
+	__u32 used = cfg->dims_used;
+	struct xg_search sc = {
+		.cand = { ~0ULL, ~0ULL },
+	};
+	__u32 v;
+	int bit;
+
+	if (used & (1u << XG_DIM_L4)) {
+		v = xg_array_vec(&xg_l4, s * XG_L4_ENTRIES + p->l4_index,
+				 cfg->default_vec[XG_DIM_L4]);
+		if (!xg_add_vec(&sc, s, v))
+			return -1;
+	}
+	if (used & (1u << XG_DIM_SPORT)) {
+		v = xg_array_vec(&xg_sport, s * XG_SPORT_ENTRIES + p->sport_index,
+				 cfg->default_vec[XG_DIM_SPORT]);
+		if (!xg_add_vec(&sc, s, v))
+			return -1;
+	}
+	/* Nothing cheap constrains the packet: start from every rule (all_vec). */
+	if (!sc.n && !xg_add_vec(&sc, s, cfg->all_vec))
+		return -1;
+	if (!(used & addr_dims))
+		return xg_search(&sc);
+
+	/* Address lookups (hash, LPM trie) cost more than all the rest together: skip them when
+	 * their result cannot matter, e.g. for a flood matching "drop UDP source port 53". */
+	bit = xg_shortcut(&sc, s, cfg, used);
+	if (bit >= 0)
+		return bit;
+
+	if (used & (1u << XG_DIM_DST)) {
+		v = xg_addr_vec(&xg_dst_host, &xg_dst4, &xg_dst6, s, p, 1,
+				cfg->default_vec[XG_DIM_DST]);
+		if (!xg_add_vec(&sc, s, v))
+			return -1;
+	}
+	if (used & (1u << XG_DIM_SRC)) {
+		v = xg_addr_vec(&xg_src_host, &xg_src4, &xg_src6, s, p, 0,
+				cfg->default_vec[XG_DIM_SRC]);
+		if (!xg_add_vec(&sc, s, v))
+			return -1;
+	}
+	return xg_search(&sc);
+}
+
+/* Refill (tokens * 1e9) earned in elapsed ns, capped at cap; compares against cap / rate
+ * first, as elapsed * rate can overflow after a long idle time. */
+static __always_inline __u64 xg_refill(__u64 elapsed, __u32 rate, __u64 cap)
+{
+	if (!rate)
+		return 0;
+	if (elapsed >= cap / rate)
+		return cap;
+	return elapsed * rate;
+}
+
+/*
+ * Token bucket without a lock: the refill for [last_ns, now] is claimed by whoever swaps last_ns
+ * (cmpxchg), so every nanosecond is credited once; tokens move by atomic adds and a failed take
+ * gives its token back, so concurrent CPUs can only under-issue (a token transiently borrowed),
+ * never over-issue. tokens_ns is signed in practice: it dips below zero while a failed take is
+ * being undone. last_ns == 0 marks a fresh bucket, which starts full.
+ */
+static __always_inline int xg_bucket_take(struct xg_bucket *b, const struct xg_rule *r,
+					  __u64 now)
+{
+	__u64 cap = (__u64)r->rate_burst * NSEC_PER_SEC;
+	__u64 last = XG_READ_ONCE(b->last_ns);
+	__s64 tokens = XG_READ_ONCE(b->tokens_ns);
+	__u64 refill = 0;
+	__s64 t;
+
+	if (!last)
+		refill = cap;
+	else if (now > last)
+		refill = xg_refill(now - last, r->rate_pps, cap);
+
+	/* Not even the refill yields a token: drop without writing the shared cache line, leaving
+	 * the interval unclaimed (a flood then costs no atomics). */
+	if (tokens + (__s64)refill < (__s64)NSEC_PER_SEC)
+		return 0;
+
+	if (refill && __sync_val_compare_and_swap(&b->last_ns, last, now) == last) {
+		t = __sync_fetch_and_add(&b->tokens_ns, refill) + refill;
+		if (t > (__s64)cap)
+			__sync_fetch_and_add(&b->tokens_ns, cap - t);
+	}
+
+	if ((__s64)__sync_fetch_and_add(&b->tokens_ns, -NSEC_PER_SEC) >= (__s64)NSEC_PER_SEC)
+		return 1;
+	__sync_fetch_and_add(&b->tokens_ns, NSEC_PER_SEC);
+	return 0;
+}
+
+/* 1: within the rate. A bucket that cannot be had (counter out of range, LRU insert failed)
+ * passes: a broken limiter must not black-hole traffic. */
+static __always_inline int xg_rate_limit(const struct xg_rule *r, const struct xg_pkt *p,
+					 __u64 now)
+{
+	struct xg_bucket *b;
+
+	if (r->flags & XG_RULE_RL_PER_SOURCE) {
+		struct xg_rl_source_key k;
+
+		k.counter_id = r->counter_id;
+		xg_addr16(k.addr, p, 0);
+		b = bpf_map_lookup_elem(&xg_rl_source, &k);
+		if (!b) {
+			struct xg_bucket fresh = {};
+
+			/* NOEXIST: a CPU racing us may have created it already, keep theirs. */
+			bpf_map_update_elem(&xg_rl_source, &k, &fresh, BPF_NOEXIST);
+			b = bpf_map_lookup_elem(&xg_rl_source, &k);
+		}
+	} else {
+		__u32 id = r->counter_id;
+
+		b = bpf_map_lookup_elem(&xg_rl_rule, &id);
+	}
+	if (!b)
+		return 1;
+	return xg_bucket_take(b, r, now);
+}
+
+/* Kernel-side sample budget: xg_sample_limit_pps per one-second window, all CPUs together. */
+static __always_inline int xg_sample_budget(__u64 now)
+{
+	__u64 start = XG_READ_ONCE(xg_sample_win_start);
+	__u64 limit = xg_sample_limit_pps;
+
+	if (now - start >= NSEC_PER_SEC &&
+	    __sync_val_compare_and_swap(&xg_sample_win_start, start, now) == start)
+		__sync_lock_test_and_set(&xg_sample_win_count, 0);
+
+	/* Plain read first: once the window is spent, stay off the shared line. */
+	if (XG_READ_ONCE(xg_sample_win_count) >= limit)
+		return 0;
+	return __sync_fetch_and_add(&xg_sample_win_count, 1) < limit;
+}
+
+static __always_inline void xg_emit_sample(struct xdp_md *ctx, const struct xg_pkt *p,
+					   const struct xg_rule *r, __u32 bit, __u32 reason,
+					   __u64 now, __u64 bytes)
+{
+	struct xg_sample *smp;
+
+	if (!xg_sample_budget(now))
+		goto lost;
+	smp = bpf_ringbuf_reserve(&xg_samples, sizeof(*smp), 0);
+	if (!smp)
+		goto lost;
+
+	smp->timestamp_ns = now;
+	smp->ifindex = ctx->ingress_ifindex;
+	smp->rule = bit;
+	smp->counter_id = r->counter_id;
+	smp->reason = reason;
+	smp->family = p->family;
+	smp->protocol = p->protocol;
+	smp->sport = p->sport;
+	smp->dport = p->dport;
+	smp->pad = 0;
+	xg_addr16(smp->saddr, p, 0);
+	xg_addr16(smp->daddr, p, 1);
+	bpf_ringbuf_submit(smp, 0);
+	return;
+lost:
+	xg_count(XG_R_SAMPLES_LOST, bytes);
+}
+
+SEC("xdp")
+int xdpguard(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = data_end - data;
+	const struct xg_slot_config *cfg;
+	const struct xg_active *act;
+	const struct xg_rule *rule;
+	struct xg_rule_stats *rs;
+	struct xg_pkt pkt;
+	__u32 s, key = 0, reason, idx;
+	int bit, ret, verdict = XDP_PASS, sample = 0;
+	__u64 now = 0;
+
+	ret = xg_parse(data, data_end, &pkt);
+	if (ret != XG_PARSE_OK) {
+		/* Malformed frames are passed, not dropped: the kernel stack discards garbage
+		 * itself, and we never classify what we cannot parse. */
+		xg_count(ret == XG_PARSE_NON_IP ? XG_R_NON_IP : XG_R_MALFORMED, bytes);
+		return XDP_PASS;
+	}
+
+	act = bpf_map_lookup_elem(&xg_active, &key);
+	if (!act)
+		goto no_rules;
+	/* Read the slot once: every lookup of this packet must see the same generation. */
+	s = XG_READ_ONCE(act->slot);
+	cfg = bpf_map_lookup_elem(&xg_slot_config, &s);
+	if (!cfg || !cfg->rule_count)
+		goto no_rules;
+
+	bit = xg_classify(cfg, s, &pkt);
+	if (bit < 0)
+		goto dflt;
+	idx = s * XG_MAX_RULES + bit;
+	rule = bpf_map_lookup_elem(&xg_rules, &idx);
+	if (!rule)
+		goto dflt;
+
+	idx = rule->counter_id;
+	rs = bpf_map_lookup_elem(&xg_rule_stats, &idx);
+	if (rs) {
+		rs->packets++;
+		rs->bytes += bytes;
+	}
+
+	switch (rule->action) {
+	case XG_ACT_DROP:
+		sample = 1;
+		if (rule->flags & XG_RULE_AUDIT) {
+			reason = XG_R_AUDIT_WOULD_DROP;
+		} else {
+			reason = XG_R_RULE_DROP;
+			verdict = XDP_DROP;
+		}
+		break;
+	case XG_ACT_RATE_LIMIT:
+		now = bpf_ktime_get_ns();
+		if (xg_rate_limit(rule, &pkt, now)) {
+			reason = XG_R_RATE_LIMIT_PASS;
+			break;
+		}
+		if (rs)
+			rs->rate_limited++;
+		sample = 1;
+		if (rule->flags & XG_RULE_AUDIT) {
+			reason = XG_R_AUDIT_WOULD_DROP;
+		} else {
+			reason = XG_R_RATE_LIMIT_DROP;
+			verdict = XDP_DROP;
+		}
+		break;
+	default: /* XG_ACT_PASS; an unknown action passes too */
+		reason = rule->flags & XG_RULE_FAILSAFE ? XG_R_FAILSAFE_PASS : XG_R_RULE_PASS;
+		break;
+	}
+	xg_count(reason, bytes);
+
+	if (sample && rule->sample_rate && rs && rs->packets % rule->sample_rate == 0) {
+		if (!now)
+			now = bpf_ktime_get_ns();
+		xg_emit_sample(ctx, &pkt, rule, bit, reason, now, bytes);
+	}
+	return verdict;
+
+dflt:
+	switch (cfg->default_action) {
+	case XG_DEFAULT_DROP:
+		xg_count(XG_R_DEFAULT_DROP, bytes);
+		return XDP_DROP;
+	case XG_DEFAULT_AUDIT_DROP:
+		xg_count(XG_R_DEFAULT_AUDIT_DROP, bytes);
+		return XDP_PASS;
+	default: /* XG_DEFAULT_PASS; an unknown value passes too */
+		xg_count(XG_R_DEFAULT_PASS, bytes);
+		return XDP_PASS;
+	}
+
+no_rules:
+	xg_count(XG_R_NO_RULES, bytes);
+	return XDP_PASS;
+}
+
+char _license[] SEC("license") = "GPL";
