@@ -145,4 +145,44 @@ struct {
 	__uint(max_entries, 1 << 20); /* 1 MiB: a power-of-2 multiple of the page size */
 } xg_samples SEC(".maps");
 
+/*
+ * Userspace-only maps, pinned with the others so that a restarted agent can prove the pins are its own and
+ * resume where it stopped. The program never reads them.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xg_owner);
+} xg_owner SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, XG_MAX_COUNTERS);
+	__type(key, __u32);
+	__type(value, struct xg_counter_key);
+} xg_counter_keys SEC(".maps");
+
+/*
+ * An update of a map-in-map waits for an RCU grace period (maybe_wait_bpf_programs() in the kernel): after
+ * the agent writes xg_barrier[0], no packet that started before the last slot switch is still being
+ * classified, so the slot it switched away from may be rewritten.
+ */
+struct xg_barrier_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xg_barrier_inner SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct xg_barrier_inner);
+} xg_barrier SEC(".maps") = {
+	.values = { &xg_barrier_inner },
+};
+
 #endif

@@ -199,6 +199,22 @@ struct xg_sample {
 	__u8 daddr[16];
 };
 
+/* xg_owner: ARRAY, 1 entry, written by the agent only. */
+#define XG_OWNER_MAGIC 0x7864706775617264ULL /* "xdpguard" */
+struct xg_owner {
+	__u64 magic;             /* XG_OWNER_MAGIC once the agent has claimed the pins */
+	__u32 abi_version;       /* XG_ABI_VERSION of the object that created the maps */
+	__u32 ifindex;           /* the interface the program is attached to */
+	char ifname[16];
+	__u8 object_sha256[32];  /* of the .o whose program is attached: a different one means upgrade */
+	__u8 ruleset_sha256[32]; /* of the rule set in force: equal to the desired one means nothing to do */
+};
+
+/* xg_counter_keys: HASH counter_id -> the rule key ("filter/rule") owning it, so counters survive restarts. */
+struct xg_counter_key {
+	char key[256];
+};
+
 /* Load-time constants (const volatile in .rodata). */
 /* xg_sample_limit_pps: samples per second per interface, kernel side (default 1000). */
 

@@ -62,7 +62,8 @@ public final class Classifier implements AutoCloseable {
 
     /**
      * Compiles and enforces {@code ruleSet}. On any failure before the switch, the previous rule set stays in force
-     * untouched (only the inactive slot was written).
+     * untouched (only the inactive slot was written). Returns once no packet is still classified with the previous
+     * slot, so the next apply may rewrite it.
      */
     public synchronized Applied apply(RuleSet ruleSet) throws RuleSetException {
         CounterIds ids = counterIds.assign(ruleSet);
@@ -77,6 +78,7 @@ public final class Classifier implements AutoCloseable {
         maps.writeSlot(target, compiled, slots[target]);
         slots[target] = compiled;
         maps.activate(target, active.generation() + 1);
+        maps.awaitInFlightPackets();
         current = ruleSet;
         counterIds = ids;
         return new Applied(active.generation() + 1, target, compiled, ids.ids());

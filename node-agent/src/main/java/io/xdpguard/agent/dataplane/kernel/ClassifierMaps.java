@@ -45,6 +45,8 @@ public final class ClassifierMaps {
     private final BpfMap l4;
     private final BpfMap sport;
     private final BpfMap rlRule;
+    private final BpfMap barrier;
+    private final byte[] barrierInnerFd;
 
     public ClassifierMaps(Function<String, BpfMap> maps) {
         active = maps.apply("xg_active");
@@ -63,6 +65,8 @@ public final class ClassifierMaps {
         l4 = maps.apply("xg_l4");
         sport = maps.apply("xg_sport");
         rlRule = maps.apply("xg_rl_rule");
+        barrier = maps.apply("xg_barrier");
+        barrierInnerFd = Encoding.u32(maps.apply("xg_barrier_inner").fd());
     }
 
     /** The slot packets are classified with now, and the generation counter of the last switch. */
@@ -77,6 +81,14 @@ public final class ClassifierMaps {
     /** The atomic switch: one 8-byte array update that every following packet reads first. */
     public void activate(int slot, int generation) {
         active.update(Encoding.u32(0), Encoding.buffer(8).putInt(slot).putInt(generation).array());
+    }
+
+    /**
+     * Returns once no packet that started before the last {@link #activate} is still being classified: the kernel
+     * waits for an RCU grace period on every update of a map-in-map. Only then may the old slot be rewritten.
+     */
+    public void awaitInFlightPackets() {
+        barrier.update(Encoding.u32(0), barrierInnerFd);
     }
 
     /**
