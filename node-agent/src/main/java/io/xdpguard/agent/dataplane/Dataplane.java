@@ -1,0 +1,36 @@
+package io.xdpguard.agent.dataplane;
+
+import io.xdpguard.agent.dataplane.kernel.ReasonCounters;
+import io.xdpguard.agent.dataplane.kernel.RuleCounters;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The node's XDP state behind one interface, so that domain code never touches libbpf: the real kernel
+ * implementation for nodes and end-to-end tests, a fake for scale tests of the control plane.
+ */
+public interface Dataplane extends AutoCloseable {
+
+    /**
+     * Makes the kernel enforce exactly {@code plans}: attaches where needed, writes changed rule sets with one atomic
+     * switch each, and releases (detaches and unpins) every interface of ours that no plan names any more. One
+     * interface's failure never disturbs another's, nor what the failed one enforced before.
+     */
+    List<InterfaceReport> apply(List<InterfacePlan> plans);
+
+    /** The current state of every interface of ours, read from the kernel. */
+    List<InterfaceReport> observe();
+
+    /** Counters of one interface: per rule key ("filter/rule") and per verdict reason. */
+    Optional<Counters> counters(String interfaceName);
+
+    /** Detaches and unpins everything of ours on this host; returns what it removed, for the user. */
+    List<String> removeAll();
+
+    @Override
+    void close();
+
+    record Counters(Map<String, RuleCounters> rules, ReasonCounters reasons) {
+    }
+}
