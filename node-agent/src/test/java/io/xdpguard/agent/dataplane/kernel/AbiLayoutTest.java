@@ -1,0 +1,121 @@
+package io.xdpguard.agent.dataplane.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpguard.agent.dataplane.compile.Abi;
+import io.xdpguard.agent.dataplane.libbpf.BpfMapSpec;
+import io.xdpguard.agent.dataplane.libbpf.BpfObjectFile;
+import io.xdpguard.agent.dataplane.testing.RequiresBpf;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java encoders (ClassifierMaps, Abi) and the C ABI header agree: struct sizes and field offsets read from the
+ * object's BTF, and map key/value sizes and capacities read from the object itself.
+ */
+class AbiLayoutTest {
+    private static final Pattern STRUCT = Pattern.compile("^\\[\\d+] STRUCT '(\\w+)' size=(\\d+) vlen=(\\d+)$");
+    private static final Pattern MEMBER = Pattern.compile("^\\s+'(\\w+)' type_id=\\d+ bits_offset=(\\d+)$");
+
+    /** Byte offsets the Java encoders write each field at, in their order. */
+    private static final Map<String, Map<String, Integer>> JAVA_LAYOUT = Map.of(
+            "xg_active", ordered("slot", 0, "generation", 4),
+            "xg_slot_config", ordered("rule_count", 0, "dims_used", 4, "default_action", 8, "default_vec", 12, "all_vec", 28),
+            "xg_vec_hdr", ordered("summary", 0, "words_base", 16, "pad", 20),
+            "xg_rule", ordered("counter_id", 0, "action", 4, "flags", 5, "filter_index", 6, "sample_rate", 8,
+                    "rate_pps", 12, "rate_burst", 16, "pad", 20),
+            "xg_rule_stats", ordered("packets", 0, "bytes", 8, "rate_limited", 16),
+            "xg_counter", ordered("packets", 0, "bytes", 8),
+            "xg_lpm4_key", ordered("prefixlen", 0, "slot", 4, "addr", 8),
+            "xg_lpm6_key", ordered("prefixlen", 0, "slot", 4, "addr", 8),
+            "xg_host_key", ordered("slot", 0, "addr", 4));
+
+    private static final Map<String, Integer> JAVA_SIZES = Map.of(
+            "xg_slot_config", ClassifierMaps.SLOT_CONFIG_SIZE, "xg_vec_hdr", ClassifierMaps.VEC_HDR_SIZE,
+            "xg_rule", ClassifierMaps.RULE_SIZE, "xg_rule_stats", ClassifierMaps.RULE_STATS_SIZE,
+            "xg_counter", ClassifierMaps.COUNTER_SIZE, "xg_lpm4_key", ClassifierMaps.LPM4_KEY_SIZE,
+            "xg_lpm6_key", ClassifierMaps.LPM6_KEY_SIZE, "xg_host_key", ClassifierMaps.HOST_KEY_SIZE,
+            "xg_active", 8);
+
+    @Test
+    void structLayoutsInTheObjectsBtfMatchTheJavaEncoders() throws Exception {
+        Path object = extractObject();
+        Process bpftool = new ProcessBuilder("bpftool", "btf", "dump", "file", object.toString(), "format", "raw")
+                .redirectErrorStream(true).start();
+        String dump = new String(bpftool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(bpftool.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(bpftool.exitValue()).as(dump).isZero();
+
+        Map<String, Integer> sizes = new HashMap<>();
+        Map<String, Map<String, Integer>> offsets = new HashMap<>();
+        String current = null;
+        for (String line : dump.split("\n")) {
+            Matcher struct = STRUCT.matcher(line);
+            Matcher member = MEMBER.matcher(line);
+            if (struct.matches()) {
+                current = struct.group(1);
+                sizes.put(current, Integer.parseInt(struct.group(2)));
+                offsets.put(current, new LinkedHashMap<>());
+            } else if (member.matches() && current != null) {
+                offsets.get(current).put(member.group(1), Integer.parseInt(member.group(2)) / 8);
+            } else if (!line.startsWith("\t")) {
+                current = null;
+            }
+        }
+        JAVA_SIZES.forEach((name, size) -> assertThat(sizes.get(name)).as("sizeof(struct %s)", name).isEqualTo(size));
+        JAVA_LAYOUT.forEach((name, fields) -> assertThat(offsets.get(name)).as("fields of struct %s", name)
+                .containsExactlyEntriesOf(fields));
+    }
+
+    @Test
+    void mapShapesMatchTheJavaConstants() throws Exception {
+        RequiresBpf.require();
+        try (BpfObjectFile object = BpfObjectFile.openResource(Classifier.OBJECT_RESOURCE)) {
+            assertMap(object, "xg_rules", 4, ClassifierMaps.RULE_SIZE, Abi.SLOTS * Abi.MAX_RULES);
+            assertMap(object, "xg_vec_hdr", 4, ClassifierMaps.VEC_HDR_SIZE, Abi.SLOTS * Abi.MAX_VECTORS);
+            assertMap(object, "xg_vec_words", 4, 8, Abi.SLOTS * Abi.MAX_WORDS);
+            assertMap(object, "xg_l4", 4, 4, Abi.SLOTS * Abi.L4_ENTRIES);
+            assertMap(object, "xg_sport", 4, 4, Abi.SLOTS * Abi.SPORT_ENTRIES);
+            assertMap(object, "xg_rule_stats", 4, ClassifierMaps.RULE_STATS_SIZE, Abi.MAX_COUNTERS);
+            assertMap(object, "xg_slot_config", 4, ClassifierMaps.SLOT_CONFIG_SIZE, Abi.SLOTS);
+            assertThat(object.mapSpec("xg_src4").keySize()).isEqualTo(ClassifierMaps.LPM4_KEY_SIZE);
+            assertThat(object.mapSpec("xg_src6").keySize()).isEqualTo(ClassifierMaps.LPM6_KEY_SIZE);
+            assertThat(object.mapSpec("xg_src_host").keySize()).isEqualTo(ClassifierMaps.HOST_KEY_SIZE);
+            assertThat(object.mapSpec("xg_stats").maxEntries()).isEqualTo(io.xdpguard.agent.dataplane.Reason.values().length);
+        }
+    }
+
+    private static void assertMap(BpfObjectFile object, String name, int keySize, int valueSize, int maxEntries) {
+        BpfMapSpec spec = object.mapSpec(name);
+        assertThat(new int[] {spec.keySize(), spec.valueSize(), spec.maxEntries()}).as("key/value size, max entries of %s", name)
+                .containsExactly(keySize, valueSize, maxEntries);
+    }
+
+    private static Path extractObject() throws IOException {
+        Path file = Files.createTempFile("xdpguard-abi", ".bpf.o");
+        file.toFile().deleteOnExit();
+        try (InputStream in = AbiLayoutTest.class.getResourceAsStream(Classifier.OBJECT_RESOURCE)) {
+            assertThat(in).as("classifier object on the classpath").isNotNull();
+            Files.write(file, in.readAllBytes());
+        }
+        return file;
+    }
+
+    private static Map<String, Integer> ordered(Object... pairs) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            out.put((String) pairs[i], (Integer) pairs[i + 1]);
+        }
+        return out;
+    }
+}
