@@ -1,0 +1,106 @@
+package io.xdpguard.agent.plan;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.xdpguard.agent.dataplane.InterfacePlan;
+import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.dataplane.rules.RuleMerger;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
+import io.xdpguard.agent.dataplane.rules.RuleSetException;
+import io.xdpguard.api.v1alpha1.XdpCidrSet;
+import io.xdpguard.api.v1alpha1.XdpFilter;
+import io.xdpguard.api.v1alpha1.spec.AttachMode;
+import io.xdpguard.api.v1alpha1.spec.Rule;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Turns the filters and CIDR sets a node sees into per-interface plans, exactly as the agent enforces them: select
+ * by node labels and interface globs, merge per interface in (priority, name) order with the failsafe first. The
+ * filters given must already be valid (shared validator); a filter that cannot be merged (e.g. a missing
+ * XdpCidrSet) is reported and left out of every interface.
+ */
+public final class Planner {
+    private static final ObjectMapper CANONICAL = new ObjectMapper()
+            .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    private Planner() {
+    }
+
+    public static Plan plan(List<XdpFilter> filters, Map<String, XdpCidrSet> cidrSets, Map<String, String> nodeLabels,
+            List<String> interfaceNames, FailsafeConfig failsafe) {
+        List<FilterError> errors = new ArrayList<>();
+        List<XdpFilter> usable = new ArrayList<>();
+        for (XdpFilter filter : filters) {
+            if (!Selection.selectsNode(filter.getSpec().getNodeSelector(), nodeLabels)) {
+                continue;
+            }
+            try {
+                RuleMerger.merge(List.of(filter), cidrSets, FailsafeConfig.disabled());
+                usable.add(filter);
+            } catch (RuleSetException e) {
+                errors.add(new FilterError(filter.getMetadata().getName(), null, e.getMessage()));
+            }
+        }
+        Map<String, List<String>> byInterface = new TreeMap<>();
+        List<InterfacePlan> plans = new ArrayList<>();
+        for (String name : interfaceNames.stream().sorted().toList()) {
+            List<XdpFilter> selecting = usable.stream()
+                    .filter(f -> Selection.selectsInterface(f.getSpec().getInterfaces(), name))
+                    .sorted(Comparator.comparing(f -> f.getMetadata().getName())).toList();
+            if (selecting.isEmpty()) {
+                continue;
+            }
+            try {
+                RuleSet rules = RuleMerger.merge(selecting, cidrSets, failsafe);
+                plans.add(new InterfacePlan(name, mode(selecting), rules, ruleSetId(selecting, cidrSets, failsafe)));
+                byInterface.put(name, selecting.stream().map(f -> f.getMetadata().getName()).toList());
+            } catch (RuleSetException e) {
+                errors.add(new FilterError(e.filter(), name, e.getMessage()));
+            }
+        }
+        return new Plan(plans, byInterface, errors);
+    }
+
+    /** Native if any filter insists on it, else Generic if any asks for it, else Auto. */
+    static AttachMode mode(List<XdpFilter> filters) {
+        AttachMode mode = AttachMode.Auto;
+        for (XdpFilter filter : filters) {
+            AttachMode wanted = filter.getSpec().effectiveMode();
+            if (wanted == AttachMode.Native) {
+                return AttachMode.Native;
+            }
+            if (wanted == AttachMode.Generic) {
+                mode = AttachMode.Generic;
+            }
+        }
+        return mode;
+    }
+
+    /** A digest of everything the rule set is made of: equal digests mean nothing to rewrite. */
+    static String ruleSetId(List<XdpFilter> filters, Map<String, XdpCidrSet> cidrSets, FailsafeConfig failsafe) {
+        Map<String, Object> inputs = new LinkedHashMap<>();
+        for (XdpFilter filter : filters) {
+            inputs.put("filter/" + filter.getMetadata().getName(), filter.getSpec());
+            List<Rule> rules = filter.getSpec().getRules() == null ? List.of() : filter.getSpec().getRules();
+            rules.stream().filter(r -> r.getSourceSets() != null).flatMap(r -> r.getSourceSets().stream()).distinct()
+                    .sorted().forEach(set -> inputs.put("set/" + set, cidrSets.get(set).getSpec()));
+        }
+        inputs.put("failsafe", failsafe.toString());
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(sha.digest(CANONICAL.writeValueAsString(inputs).getBytes(StandardCharsets.UTF_8)));
+        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException("cannot digest a rule set", e);
+        }
+    }
+}
