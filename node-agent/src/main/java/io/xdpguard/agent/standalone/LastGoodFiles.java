@@ -1,0 +1,68 @@
+package io.xdpguard.agent.standalone;
+
+import io.xdpguard.agent.files.ApiObjectFiles;
+import io.xdpguard.agent.files.ApiObjects;
+import io.xdpguard.api.v1alpha1.XdpCidrSet;
+import io.xdpguard.api.v1alpha1.XdpFilter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The API objects of a config directory, file by file, where a file that has become invalid keeps its last valid
+ * content in force (and its errors are reported), and a deleted file's objects go away.
+ */
+final class LastGoodFiles {
+    private final Path directory;
+    private final Map<Path, ApiObjects> lastGood = new HashMap<>();
+
+    LastGoodFiles(Path directory) {
+        this.directory = directory;
+    }
+
+    /** What to enforce now, and every error found in this read. */
+    ApiObjects read() throws IOException {
+        List<Path> files;
+        try (Stream<Path> list = Files.list(directory)) {
+            files = list.filter(f -> Files.isRegularFile(f) && (f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")))
+                    .sorted().toList();
+        }
+        lastGood.keySet().retainAll(files);
+        List<XdpFilter> filters = new ArrayList<>();
+        Map<String, XdpCidrSet> sets = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        Map<String, Path> filterOrigin = new HashMap<>();
+        for (Path file : files) {
+            ApiObjects read = ApiObjectFiles.read(List.of(file));
+            ApiObjects used = read;
+            if (!read.errors().isEmpty()) {
+                errors.addAll(read.errors());
+                used = lastGood.get(file);
+                if (used != null) {
+                    errors.add(file + ": keeping its last valid version in force");
+                } else {
+                    continue;
+                }
+            } else {
+                lastGood.put(file, read);
+            }
+            for (XdpFilter filter : used.filters()) {
+                Path first = filterOrigin.putIfAbsent(filter.getMetadata().getName(), file);
+                if (first == null) {
+                    filters.add(filter);
+                } else {
+                    errors.add(file + ": XdpFilter \"" + filter.getMetadata().getName() + "\" is already defined in "
+                            + first + "; this one is ignored");
+                }
+            }
+            used.cidrSets().forEach(sets::putIfAbsent);
+        }
+        return new ApiObjects(filters, sets, errors);
+    }
+}

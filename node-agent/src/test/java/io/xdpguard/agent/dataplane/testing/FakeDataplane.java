@@ -1,0 +1,75 @@
+package io.xdpguard.agent.dataplane.testing;
+
+import io.xdpguard.agent.dataplane.Dataplane;
+import io.xdpguard.agent.dataplane.InterfacePlan;
+import io.xdpguard.agent.dataplane.InterfaceReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** A dataplane in memory: enforces every plan at once and records them, for tests of everything above the kernel. */
+public final class FakeDataplane implements Dataplane {
+    private final Map<String, InterfacePlan> enforced = new TreeMap<>();
+    private int applies;
+    private int writes;
+
+    @Override
+    public synchronized List<InterfaceReport> apply(List<InterfacePlan> plans) {
+        applies++;
+        Map<String, InterfacePlan> next = new TreeMap<>();
+        for (InterfacePlan plan : plans) {
+            InterfacePlan before = enforced.get(plan.name());
+            if (before == null || !before.ruleSetId().equals(plan.ruleSetId())) {
+                writes++;
+            }
+            next.put(plan.name(), plan);
+        }
+        enforced.clear();
+        enforced.putAll(next);
+        return observe();
+    }
+
+    @Override
+    public synchronized List<InterfaceReport> observe() {
+        List<InterfaceReport> out = new ArrayList<>();
+        int index = 1;
+        for (InterfacePlan plan : enforced.values()) {
+            out.add(new InterfaceReport(plan.name(), index, InterfaceReport.State.ENFORCING, "Native", 1000 + index,
+                    plan.rules().rules().size(), plan.ruleSetId(), null, "enforcing"));
+            index++;
+        }
+        return out;
+    }
+
+    /** The plan in force on an interface. */
+    public synchronized Optional<InterfacePlan> enforced(String name) {
+        return Optional.ofNullable(enforced.get(name));
+    }
+
+    /** How many rule-set writes (changed plans) happened so far. */
+    public synchronized int writes() {
+        return writes;
+    }
+
+    public synchronized int applies() {
+        return applies;
+    }
+
+    @Override
+    public Optional<Counters> counters(String interfaceName) {
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized List<String> removeAll() {
+        List<String> removed = enforced.keySet().stream().map(n -> "detached " + n).toList();
+        enforced.clear();
+        return removed;
+    }
+
+    @Override
+    public void close() {
+    }
+}

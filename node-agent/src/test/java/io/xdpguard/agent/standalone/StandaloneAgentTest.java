@@ -1,0 +1,130 @@
+package io.xdpguard.agent.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpguard.agent.dataplane.InterfacePlan;
+import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.agent.dataplane.testing.FakeDataplane;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Standalone mode over a fake dataplane: files applied, changed, broken (last good kept), fixed, removed. */
+class StandaloneAgentTest {
+    @TempDir
+    Path dir;
+
+    private final FakeDataplane dataplane = new FakeDataplane();
+    private final Map<String, String> labels = new HashMap<>(Map.of("role", "edge"));
+    private final List<String> interfaces = new ArrayList<>(List.of("eth0", "eth1", "lo"));
+    private final StringWriter output = new StringWriter();
+    private StandaloneAgent agent;
+
+    @BeforeEach
+    void setUp() {
+        agent = new StandaloneAgent(dataplane, dir, () -> labels, () -> interfaces, FailsafeConfig.disabled(),
+                new PrintWriter(output));
+    }
+
+    @Test
+    void appliesChangesKeepsLastGoodOnBreakageAndRecovers() throws IOException {
+        write("block.yaml", filter("block", "Drop", "192.0.2.0/24"));
+        StandaloneAgent.Sync first = agent.syncOnce();
+        assertThat(first.errors()).isEmpty();
+        assertThat(first.interfaces()).extracting(r -> r.name()).containsExactly("eth0", "eth1");
+        assertThat(sources("eth0")).containsExactly("192.0.2.0/24");
+        assertThat(output.toString()).contains("INTERFACE").contains("eth0").contains("block");
+
+        write("block.yaml", filter("block", "Drop", "198.51.100.0/24"));
+        agent.syncOnce();
+        assertThat(sources("eth0")).containsExactly("198.51.100.0/24");
+
+        write("block.yaml", filter("block", "Drop", "198.51.100.1/24"));
+        StandaloneAgent.Sync broken = agent.syncOnce();
+        assertThat(broken.errors()).anySatisfy(e -> assertThat(e).contains("block.yaml")
+                .contains("spec.rules[0].sources[0]: \"198.51.100.1/24\" has host bits set"));
+        assertThat(broken.errors()).anySatisfy(e -> assertThat(e).contains("keeping its last valid version in force"));
+        assertThat(sources("eth0")).as("the last good rules stay enforced").containsExactly("198.51.100.0/24");
+
+        write("block.yaml", filter("block", "Drop", "203.0.113.0/24"));
+        assertThat(agent.syncOnce().errors()).isEmpty();
+        assertThat(sources("eth0")).containsExactly("203.0.113.0/24");
+
+        Files.delete(dir.resolve("block.yaml"));
+        assertThat(agent.syncOnce().interfaces()).isEmpty();
+        assertThat(dataplane.enforced("eth0")).isEmpty();
+    }
+
+    @Test
+    void unchangedFilesRewriteNothingAndNewInterfacesArePickedUp() throws IOException {
+        write("block.yaml", filter("block", "Drop", "192.0.2.0/24"));
+        agent.syncOnce();
+        int writes = dataplane.writes();
+        agent.syncOnce();
+        assertThat(dataplane.writes()).isEqualTo(writes);
+
+        interfaces.add("eth7");
+        agent.syncOnce();
+        assertThat(dataplane.enforced("eth7")).isPresent();
+    }
+
+    @Test
+    void nodeLabelsSelectFiltersAndMissingCidrSetIsReportedPerFilter() throws IOException {
+        write("edge.yaml", """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpFilter
+                metadata: {name: edge-only}
+                spec:
+                  nodeSelector: {matchLabels: {role: edge}}
+                  interfaces: {include: ["eth0"]}
+                  rules: [{name: r, action: Drop, protocol: UDP, ports: ["53"]}]
+                """);
+        write("feed.yaml", """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpFilter
+                metadata: {name: feed}
+                spec:
+                  interfaces: {include: ["eth1"]}
+                  rules: [{name: r, action: Drop, sourceSets: [missing-set]}]
+                """);
+        StandaloneAgent.Sync sync = agent.syncOnce();
+        assertThat(dataplane.enforced("eth0")).isPresent();
+        assertThat(sync.errors()).containsExactly(
+                "XdpFilter \"feed\": spec.rules[0].sourceSets[0]: XdpCidrSet \"missing-set\" not found");
+
+        labels.put("role", "core");
+        agent.syncOnce();
+        assertThat(dataplane.enforced("eth0")).as("filter no longer selects this node").isEmpty();
+    }
+
+    private List<String> sources(String iface) {
+        InterfacePlan plan = dataplane.enforced(iface).orElseThrow();
+        return plan.rules().rules().stream().map(MatchRule::sources)
+                .flatMap(s -> s.prefixes().stream()).map(Object::toString).toList();
+    }
+
+    private void write(String name, String content) throws IOException {
+        Files.writeString(dir.resolve(name), content);
+    }
+
+    private static String filter(String name, String action, String source) {
+        return """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpFilter
+                metadata: {name: %s}
+                spec:
+                  interfaces: {include: ["eth*"]}
+                  rules: [{name: r, action: %s, sources: ["%s"]}]
+                """.formatted(name, action, source);
+    }
+}
