@@ -56,7 +56,8 @@ public class TraceCommand implements Callable<Integer> {
     List<Path> cidrSetFiles = new ArrayList<>();
 
     @Option(names = "--packet", required = true,
-            description = "A frame as hex (from the Ethernet header on) or a pcap file (repeatable).")
+            description = "A packet: \"udp 192.0.2.1:3333 10.0.0.1:53\", \"icmp 192.0.2.1 10.0.0.1 8\", a frame as hex "
+                    + "(from the Ethernet header on), or a pcap file (repeatable).")
     List<String> packets = new ArrayList<>();
 
     @Option(names = "--interface-name", description = "Use only the filters whose interfaces select this name.")
@@ -110,7 +111,9 @@ public class TraceCommand implements Callable<Integer> {
         List<byte[]> frames = new ArrayList<>();
         for (String packet : packets) {
             Path file = Path.of(packet);
-            if (Files.isRegularFile(file)) {
+            if (PacketDescription.looksLikeOne(packet)) {
+                frames.add(PacketDescription.parse(packet));
+            } else if (Files.isRegularFile(file)) {
                 frames.addAll(Pcap.read(file));
             } else {
                 try {

@@ -51,7 +51,9 @@ class TraceCommandTest {
                 "--packet", PacketBuilder.tcp4("203.0.113.5", 40000, "10.9.9.9", 22).toHex(),
                 "--packet", PacketBuilder.tcp4("203.0.113.5", 40000, "10.9.9.9", 8080).toHex(),
                 "--packet", PacketBuilder.udp4("203.0.113.5", 3333, "10.9.9.9", 53).truncate(30).toHex(),
-                "--packet", PacketBuilder.ethernet().arp("10.9.9.1", "10.9.9.9").toHex());
+                "--packet", PacketBuilder.ethernet().arp("10.9.9.1", "10.9.9.9").toHex(),
+                "--packet", "icmp6 2001:db8::1 2001:db8::2 128",
+                "--packet", "udp [2001:db8:bad::7]:1000 [2001:db8::2]:53");
 
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out().lines().toList()).satisfiesExactly(
@@ -62,7 +64,10 @@ class TraceCommandTest {
                 l -> assertThat(l).startsWith("verdict=PASS reason=failsafe_pass filter=failsafe rule=tcp-ports "),
                 l -> assertThat(l).startsWith("verdict=DROP reason=default_drop filter=- rule=- "),
                 l -> assertThat(l).startsWith("verdict=PASS reason=malformed filter=- rule=- parsed=malformed why="),
-                l -> assertThat(l).startsWith("verdict=PASS reason=non_ip filter=- rule=- parsed=non_ip"));
+                l -> assertThat(l).startsWith("verdict=PASS reason=non_ip filter=- rule=- parsed=non_ip"),
+                l -> assertThat(l).startsWith("verdict=PASS reason=rule_pass filter=edge-allowlist rule=icmpv6-errors-and-echo"),
+                l -> assertThat(l).startsWith("verdict=DROP reason=rule_drop filter=block-abusers rule=known-bad "
+                        + "parsed=ip src=2001:db8:bad:0:0:0:0:7 dst=2001:db8:0:0:0:0:0:2 proto=17 sport=1000 dport=53"));
     }
 
     @Test
@@ -126,6 +131,11 @@ class TraceCommandTest {
                 .satisfies(r -> {
                     assertThat(r.exit()).isEqualTo(2);
                     assertThat(r.err()).contains("--packet \"zz-not-hex\" is neither a file nor hex");
+                });
+        assertThat(run("--filter", EXAMPLES.resolve("audit-mode.yaml").toString(), "--packet", "udp 10.0.0.1 10.0.0.2:53"))
+                .satisfies(r -> {
+                    assertThat(r.exit()).isEqualTo(2);
+                    assertThat(r.err()).contains("\"10.0.0.1\" needs a port");
                 });
         assertThat(run("--filter", EXAMPLES.resolve("audit-mode.yaml").toString(), "--packet", "0102"))
                 .satisfies(r -> assertThat(r.err()).contains("shorter than an Ethernet header"));
