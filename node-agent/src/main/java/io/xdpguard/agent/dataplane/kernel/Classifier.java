@@ -6,10 +6,13 @@ import io.xdpguard.agent.dataplane.compile.RuleCompiler;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import io.xdpguard.agent.dataplane.libbpf.BpfObjectFile;
 import io.xdpguard.agent.dataplane.libbpf.BpfProgram;
+import io.xdpguard.agent.dataplane.libbpf.RingBuffer;
 import io.xdpguard.agent.dataplane.libbpf.TestRunResult;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.rules.RuleSetException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One loaded instance of the XDP classifier (program and maps) and the rule set it enforces. {@link #apply} writes
@@ -91,6 +94,19 @@ public final class Classifier implements AutoCloseable {
     /** Counter ids of the current rule set's rules, parallel to its rules. */
     public synchronized int[] currentCounterIds() {
         return counterIds.ids().clone();
+    }
+
+    /**
+     * Reads drop samples from the kernel's ring buffer: each poll hands the samples waiting (up to the timeout) to
+     * {@code onSample}, with the rule key resolved from the counter id.
+     */
+    public RingBuffer dropSamples(Consumer<DropSample> onSample) {
+        return RingBuffer.open(object.map("xg_samples"), record -> onSample.accept(DropSample.decode(record, this::ruleKey)));
+    }
+
+    private synchronized String ruleKey(int counterId) {
+        return counterIds.byKey().entrySet().stream().filter(e -> e.getValue() == counterId).map(Map.Entry::getKey)
+                .findFirst().orElse(null);
     }
 
     /** Runs one frame through the program (BPF_PROG_TEST_RUN): the real kernel verdict. */

@@ -132,5 +132,20 @@ final class LibBpfNative {
         int bpf_xdp_detach(int ifindex, int flags, Pointer opts);
 
         int bpf_xdp_query(int ifindex, int flags, Pointer opts);
+
+        // ---- ring buffer ---------------------------------------------------------------------
+
+        /** {@code int (*ring_buffer_sample_fn)(void *ctx, void *data, size_t size)}. */
+        interface SampleFn {
+            @Delegate
+            int sample(Pointer ctx, Pointer data, long size);
+        }
+
+        Pointer ring_buffer__new(int mapFd, SampleFn sample, Pointer ctx, Pointer opts);
+
+        /** Number of records consumed, or -errno. */
+        int ring_buffer__poll(Pointer ringBuffer, int timeoutMs);
+
+        void ring_buffer__free(Pointer ringBuffer);
     }
 }
