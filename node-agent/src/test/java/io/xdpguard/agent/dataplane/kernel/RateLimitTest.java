@@ -68,19 +68,23 @@ class RateLimitTest {
         apply("Enforce", rate, burst, "Rule");
         byte[] frame = frame("192.0.2.1");
         long passed = 0;
+        long sent = 0;
         long start = System.nanoTime();
         long end;
         do {
             if (classifier.testRun(frame).retval() == XdpAction.PASS.code()) {
                 passed++;
             }
+            sent++;
             end = System.nanoTime();
         } while (end - start < 300_000_000L);
         double seconds = (end - start) / 1e9;
 
-        assertThat(passed).as("passed in %.3f s", seconds)
+        // Never more than the bucket allows; at least most of it when the sender outpaces the rate (a starved
+        // sender on a loaded machine leaves tokens unused, hence the generous lower bound).
+        assertThat(passed).as("passed of %d sent in %.3f s", sent, seconds)
                 .isLessThanOrEqualTo(burst + (long) Math.ceil(rate * seconds) + 1)
-                .isGreaterThanOrEqualTo(burst + (long) (rate * seconds * 0.8));
+                .isGreaterThanOrEqualTo(Math.min(sent, burst + (long) (rate * seconds * 0.5)));
     }
 
     private void apply(String enforcement, long pps, long burst, String per) throws Exception {
