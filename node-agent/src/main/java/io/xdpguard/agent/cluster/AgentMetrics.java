@@ -1,0 +1,182 @@
+package io.xdpguard.agent.cluster;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.xdpguard.agent.dataplane.Dataplane;
+import io.xdpguard.agent.dataplane.InterfacePlan;
+import io.xdpguard.agent.dataplane.InterfaceReport;
+import io.xdpguard.agent.dataplane.Reason;
+import io.xdpguard.agent.dataplane.kernel.RuleCounters;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.api.v1alpha1.spec.RuleAction;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The agent's Prometheus metrics (names and labels in docs/agent.md). Dataplane counters are function counters read
+ * at scrape time, through a cache that reads each interface's maps at most once per second. Label values are filter,
+ * rule and interface names, actions and verdict reasons: never addresses. Series of rules and interfaces that are no
+ * longer enforced are removed at the next reconcile.
+ */
+final class AgentMetrics {
+    static final String RULE_PACKETS = "xdpguard.rule.packets";
+    static final String RULE_BYTES = "xdpguard.rule.bytes";
+    static final String RULE_RATE_LIMITED = "xdpguard.rule.rate.limited";
+    static final String INTERFACE_PACKETS = "xdpguard.interface.packets";
+    static final String INTERFACE_BYTES = "xdpguard.interface.bytes";
+    static final String APPLY_LATENCY = "xdpguard.apply.latency";
+    static final String APPLY_FAILURES = "xdpguard.apply.failures";
+    static final String ATTACHED_INTERFACES = "xdpguard.attached.interfaces";
+    static final String NODE_STATE_WRITES = "xdpguard.node.state.writes";
+    static final String DROP_SAMPLES = "xdpguard.drop.samples";
+    static final String DROP_SAMPLE_LOGS_SUPPRESSED = "xdpguard.drop.samples.log.suppressed";
+
+    private static final long CACHE_MILLIS = 1000;
+
+    private final MeterRegistry registry;
+    private final Dataplane dataplane;
+    private final Timer applyLatency;
+    private final Counter dataplaneFailures;
+    private final Counter interfaceFailures;
+    private final Map<String, AtomicInteger> attached = new ConcurrentHashMap<>();
+    private final Map<List<String>, List<Meter>> ruleMeters = new HashMap<>();
+    private final Map<String, List<Meter>> interfaceMeters = new HashMap<>();
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(long atMillis, Optional<Dataplane.Counters> counters) {
+    }
+
+    AgentMetrics(MeterRegistry registry, Dataplane dataplane) {
+        this.registry = registry;
+        this.dataplane = dataplane;
+        this.applyLatency = Timer.builder(APPLY_LATENCY)
+                .description("From seeing a change to the dataplane apply returning")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        this.dataplaneFailures = Counter.builder(APPLY_FAILURES).tag("kind", "dataplane")
+                .description("Applies that failed: the whole apply threw (kind=dataplane) or an interface failed (kind=interface)")
+                .register(registry);
+        this.interfaceFailures = Counter.builder(APPLY_FAILURES).tag("kind", "interface").register(registry);
+        for (String mode : List.of("Native", "Generic")) {
+            AtomicInteger count = new AtomicInteger();
+            attached.put(mode, count);
+            Gauge.builder(ATTACHED_INTERFACES, count, AtomicInteger::get).tag("mode", mode)
+                    .description("Interfaces carrying the xdpguard program, by attach mode in use").register(registry);
+        }
+    }
+
+    MeterRegistry registry() {
+        return registry;
+    }
+
+    void applied(long changeSeenNanos, long appliedNanos) {
+        applyLatency.record(Duration.ofNanos(Math.max(0, appliedNanos - changeSeenNanos)));
+    }
+
+    void dataplaneFailed() {
+        dataplaneFailures.increment();
+    }
+
+    /** Updates attach-mode gauges, failure counts and the per-rule and per-interface series after an apply. */
+    synchronized void enforced(List<InterfacePlan> plans, List<InterfaceReport> reports, boolean countFailures) {
+        Map<String, Integer> byMode = new HashMap<>();
+        for (InterfaceReport report : reports) {
+            if (report.attachMode() != null && report.programId() != 0) {
+                byMode.merge(report.attachMode(), 1, Integer::sum);
+            }
+            if (countFailures && report.state() == InterfaceReport.State.FAILED) {
+                interfaceFailures.increment();
+            }
+        }
+        attached.forEach((mode, count) -> count.set(byMode.getOrDefault(mode, 0)));
+        cache.clear();
+
+        Map<List<String>, MatchRule> wanted = new HashMap<>();
+        for (InterfacePlan plan : plans) {
+            for (MatchRule rule : plan.rules().rules()) {
+                wanted.putIfAbsent(List.of(rule.filter(), rule.ruleName(), plan.name(), rule.action().name()), rule);
+            }
+        }
+        ruleMeters.entrySet().removeIf(e -> {
+            if (!wanted.containsKey(e.getKey())) {
+                e.getValue().forEach(registry::remove);
+                return true;
+            }
+            return false;
+        });
+        wanted.forEach((key, rule) -> ruleMeters.computeIfAbsent(key, k -> ruleMeters(k, rule)));
+
+        List<String> interfaces = plans.stream().map(InterfacePlan::name).toList();
+        interfaceMeters.entrySet().removeIf(e -> {
+            if (!interfaces.contains(e.getKey())) {
+                e.getValue().forEach(registry::remove);
+                return true;
+            }
+            return false;
+        });
+        interfaces.forEach(i -> interfaceMeters.computeIfAbsent(i, this::interfaceMeters));
+    }
+
+    private List<Meter> ruleMeters(List<String> key, MatchRule rule) {
+        String filter = key.get(0);
+        String name = key.get(1);
+        String iface = key.get(2);
+        Tags tags = Tags.of("filter", filter, "rule", name, "interface", iface, "action", key.get(3));
+        String ruleKey = filter + "/" + name;
+        List<Meter> meters = new java.util.ArrayList<>();
+        meters.add(counter(RULE_PACKETS, tags, "Packets matched by a rule", iface, c -> rule(c, ruleKey).packets()));
+        meters.add(counter(RULE_BYTES, tags, "Bytes matched by a rule", iface, c -> rule(c, ruleKey).bytes()));
+        if (rule.action() == RuleAction.RateLimit) {
+            meters.add(counter(RULE_RATE_LIMITED, tags, "Packets a RateLimit rule dropped (over the rate)", iface,
+                    c -> rule(c, ruleKey).rateLimited()));
+        }
+        return meters;
+    }
+
+    private List<Meter> interfaceMeters(String iface) {
+        List<Meter> meters = new java.util.ArrayList<>();
+        for (Reason reason : Reason.values()) {
+            Tags tags = Tags.of("interface", iface, "reason", reason.label());
+            meters.add(counter(INTERFACE_PACKETS, tags, "Packets by verdict reason (failsafe_pass, non_ip, malformed, samples_lost, ...)",
+                    iface, c -> c.reasons().packets(reason)));
+            meters.add(counter(INTERFACE_BYTES, tags, "Bytes by verdict reason", iface, c -> c.reasons().bytes(reason)));
+        }
+        return meters;
+    }
+
+    private static RuleCounters rule(Dataplane.Counters counters, String key) {
+        return counters.rules().getOrDefault(key, RuleCounters.ZERO);
+    }
+
+    private Meter counter(String name, Tags tags, String description, String iface, ToDoubleFunction<Dataplane.Counters> value) {
+        return FunctionCounter.builder(name, this, m -> m.read(iface).map(value::applyAsDouble).orElse(0.0))
+                .tags(tags).description(description).register(registry);
+    }
+
+    private Optional<Dataplane.Counters> read(String iface) {
+        long now = System.currentTimeMillis();
+        Cached cached = cache.get(iface);
+        if (cached == null || now - cached.atMillis() > CACHE_MILLIS) {
+            Optional<Dataplane.Counters> counters;
+            try {
+                counters = dataplane.counters(iface);
+            } catch (RuntimeException e) {
+                counters = Optional.empty();
+            }
+            cached = new Cached(now, counters);
+            cache.put(iface, cached);
+        }
+        return cached.counters();
+    }
+}

@@ -1,0 +1,459 @@
+package io.xdpguard.agent.cluster;
+
+import inet.ipaddr.IPAddress;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.informers.ExceptionHandler;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.xdpguard.agent.dataplane.Dataplane;
+import io.xdpguard.agent.dataplane.InterfacePlan;
+import io.xdpguard.agent.dataplane.InterfaceReport;
+import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.agent.plan.FilterError;
+import io.xdpguard.agent.plan.Plan;
+import io.xdpguard.agent.plan.Planner;
+import io.xdpguard.api.v1alpha1.XdpCidrSet;
+import io.xdpguard.api.v1alpha1.XdpFilter;
+import io.xdpguard.api.v1alpha1.status.FilterNodeStatus;
+import io.xdpguard.api.v1alpha1.status.FilterPhase;
+import io.xdpguard.api.v1alpha1.status.XdpNodeStateStatus;
+import io.xdpguard.api.validation.Cidrs;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * The node agent in a cluster. Three informers (XdpFilters, XdpCidrSets, this Node) feed a single reconciler
+ * thread; any relevant event (or a change of host interfaces, or the periodic resync) schedules one reconcile
+ * after a quiet time, and each reconcile plans the WHOLE state from the informer caches (never from the event),
+ * applies it through the {@link Dataplane}, and writes this node's XdpNodeState if what the kernel reports changed.
+ *
+ * <p>Fail-static: nothing is applied before every informer has listed once (what is pinned and attached stays);
+ * watch errors never clear the caches, so an unreachable API server leaves enforcement exactly as it is, and the
+ * informers' relist on reconnect triggers a reconcile that reports again.
+ */
+public final class ClusterAgent implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ClusterAgent.class);
+
+    private final KubernetesClient client;
+    private final Dataplane dataplane;
+    private final HostInfo host;
+    private final AgentSettings settings;
+    private final AgentMetrics metrics;
+    private final DropSamples samples;
+    private final LastGood lastGood = new LastGood();
+    private final NodeStateWriter writer;
+    private final FilterEvents events;
+    private final ScheduledExecutorService executor;
+
+    private SharedIndexInformer<XdpFilter> filterInformer;
+    private SharedIndexInformer<XdpCidrSet> setInformer;
+    private SharedIndexInformer<Node> nodeInformer;
+
+    // Reconciler-thread state.
+    private List<String> interfaces = List.of();
+    private final Map<String, InterfacePlan> lastApplied = new TreeMap<>();
+    private final Map<String, List<String>> lastFiltersByInterface = new TreeMap<>();
+    private final Map<String, Map<String, NodeStatusBuilder.Content>> contents = new HashMap<>();
+    private List<IPAddress> apiServerAddresses;
+    private ScheduledFuture<?> scheduled;
+    private long changeSeenNanos;
+
+    private volatile State state = new State(false, "WaitingForApiServer", "the informers have not listed yet");
+    private volatile XdpNodeStateStatus lastStatus;
+    private final AtomicLong heartbeat = new AtomicLong(System.nanoTime());
+    private final AtomicLong reconciles = new AtomicLong();
+
+    /** Whether the first sync has happened (applied, or failed with a reported reason), and why not if not. */
+    public record State(boolean synced, String reason, String message) {
+    }
+
+    public ClusterAgent(KubernetesClient client, Dataplane dataplane, HostInfo host, AgentSettings settings,
+            AgentMetrics metrics, DropSamples samples) {
+        this.client = client;
+        this.dataplane = dataplane;
+        this.host = host;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.samples = samples;
+        this.writer = new NodeStateWriter(client, settings.nodeName());
+        this.events = new FilterEvents(client, settings.eventNamespace(), settings.nodeName(), settings.eventsPerMinute(),
+                Clock.systemUTC());
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "xdpguard-reconciler");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the informers and timers; returns at once (the informers list in the background, retrying). */
+    public synchronized void start() {
+        filterInformer = informer(client.resources(XdpFilter.class).runnableInformer(0), "XdpFilter",
+                (a, b) -> !Objects.equals(a.getMetadata().getGeneration(), b.getMetadata().getGeneration()));
+        setInformer = informer(client.resources(XdpCidrSet.class).runnableInformer(0), "XdpCidrSet",
+                (a, b) -> !Objects.equals(a.getMetadata().getGeneration(), b.getMetadata().getGeneration()));
+        nodeInformer = informer(client.nodes().withField("metadata.name", settings.nodeName()).runnableInformer(0), "Node",
+                (a, b) -> !Objects.equals(a.getMetadata().getLabels(), b.getMetadata().getLabels())
+                        || !Objects.equals(addresses(a), addresses(b)));
+        executor.execute(this::rescanInterfaces);
+        filterInformer.start();
+        setInformer.start();
+        nodeInformer.start();
+        long rescan = settings.interfaceRescan().toMillis();
+        executor.scheduleWithFixedDelay(this::rescanInterfaces, rescan, rescan, TimeUnit.MILLISECONDS);
+        long resync = settings.resync().toMillis();
+        executor.scheduleWithFixedDelay(this::trigger, resync, resync, TimeUnit.MILLISECONDS);
+        long retry = settings.statusRetry().toMillis();
+        executor.scheduleWithFixedDelay(this::retryStatus, retry, retry, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> heartbeat.set(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+    }
+
+    private interface Changed<T> {
+        boolean test(T before, T after);
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> informer(SharedIndexInformer<T> informer, String kind, Changed<T> changed) {
+        informer.exceptionHandler((started, t) -> {
+            LOG.warnf("%s watch/list failed (%s); enforcement stays as it is, retrying: %s", kind,
+                    started ? "after start" : "initial list", t.getMessage());
+            return !ExceptionHandler.isDeserializationException(t);
+        });
+        informer.addEventHandler(new ResourceEventHandler<T>() {
+            @Override
+            public void onAdd(T obj) {
+                trigger();
+            }
+
+            @Override
+            public void onUpdate(T before, T after) {
+                if (changed.test(before, after)) {
+                    trigger();
+                }
+            }
+
+            @Override
+            public void onDelete(T obj, boolean finalStateUnknown) {
+                trigger();
+            }
+
+            @Override
+            public void onNothing() {
+                trigger();
+            }
+        });
+        return informer;
+    }
+
+    private static List<NodeAddress> addresses(Node node) {
+        return node.getStatus() == null ? List.of() : node.getStatus().getAddresses();
+    }
+
+    /** Schedules one reconcile of the whole state after the debounce time (events within it coalesce). */
+    public void trigger() {
+        try {
+            executor.execute(() -> {
+                if (changeSeenNanos == 0) {
+                    changeSeenNanos = System.nanoTime();
+                }
+                if (scheduled == null || scheduled.isDone()) {
+                    scheduled = executor.schedule(this::reconcileSafely, settings.debounce().toMillis(), TimeUnit.MILLISECONDS);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed
+        }
+    }
+
+    /** Reconciles now on the reconciler thread and waits for it: for the periodic resync and tests. */
+    public void resync() {
+        try {
+            executor.submit(() -> {
+                if (changeSeenNanos == 0) {
+                    changeSeenNanos = System.nanoTime();
+                }
+                reconcileSafely();
+            }).get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("resync failed", e);
+        }
+    }
+
+    private void rescanInterfaces() {
+        try {
+            List<String> now = host.interfaceNames();
+            if (!now.equals(interfaces)) {
+                interfaces = now;
+                trigger();
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot list host interfaces: %s", e.getMessage());
+        }
+    }
+
+    private void retryStatus() {
+        if (!writer.pending()) {
+            return;
+        }
+        Node node = ownNode();
+        if (node == null) {
+            return;
+        }
+        try {
+            writer.flush(node);
+        } catch (KubernetesClientException e) {
+            LOG.debugf("XdpNodeState write still failing: %s", e.getMessage());
+        }
+    }
+
+    private void reconcileSafely() {
+        try {
+            reconcile();
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "reconcile failed; enforcement stays as it is");
+        }
+    }
+
+    private Node ownNode() {
+        return nodeInformer.getStore().list().stream()
+                .filter(n -> settings.nodeName().equals(n.getMetadata().getName())).findFirst().orElse(null);
+    }
+
+    private void reconcile() {
+        reconciles.incrementAndGet();
+        if (!filterInformer.hasSynced() || !setInformer.hasSynced() || !nodeInformer.hasSynced()) {
+            state = new State(false, "WaitingForApiServer", "XdpFilters, XdpCidrSets and the Node have not been listed yet; "
+                    + "whatever is pinned and attached stays in force");
+            executor.schedule(this::trigger, Math.max(100, settings.debounce().toMillis()), TimeUnit.MILLISECONDS);
+            return;
+        }
+        Node node = ownNode();
+        if (node == null) {
+            state = new State(false, "NodeNotFound", "Node " + settings.nodeName() + " does not exist; nothing is changed");
+            return;
+        }
+        long seen = changeSeenNanos == 0 ? System.nanoTime() : changeSeenNanos;
+        changeSeenNanos = 0;
+        Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
+        List<XdpFilter> filterObjects = filterInformer.getStore().list();
+        LastGood.Resolution resolution = lastGood.resolve(filterObjects, setInformer.getStore().list(), labels);
+        FailsafeConfig failsafe = failsafe(node);
+        Plan plan = Planner.plan(resolution.inForce(), resolution.cidrSets(), labels, interfaces, failsafe);
+
+        // An interface whose merge failed keeps what it had (fail-static), instead of being released.
+        Map<String, InterfacePlan> plans = new TreeMap<>();
+        plan.interfaces().forEach(p -> plans.put(p.name(), p));
+        Map<String, List<String>> byInterface = new TreeMap<>(plan.filtersByInterface());
+        for (FilterError error : plan.errors()) {
+            String name = error.interfaceName();
+            if (name != null && !plans.containsKey(name) && lastApplied.containsKey(name) && interfaces.contains(name)) {
+                plans.put(name, lastApplied.get(name));
+                byInterface.put(name, lastFiltersByInterface.getOrDefault(name, List.of()));
+            }
+        }
+        Map<String, Long> generations = new HashMap<>();
+        resolution.inForce().forEach(f -> generations.put(f.getMetadata().getName(), LastGood.generation(f)));
+        for (InterfacePlan p : plan.interfaces()) {
+            contents.computeIfAbsent(p.ruleSetId(), id -> contentOf(p, generations));
+        }
+
+        List<InterfacePlan> toApply = List.copyOf(plans.values());
+        List<InterfaceReport> reports;
+        String applyError = null;
+        try {
+            reports = dataplane.apply(toApply);
+            lastApplied.clear();
+            plans.forEach(lastApplied::put);
+            lastFiltersByInterface.clear();
+            lastFiltersByInterface.putAll(byInterface);
+        } catch (RuntimeException e) {
+            applyError = e.getMessage() == null ? e.toString() : e.getMessage();
+            LOG.errorf(e, "dataplane apply failed; what was in force stays");
+            if (metrics != null) {
+                metrics.dataplaneFailed();
+            }
+            reports = observeQuietly();
+        }
+        if (metrics != null) {
+            metrics.applied(seen, System.nanoTime());
+            metrics.enforced(toApply, reports, applyError == null);
+        }
+        if (samples != null) {
+            Map<Integer, String> names = new HashMap<>();
+            reports.stream().filter(r -> r.ifindex() != 0).forEach(r -> names.put(r.ifindex(), r.name()));
+            samples.interfaces(names);
+        }
+        Set<String> live = new LinkedHashSet<>(plan.interfaces().stream().map(InterfacePlan::ruleSetId).toList());
+        reports.stream().map(InterfaceReport::ruleSetId).filter(Objects::nonNull).forEach(live::add);
+        lastApplied.values().forEach(p -> live.add(p.ruleSetId()));
+        contents.keySet().retainAll(live);
+
+        XdpNodeStateStatus status = NodeStatusBuilder.build(new NodeStatusBuilder.Inputs(settings.nodeName(),
+                settings.agentVersion(), host.kernelVersion(), host.bpffsMounted(), resolution.filters(), byInterface,
+                plan.errors(), reports, contents, applyError), lastStatus == null ? writer.written() : lastStatus);
+        lastStatus = status;
+        state = applyError == null ? new State(true, "Synced", "first sync applied")
+                : new State(true, "ApplyFailed", applyError);
+        try {
+            writer.write(status, node);
+        } catch (KubernetesClientException e) {
+            LOG.warnf("cannot write XdpNodeState %s (retrying): %s", settings.nodeName(), e.getMessage());
+        }
+        events.report(failures(filterObjects, status));
+    }
+
+    private List<InterfaceReport> observeQuietly() {
+        try {
+            return dataplane.observe();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    private static Map<String, NodeStatusBuilder.Content> contentOf(InterfacePlan plan, Map<String, Long> generations) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (MatchRule rule : plan.rules().rules()) {
+            if (!rule.failsafe()) {
+                counts.merge(rule.filter(), 1, Integer::sum);
+            }
+        }
+        Map<String, NodeStatusBuilder.Content> out = new HashMap<>();
+        generations.forEach((filter, generation) -> {
+            if (counts.containsKey(filter)) {
+                out.put(filter, new NodeStatusBuilder.Content(generation, counts.get(filter)));
+            }
+        });
+        return out;
+    }
+
+    private List<FilterEvents.Failure> failures(List<XdpFilter> filters, XdpNodeStateStatus status) {
+        Map<String, XdpFilter> byName = new HashMap<>();
+        filters.forEach(f -> byName.put(f.getMetadata().getName(), f));
+        List<FilterEvents.Failure> out = new ArrayList<>();
+        for (FilterNodeStatus f : status.getFilters()) {
+            XdpFilter filter = byName.get(f.name());
+            if (f.phase() == FilterPhase.Failed && filter != null) {
+                String reason = f.message() != null && f.message().contains(" not applied: ") ? "NotApplied" : "ApplyFailed";
+                out.add(new FilterEvents.Failure(filter, reason, f.message()));
+            }
+        }
+        return out;
+    }
+
+    /** The configured failsafe plus, when enabled, the Node's InternalIPs and the API server endpoints as sources. */
+    private FailsafeConfig failsafe(Node node) {
+        if (!settings.failsafeEnabled()) {
+            return FailsafeConfig.disabled();
+        }
+        Set<IPAddress> sources = new LinkedHashSet<>();
+        for (String cidr : settings.extraFailsafeCidrs()) {
+            sources.add(Cidrs.parse(cidr));
+        }
+        if (settings.failsafeNodeAddresses()) {
+            for (NodeAddress address : addresses(node)) {
+                if ("InternalIP".equals(address.getType())) {
+                    addQuietly(sources, address.getAddress());
+                }
+            }
+            sources.addAll(apiServerAddresses());
+        }
+        return FailsafeConfig.defaults().withSourceCidrs(List.copyOf(sources));
+    }
+
+    /** The API server as this agent reaches it, the kubernetes Service host, and the default/kubernetes endpoints. */
+    private List<IPAddress> apiServerAddresses() {
+        if (apiServerAddresses != null) {
+            return apiServerAddresses;
+        }
+        Set<IPAddress> out = new LinkedHashSet<>();
+        try {
+            addQuietly(out, URI.create(client.getConfiguration().getMasterUrl()).getHost());
+        } catch (RuntimeException e) {
+            // not a URL with an address
+        }
+        addQuietly(out, System.getenv("KUBERNETES_SERVICE_HOST"));
+        boolean complete = true;
+        try {
+            Endpoints endpoints = client.endpoints().inNamespace("default").withName("kubernetes").get();
+            if (endpoints != null && endpoints.getSubsets() != null) {
+                for (EndpointSubset subset : endpoints.getSubsets()) {
+                    for (EndpointAddress address : subset.getAddresses()) {
+                        addQuietly(out, address.getIp());
+                    }
+                }
+            }
+        } catch (KubernetesClientException e) {
+            complete = e.getCode() == 403 || e.getCode() == 404;
+            LOG.debugf("cannot read the default/kubernetes endpoints: %s", e.getMessage());
+        }
+        List<IPAddress> result = List.copyOf(out);
+        if (complete) {
+            apiServerAddresses = result;
+        }
+        return result;
+    }
+
+    private static void addQuietly(Set<IPAddress> out, String address) {
+        if (address == null || address.isBlank()) {
+            return;
+        }
+        String bare = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
+        try {
+            out.add(Cidrs.parse(bare));
+        } catch (IllegalArgumentException e) {
+            // a host name, not an address
+        }
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Whether the reconciler thread is alive and not stuck (it beats every second). */
+    public boolean live() {
+        return !executor.isShutdown() && System.nanoTime() - heartbeat.get() < TimeUnit.SECONDS.toNanos(60);
+    }
+
+    public XdpNodeStateStatus lastStatus() {
+        return lastStatus;
+    }
+
+    public long nodeStateWrites() {
+        return writer.writes();
+    }
+
+    public long reconciles() {
+        return reconciles.get();
+    }
+
+    @Override
+    public synchronized void close() {
+        executor.shutdownNow();
+        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] {filterInformer, setInformer, nodeInformer}) {
+            if (informer != null) {
+                informer.stop();
+            }
+        }
+    }
+}
