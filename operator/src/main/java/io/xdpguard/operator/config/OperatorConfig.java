@@ -16,6 +16,10 @@ public interface OperatorConfig {
     /** The operator's own namespace: the agent DaemonSet and the leader-election Lease live there. */
     String namespace();
 
+    /** This replica's pod name (the Downward API's metadata.name): the reportingInstance of Events. */
+    @WithDefault("xdpguard-operator")
+    String podName();
+
     /**
      * How long a NotReady node may keep a deleted filter's finalizer: after this, its agent is presumed gone and no
      * longer blocks the release. Nodes that no longer exist never block.

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.xdpguard.operator.config.OperatorConfig;
 import org.jboss.logging.Logger;
 
 /**
@@ -27,9 +27,9 @@ public class EventRecorder {
     private final KubernetesClient client;
     private final String instance;
 
-    public EventRecorder(KubernetesClient client, @ConfigProperty(name = "xdpguard.operator.pod-name") Optional<String> podName) {
+    public EventRecorder(KubernetesClient client, OperatorConfig config) {
         this.client = client;
-        this.instance = podName.orElse(COMPONENT);
+        this.instance = config.podName();
     }
 
     public void record(HasMetadata object, EventReason reason, String message) {
