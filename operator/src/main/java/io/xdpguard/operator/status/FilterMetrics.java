@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@code xdpguard_filters{condition, status}}: how many filters have each condition in each status, from the last
  * status the operator computed for each. Reconcile counts and latency come from the operator SDK's own Micrometer
- * metrics ({@code operator_sdk_reconciliations_*}).
+ * metrics (JOSDK's {@code reconciliations.*} meters).
  */
 @ApplicationScoped
 public class FilterMetrics {
