@@ -1,0 +1,145 @@
+package io.xdpguard.operator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the operator is told by its deployment (the Helm chart renders these as properties or environment
+ * variables, e.g. {@code XDPGUARD_OPERATOR_AGENT_IMAGE}). Cluster-wide: one operator, one agent DaemonSet.
+ */
+@ConfigMapping(prefix = "xdpguard.operator")
+public interface OperatorConfig {
+
+    /** The operator's own namespace: the agent DaemonSet and the leader-election Lease live there. */
+    String namespace();
+
+    /** This replica's pod name (the Downward API's metadata.name): the reportingInstance of Events. */
+    @WithDefault("xdpguard-operator")
+    String podName();
+
+    /**
+     * How long a NotReady node may keep a deleted filter's finalizer: after this, its agent is presumed gone and no
+     * longer blocks the release. Nodes that no longer exist never block.
+     */
+    @WithDefault("5m")
+    Duration nodeNotReadyTimeout();
+
+    Agent agent();
+
+    Failsafe failsafe();
+
+    Sampling sampling();
+
+    LeaderElection leaderElection();
+
+    interface Agent {
+        /** Name of the DaemonSet (and its pods' app.kubernetes.io/name label). */
+        @WithDefault("xdpguard-agent")
+        String name();
+
+        @WithDefault("ghcr.io/xdpguard/xdpguard-agent:latest")
+        String image();
+
+        @WithDefault("IfNotPresent")
+        String imagePullPolicy();
+
+        Optional<List<String>> imagePullSecrets();
+
+        @WithDefault("xdpguard-agent")
+        String serviceAccountName();
+
+        @WithDefault("system-node-critical")
+        String priorityClassName();
+
+        /** Run the agent privileged instead of with the capabilities below (some kernels and runtimes need it). */
+        @WithDefault("false")
+        boolean privileged();
+
+        @WithDefault("BPF,NET_ADMIN,PERFMON,SYS_ADMIN")
+        List<String> capabilities();
+
+        /** Add {@code operator: Exists}: the agent runs on every node whatever its taints. */
+        @WithDefault("true")
+        boolean tolerateAll();
+
+        /** Tolerations used in addition to (or, with tolerateAll=false, instead of) tolerate-all. */
+        Optional<List<TolerationConfig>> tolerations();
+
+        Resources resources();
+
+        /** maxUnavailable of the DaemonSet's rolling update: a number or a percentage. */
+        @WithDefault("1")
+        String maxUnavailable();
+
+        /** Agent log level, passed as XDPGUARD_LOG_LEVEL. */
+        @WithDefault("INFO")
+        String logLevel();
+    }
+
+    interface TolerationConfig {
+        Optional<String> key();
+
+        @WithDefault("Exists")
+        String operator();
+
+        Optional<String> value();
+
+        /** NoSchedule, PreferNoSchedule or NoExecute; empty = every effect. */
+        Optional<String> effect();
+
+        Optional<Long> tolerationSeconds();
+    }
+
+    interface Resources {
+        @WithDefault("50m")
+        Optional<String> requestsCpu();
+
+        @WithDefault("128Mi")
+        Optional<String> requestsMemory();
+
+        Optional<String> limitsCpu();
+
+        @WithDefault("512Mi")
+        Optional<String> limitsMemory();
+    }
+
+    interface Failsafe {
+        /**
+         * The agents' failsafe rules (SSH, API server, etcd, kubelet, DHCP, IPv6 ND) passed before every filter.
+         * Turning them off is an explicit choice: lockout warnings then say the traffic WILL be cut.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Extra source CIDRs always passed, e.g. the API server endpoints. */
+        Optional<List<String>> sourceCidrs();
+    }
+
+    interface Sampling {
+        /** Drop samples (rules' sampleRate) at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Kernel-side cap of samples per second per interface. */
+        @WithDefault("1000")
+        int maxPerSecond();
+    }
+
+    interface LeaderElection {
+        /** Lease name in the operator namespace. */
+        @WithDefault("xdpguard-operator")
+        String leaseName();
+
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        @WithDefault("2s")
+        Duration retryPeriod();
+    }
+}

@@ -1,0 +1,167 @@
+package io.xdpguard.operator.dependent;
+
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.xdpguard.operator.config.OperatorConfig;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The agent DaemonSet as it should be: everything from {@link OperatorConfig} (which the Helm chart supplies) and the
+ * {@link AgentPlacement}. Pure. The desired object carries a hash of itself, so that "up to date" is a string
+ * comparison, not a diff against fields the API server defaulted.
+ */
+public final class AgentDaemonSet {
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY = "xdpguard-operator";
+    public static final String NAME_LABEL = "app.kubernetes.io/name";
+    public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
+    public static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
+    /** Hash of the desired object: unchanged hash, nothing to write. */
+    public static final String HASH_ANNOTATION = "xdpguard.io/desired-hash";
+    /**
+     * The nodeSelector each filter was placed with. A rejected generation changes nothing that runs: its placement
+     * is taken from here, so the last accepted selector survives an operator restart.
+     */
+    public static final String SELECTORS_ANNOTATION = "xdpguard.io/filter-selectors";
+    static final String BPFFS = "/sys/fs/bpf";
+
+    private AgentDaemonSet() {
+    }
+
+    public static List<Toleration> tolerations(OperatorConfig.Agent agent) {
+        List<Toleration> tolerations = new ArrayList<>();
+        if (agent.tolerateAll()) {
+            tolerations.add(new TolerationBuilder().withOperator("Exists").build());
+        }
+        agent.tolerations().orElse(List.of()).forEach(t -> tolerations.add(new TolerationBuilder()
+                .withKey(t.key().orElse(null)).withOperator(t.operator()).withValue(t.value().orElse(null))
+                .withEffect(t.effect().orElse(null)).withTolerationSeconds(t.tolerationSeconds().orElse(null)).build()));
+        return tolerations;
+    }
+
+    public static DaemonSet desired(OperatorConfig config, AgentPlacement.Placement placement,
+            Map<String, LabelSelector> selectors) {
+        OperatorConfig.Agent agent = config.agent();
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NAME_LABEL, agent.name());
+        labels.put(COMPONENT_LABEL, "agent");
+        labels.put(PART_OF_LABEL, "xdpguard");
+        labels.put(MANAGED_BY_LABEL, MANAGED_BY);
+        Map<String, String> selectorLabels = Map.of(NAME_LABEL, agent.name(), COMPONENT_LABEL, "agent");
+
+        DaemonSet ds = new DaemonSetBuilder()
+                .withNewMetadata().withName(agent.name()).withNamespace(config.namespace()).withLabels(labels)
+                .addToAnnotations(SELECTORS_ANNOTATION, Serialization.asJson(new TreeMap<>(selectors)))
+                .endMetadata()
+                .withNewSpec()
+                .withNewSelector().withMatchLabels(selectorLabels).endSelector()
+                .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
+                .withMaxUnavailable(intOrString(agent.maxUnavailable())).endRollingUpdate().endUpdateStrategy()
+                .withNewTemplate()
+                .withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec()
+                .withServiceAccountName(agent.serviceAccountName())
+                .withPriorityClassName(agent.priorityClassName())
+                .withHostNetwork(true)
+                .withDnsPolicy("ClusterFirstWithHostNet")
+                .withTolerations(tolerations(agent))
+                .withAffinity(affinity(placement))
+                .withImagePullSecrets(agent.imagePullSecrets().orElse(List.of()).stream()
+                        .map(LocalObjectReference::new).toList())
+                .addNewContainer()
+                .withName("agent")
+                .withImage(agent.image())
+                .withImagePullPolicy(agent.imagePullPolicy())
+                .withEnv(env(config))
+                .withResources(resources(agent.resources()))
+                .withSecurityContext(securityContext(agent))
+                .addNewVolumeMount().withName("bpffs").withMountPath(BPFFS)
+                // The API server allows Bidirectional propagation for privileged containers only.
+                .withMountPropagation(agent.privileged() ? "Bidirectional" : "HostToContainer").endVolumeMount()
+                .endContainer()
+                .addNewVolume().withName("bpffs").withNewHostPath().withPath(BPFFS).withType("DirectoryOrCreate")
+                .endHostPath().endVolume()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
+        ds.getMetadata().getAnnotations().put(HASH_ANNOTATION, hash(ds));
+        return ds;
+    }
+
+    static Affinity affinity(AgentPlacement.Placement placement) {
+        if (placement instanceof AgentPlacement.SelectedNodes selected) {
+            return new AffinityBuilder().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                    .withNodeSelectorTerms(selected.terms()).endRequiredDuringSchedulingIgnoredDuringExecution()
+                    .endNodeAffinity().build();
+        }
+        return null;
+    }
+
+    static List<EnvVar> env(OperatorConfig config) {
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
+                .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build());
+        env.add(new EnvVar("XDPGUARD_FAILSAFE_ENABLED", String.valueOf(config.failsafe().enabled()), null));
+        env.add(new EnvVar("XDPGUARD_FAILSAFE_SOURCE_CIDRS",
+                String.join(",", config.failsafe().sourceCidrs().orElse(List.of())), null));
+        env.add(new EnvVar("XDPGUARD_SAMPLING_ENABLED", String.valueOf(config.sampling().enabled()), null));
+        env.add(new EnvVar("XDPGUARD_SAMPLING_MAX_PER_SECOND", String.valueOf(config.sampling().maxPerSecond()), null));
+        env.add(new EnvVar("XDPGUARD_LOG_LEVEL", config.agent().logLevel(), null));
+        return env;
+    }
+
+    static ResourceRequirements resources(OperatorConfig.Resources r) {
+        ResourceRequirementsBuilder b = new ResourceRequirementsBuilder();
+        r.requestsCpu().ifPresent(v -> b.addToRequests("cpu", new Quantity(v)));
+        r.requestsMemory().ifPresent(v -> b.addToRequests("memory", new Quantity(v)));
+        r.limitsCpu().ifPresent(v -> b.addToLimits("cpu", new Quantity(v)));
+        r.limitsMemory().ifPresent(v -> b.addToLimits("memory", new Quantity(v)));
+        return b.build();
+    }
+
+    static SecurityContext securityContext(OperatorConfig.Agent agent) {
+        if (agent.privileged()) {
+            return new SecurityContextBuilder().withPrivileged(true).build();
+        }
+        return new SecurityContextBuilder().withPrivileged(false).withNewCapabilities()
+                .withAdd(agent.capabilities()).withDrop("ALL").endCapabilities().build();
+    }
+
+    private static IntOrString intOrString(String value) {
+        return value.chars().allMatch(Character::isDigit) ? new IntOrString(Integer.parseInt(value)) : new IntOrString(value);
+    }
+
+    static String hash(DaemonSet ds) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(Serialization.asJson(ds).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

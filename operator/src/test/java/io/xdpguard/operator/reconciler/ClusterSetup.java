@@ -1,0 +1,34 @@
+package io.xdpguard.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.xdpguard.operator.testing.Fixtures;
+import java.io.File;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** Before the operator starts: the CRDs (as committed by the crds module) and three Ready nodes. */
+public class ClusterSetup implements Consumer<KubernetesServer> {
+    @Override
+    public void accept(KubernetesServer server) {
+        KubernetesClient client = server.getClient();
+        for (String crd : new String[] {"xdpfilters", "xdpcidrsets", "xdpnodestates"}) {
+            File file = new File("../crds/manifests/" + crd + ".xdpguard.io-v1.yml");
+            client.apiextensions().v1().customResourceDefinitions()
+                    .resource(client.getKubernetesSerialization().unmarshal(readString(file), CustomResourceDefinition.class))
+                    .create();
+        }
+        client.nodes().resource(Fixtures.node("edge-1", Map.of("role", "edge"))).create();
+        client.nodes().resource(Fixtures.node("edge-2", Map.of("role", "edge"))).create();
+        client.nodes().resource(Fixtures.node("db-1", Map.of("role", "db"))).create();
+    }
+
+    private static String readString(File file) {
+        try {
+            return java.nio.file.Files.readString(file.toPath());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

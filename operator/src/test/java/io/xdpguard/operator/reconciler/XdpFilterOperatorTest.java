@@ -1,0 +1,337 @@
+package io.xdpguard.operator.reconciler;
+
+import static io.xdpguard.operator.testing.Fixtures.labels;
+import static io.xdpguard.operator.testing.Fixtures.report;
+import static io.xdpguard.operator.testing.Fixtures.rule;
+import static io.xdpguard.operator.testing.Fixtures.state;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.xdpguard.api.v1alpha1.XdpCidrSet;
+import io.xdpguard.api.v1alpha1.XdpFilter;
+import io.xdpguard.api.v1alpha1.XdpNodeState;
+import io.xdpguard.api.v1alpha1.spec.DefaultAction;
+import io.xdpguard.api.v1alpha1.spec.Protocol;
+import io.xdpguard.api.v1alpha1.spec.Rule;
+import io.xdpguard.api.v1alpha1.spec.RuleAction;
+import io.xdpguard.api.v1alpha1.spec.XdpCidrSetSpec;
+import io.xdpguard.api.v1alpha1.status.FilterPhase;
+import io.xdpguard.api.v1alpha1.status.NodeCounts;
+import io.xdpguard.api.v1alpha1.status.XdpFilterStatus;
+import io.xdpguard.operator.status.Conditions;
+import io.xdpguard.operator.testing.Await;
+import io.xdpguard.operator.testing.Fixtures;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator against the fabric8 mock API server in CRUD mode; the test plays the agents by writing XdpNodeStates.
+ * Nodes edge-1 and edge-2 (role=edge) and db-1 (role=db) exist from the start (ClusterSetup). One Quarkus profile.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true, setup = ClusterSetup.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class XdpFilterOperatorTest {
+    static final String NS = "xdpguard-system";
+    static final String FILTER = "edge-telnet";
+
+    @Inject
+    KubernetesClient client;
+
+    @Inject
+    Operator operator;
+
+    @Inject
+    LeaderElectionConfiguration leaderElection;
+
+    @Test
+    @Order(1)
+    void aFilterGetsTheAgentDaemonSetPlacedOnItsNodes() {
+        create(Fixtures.filter(FILTER, 1, labels("role", "edge"), rule("telnet", RuleAction.Drop, Protocol.TCP, "23")));
+
+        Await.until(() -> assertThat(daemonSet()).isNotNull());
+        DaemonSet ds = daemonSet();
+        PodSpec pod = ds.getSpec().getTemplate().getSpec();
+        assertThat(ds.getMetadata().getOwnerReferences()).isEmpty();
+        assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms()).singleElement().satisfies(t -> {
+                    assertThat(t.getMatchExpressions()).singleElement().satisfies(r -> {
+                        assertThat(r.getKey()).isEqualTo("role");
+                        assertThat(r.getOperator()).isEqualTo("In");
+                        assertThat(r.getValues()).containsExactly("edge");
+                    });
+                });
+        assertThat(pod.getHostNetwork()).isTrue();
+        assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
+        assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
+        Container agent = pod.getContainers().get(0);
+        assertThat(agent.getImage()).isEqualTo("example.org/xdpguard-agent:test");
+        assertThat(agent.getSecurityContext().getCapabilities().getAdd()).containsExactly("BPF", "NET_ADMIN", "PERFMON", "SYS_ADMIN");
+        assertThat(agent.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("NODE_NAME");
+            assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+        });
+        assertThat(agent.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("XDPGUARD_FAILSAFE_ENABLED");
+            assertThat(e.getValue()).isEqualTo("true");
+        });
+        assertThat(agent.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/sys/fs/bpf"));
+        assertThat(pod.getVolumes()).singleElement().satisfies(v -> {
+            assertThat(v.getHostPath().getPath()).isEqualTo("/sys/fs/bpf");
+            assertThat(v.getHostPath().getType()).isEqualTo("DirectoryOrCreate");
+        });
+
+        Await.until(() -> {
+            XdpFilterStatus s = filter(FILTER).getStatus();
+            assertThat(s).isNotNull();
+            assertThat(s.getObservedGeneration()).isEqualTo(1L);
+            assertThat(s.getNodes()).isEqualTo(NodeCounts.of(2, 0, 2, 0));
+            assertThat(condition(s, "Accepted").getStatus()).isEqualTo("True");
+            assertThat(condition(s, "Ready").getStatus()).isEqualTo("False");
+            assertThat(s.getRuleCount()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    @Order(2)
+    void statusFollowsTheAgents() {
+        writeState(state("edge-1", report(FILTER, 1, FilterPhase.Enforcing)));
+        writeState(state("edge-2", report(FILTER, 1, FilterPhase.Failed)));
+        Await.until(() -> {
+            XdpFilterStatus s = filter(FILTER).getStatus();
+            assertThat(s.getNodes()).isEqualTo(NodeCounts.of(2, 1, 0, 1));
+            assertThat(condition(s, "Degraded").getStatus()).isEqualTo("True");
+            assertThat(s.getFailures()).singleElement().satisfies(f -> {
+                assertThat(f.node()).isEqualTo("edge-2");
+                assertThat(f.message()).isEqualTo("attach failed on eth0");
+            });
+        });
+
+        writeState(state("edge-2", report(FILTER, 1, FilterPhase.Enforcing)));
+        Await.until(() -> {
+            XdpFilterStatus s = filter(FILTER).getStatus();
+            assertThat(s.getNodes()).isEqualTo(NodeCounts.of(2, 2, 0, 0));
+            assertThat(s.getNodes().summary()).isEqualTo("2/2");
+            assertThat(condition(s, "Ready").getStatus()).isEqualTo("True");
+            assertThat(condition(s, "Degraded").getStatus()).isEqualTo("False");
+            assertThat(s.getFailures()).isEmpty();
+            assertThat(s.getConditions()).hasSize(3);
+        });
+    }
+
+    @Test
+    @Order(3)
+    void anInvalidUpdateIsRejectedOnceAndChangesNothingThatRuns() {
+        String affinityBefore = daemonSet().getSpec().getTemplate().getSpec().getAffinity().toString();
+        XdpFilter f = filter(FILTER);
+        f.getSpec().setNodeSelector(labels("role", "db"));
+        f.getSpec().getRules().get(0).setPorts(new ArrayList<>(List.of("70000")));
+        client.resources(XdpFilter.class).resource(f).update();
+
+        Await.until(() -> {
+            XdpFilter now = filter(FILTER);
+            XdpFilterStatus s = now.getStatus();
+            assertThat(now.getMetadata().getGeneration()).isEqualTo(2L);
+            assertThat(s.getObservedGeneration()).isEqualTo(2L);
+            assertThat(condition(s, "Accepted").getStatus()).isEqualTo("False");
+            assertThat(condition(s, "Accepted").getReason()).isEqualTo("Invalid");
+            assertThat(condition(s, "Accepted").getMessage()).startsWith("spec.rules[0].ports[0]");
+            assertThat(s.getNodes()).isEqualTo(NodeCounts.of(2, 2, 0, 0));
+            assertThat(condition(s, "Ready").getObservedGeneration()).isEqualTo(1L);
+        });
+        Await.until(() -> assertThat(events(FILTER, "Rejected")).hasSize(1));
+
+        // Agents keep reporting; the operator reconciles again; still one Event, and the DaemonSet did not move.
+        writeState(state("edge-1", report(FILTER, 1, FilterPhase.Enforcing), report("unrelated", 1, FilterPhase.NotSelected)));
+        Await.sleep(Duration.ofSeconds(2));
+        assertThat(events(FILTER, "Rejected")).hasSize(1);
+        assertThat(event(FILTER, "Rejected").getMessage()).contains("Generation 2 rejected").contains("spec.rules[0].ports[0]");
+        assertThat(daemonSet().getSpec().getTemplate().getSpec().getAffinity().toString()).isEqualTo(affinityBefore);
+
+        // Fixed: accepted again at generation 3, for the db nodes now.
+        XdpFilter fixed = filter(FILTER);
+        fixed.getSpec().getRules().get(0).setPorts(new ArrayList<>(List.of("23")));
+        client.resources(XdpFilter.class).resource(fixed).update();
+        Await.until(() -> {
+            XdpFilterStatus s = filter(FILTER).getStatus();
+            assertThat(condition(s, "Accepted").getStatus()).isEqualTo("True");
+            assertThat(s.getObservedGeneration()).isEqualTo(3L);
+            assertThat(s.getNodes()).isEqualTo(NodeCounts.of(1, 0, 1, 0));
+        });
+        // The edge nodes still hold generation 1: they stay in the affinity until their agents drop it.
+        Await.until(() -> assertThat(daemonSet().getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
+                .anySatisfy(t -> assertThat(t.getMatchFields()).singleElement()
+                        .satisfies(r -> assertThat(r.getValues()).containsExactly("edge-1", "edge-2"))));
+    }
+
+    @Test
+    @Order(4)
+    void aReferencedCidrSetMustExistAndIsFollowed() {
+        Rule fromSet = rule("bad-nets", RuleAction.Drop, Protocol.Any);
+        fromSet.setSourceSets(List.of("abusers"));
+        create(Fixtures.filter("blocklist", 1, labels("role", "edge"), fromSet));
+        Await.until(() -> {
+            Condition accepted = condition(filter("blocklist").getStatus(), "Accepted");
+            assertThat(accepted.getReason()).isEqualTo("UnknownCidrSet");
+            assertThat(accepted.getMessage()).contains("spec.rules[0].sourceSets[0]");
+        });
+
+        XdpCidrSet set = new XdpCidrSet();
+        set.getMetadata().setName("abusers");
+        set.setSpec(new XdpCidrSetSpec(new ArrayList<>(List.of("192.0.2.0/24", "2001:db8::/32"))));
+        client.resources(XdpCidrSet.class).resource(set).create();
+        Await.until(() -> {
+            XdpCidrSet now = client.resources(XdpCidrSet.class).withName("abusers").get();
+            assertThat(now.getStatus().getCount()).isEqualTo(2);
+            assertThat(Conditions.isTrue(now.getStatus().getConditions(), "Accepted")).isTrue();
+            assertThat(condition(filter("blocklist").getStatus(), "Accepted").getStatus()).isEqualTo("True");
+        });
+    }
+
+    @Test
+    @Order(5)
+    void aFilterThatNeedsTheFailsafeIsAcceptedWithAWarning() {
+        XdpFilter allow = Fixtures.filter("allowlist", 1, labels("role", "edge"), rule("https", RuleAction.Pass, Protocol.TCP, "443"));
+        allow.getSpec().setDefaultAction(DefaultAction.Drop);
+        create(allow);
+        Await.until(() -> assertThat(events("allowlist", "FailsafeLockout")).singleElement()
+                .satisfies(e -> assertThat(e.getMessage()).contains("spec.defaultAction drops TCP 22")
+                        .contains("only because the dataplane's failsafe")));
+        assertThat(condition(filter("allowlist").getStatus(), "Accepted").getStatus()).isEqualTo("True");
+        delete("allowlist");
+        delete("blocklist");
+    }
+
+    @Test
+    @Order(6)
+    void theOperatorConvergesAfterARestart() {
+        operator.stop();
+        writeState(state("db-1", report(FILTER, 3, FilterPhase.Enforcing)));
+        writeState(state("edge-1"));
+        writeState(state("edge-2"));
+        operator.start();
+        Await.until(() -> {
+            XdpFilterStatus s = filter(FILTER).getStatus();
+            assertThat(s.getNodes()).isEqualTo(NodeCounts.of(1, 1, 0, 0));
+            assertThat(condition(s, "Ready").getStatus()).isEqualTo("True");
+            assertThat(daemonSet().getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
+                    .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
+                    .singleElement().satisfies(t -> assertThat(t.getMatchFields()).isEmpty());
+        });
+    }
+
+    @Test
+    @Order(7)
+    void deletionWaitsForTheAgentsThenReleasesAndRemovesTheDaemonSet() {
+        Await.until(() -> assertThat(filter(FILTER).getMetadata().getFinalizers()).isNotEmpty());
+        client.resources(XdpFilter.class).withName(FILTER).delete();
+        Await.sleep(Duration.ofSeconds(2));
+        XdpFilter deleting = filter(FILTER);
+        assertThat(deleting).isNotNull();
+        assertThat(deleting.getMetadata().getDeletionTimestamp()).isNotNull();
+        assertThat(daemonSet()).isNotNull();
+
+        writeState(state("db-1"));
+        Await.until(() -> assertThat(filter(FILTER)).isNull());
+        Await.until(() -> assertThat(daemonSet()).isNull());
+    }
+
+    @Test
+    @Order(8)
+    void leaderElectionUsesALeaseInTheOperatorNamespace() throws Exception {
+        assertThat(leaderElection.getLeaseName()).isEqualTo("xdpguard-operator");
+        assertThat(leaderElection.getLeaseNamespace()).contains(NS);
+
+        // Two replicas, one Lease: exactly one leads; when it stops, the other takes over.
+        Set<String> leaders = ConcurrentHashMap.newKeySet();
+        CompletableFuture<?> a = elector("replica-a", leaders);
+        CompletableFuture<?> b = elector("replica-b", leaders);
+        Await.until(() -> assertThat(leaders).hasSize(1));
+        Await.sleep(Duration.ofSeconds(2));
+        assertThat(leaders).hasSize(1);
+        String first = leaders.iterator().next();
+        (first.equals("replica-a") ? a : b).cancel(true);
+        Await.until(Duration.ofSeconds(30), () -> assertThat(leaders).hasSize(1).doesNotContain(first));
+        a.cancel(true);
+        b.cancel(true);
+    }
+
+    private CompletableFuture<?> elector(String identity, Set<String> leaders) {
+        return client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+                .withName("test-election")
+                .withLock(new LeaseLock(NS, "xdpguard-test-lease", identity))
+                .withLeaseDuration(Duration.ofSeconds(3)).withRenewDeadline(Duration.ofSeconds(2))
+                .withRetryPeriod(Duration.ofMillis(300)).withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(() -> leaders.add(identity), () -> leaders.remove(identity), n -> {
+                }))
+                .build()).build().start();
+    }
+
+    private void create(XdpFilter f) {
+        f.getMetadata().setGeneration(null);
+        client.resources(XdpFilter.class).resource(f).create();
+    }
+
+    private void delete(String name) {
+        client.resources(XdpFilter.class).withName(name).delete();
+        Await.until(() -> assertThat(filter(name)).isNull());
+    }
+
+    private XdpFilter filter(String name) {
+        return client.resources(XdpFilter.class).withName(name).get();
+    }
+
+    private DaemonSet daemonSet() {
+        return client.apps().daemonSets().inNamespace(NS).withName("xdpguard-agent").get();
+    }
+
+    /** As an agent does: one object per node, status written through the status subresource. */
+    private void writeState(XdpNodeState state) {
+        var resource = client.resources(XdpNodeState.class).withName(state.getMetadata().getName());
+        XdpNodeState existing = resource.get();
+        if (existing == null) {
+            // The API server (and the mock) drop status on create: create, then write the status subresource.
+            XdpNodeState fresh = new XdpNodeState();
+            fresh.getMetadata().setName(state.getMetadata().getName());
+            existing = client.resources(XdpNodeState.class).resource(fresh).create();
+        }
+        existing.setStatus(state.getStatus());
+        client.resources(XdpNodeState.class).resource(existing).updateStatus();
+    }
+
+    private List<Event> events(String name, String reason) {
+        return client.v1().events().inNamespace("default").list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason())).toList();
+    }
+
+    private Event event(String name, String reason) {
+        return events(name, reason).get(0);
+    }
+
+    private static Condition condition(XdpFilterStatus status, String type) {
+        assertThat(status).isNotNull();
+        return Conditions.find(status.getConditions(), type).orElseThrow(() -> new AssertionError("no " + type + " in " + status.getConditions()));
+    }
+}
