@@ -256,7 +256,9 @@ public final class ClusterAgent implements AutoCloseable {
         long seen = changeSeenNanos == 0 ? System.nanoTime() : changeSeenNanos;
         changeSeenNanos = 0;
         Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
-        List<XdpFilter> filterObjects = filterInformer.getStore().list();
+        // A filter being deleted is released now: the operator's finalizer waits for every agent to report it gone.
+        List<XdpFilter> filterObjects = filterInformer.getStore().list().stream()
+                .filter(f -> f.getMetadata().getDeletionTimestamp() == null).toList();
         LastGood.Resolution resolution = lastGood.resolve(filterObjects, setInformer.getStore().list(), labels);
         FailsafeConfig failsafe = failsafe(node);
         Plan plan = Planner.plan(resolution.inForce(), resolution.cidrSets(), labels, interfaces, failsafe);

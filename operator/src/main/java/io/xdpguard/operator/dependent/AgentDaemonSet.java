@@ -125,12 +125,13 @@ public final class AgentDaemonSet {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
                 .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build());
-        env.add(new EnvVar("XDPGUARD_FAILSAFE_ENABLED", String.valueOf(config.failsafe().enabled()), null));
-        env.add(new EnvVar("XDPGUARD_FAILSAFE_SOURCE_CIDRS",
-                String.join(",", config.failsafe().sourceCidrs().orElse(List.of())), null));
-        env.add(new EnvVar("XDPGUARD_SAMPLING_ENABLED", String.valueOf(config.sampling().enabled()), null));
-        env.add(new EnvVar("XDPGUARD_SAMPLING_MAX_PER_SECOND", String.valueOf(config.sampling().maxPerSecond()), null));
-        env.add(new EnvVar("XDPGUARD_LOG_LEVEL", config.agent().logLevel(), null));
+        // The agent's own configuration properties (node-agent application.properties), as environment variables.
+        env.add(new EnvVar("XDPGUARD_AGENT_FAILSAFE_ENABLED", String.valueOf(config.failsafe().enabled()), null));
+        config.failsafe().sourceCidrs().filter(cidrs -> !cidrs.isEmpty()).ifPresent(cidrs ->
+                env.add(new EnvVar("XDPGUARD_AGENT_FAILSAFE_EXTRA_CIDRS", String.join(",", cidrs), null)));
+        env.add(new EnvVar("XDPGUARD_AGENT_SAMPLES_LOG_PER_SECOND",
+                String.valueOf(config.sampling().enabled() ? config.sampling().maxPerSecond() : 0), null));
+        env.add(new EnvVar("QUARKUS_LOG_CATEGORY__IO_XDPGUARD__LEVEL", config.agent().logLevel(), null));
         return env;
     }
 

@@ -93,7 +93,7 @@ class XdpFilterOperatorTest {
             assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
         });
         assertThat(agent.getEnv()).anySatisfy(e -> {
-            assertThat(e.getName()).isEqualTo("XDPGUARD_FAILSAFE_ENABLED");
+            assertThat(e.getName()).isEqualTo("XDPGUARD_AGENT_FAILSAFE_ENABLED");
             assertThat(e.getValue()).isEqualTo("true");
         });
         assertThat(agent.getVolumeMounts()).singleElement().satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/sys/fs/bpf"));
