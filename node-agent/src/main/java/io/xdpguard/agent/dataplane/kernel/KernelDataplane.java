@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  * <p>Programs are attached through netlink (they stay attached after this process exits) and pinned with all their
  * maps under {@code <bpffs>/xdpguard/v1/if<ifindex>/}. A new instance adopts what it finds there (no load, no
  * detach), an object with a different SHA-256 replaces the attached program atomically, incompatible pinned maps are
- * rebuilt beside the old ones ({@code if<ifindex>.next/}) and swapped in with one atomic program replace. Nothing of
+ * rebuilt beside the old ones ({@code if<ifindex>_next/}) and swapped in with one atomic program replace. Nothing of
  * a foreign XDP program is ever touched unless {@link Options#takeOverForeign()}.
  *
  * <p>Acts in the network namespace of the calling thread. Thread-safe (one lock).
@@ -54,8 +54,8 @@ public final class KernelDataplane implements Dataplane {
     /** Layout version: a layout change gets a new directory, never an in-place reinterpretation. */
     public static final String LAYOUT_VERSION = "v1";
     public static final String PROG_PIN = "prog";
-    static final String PROG_PIN_NEW = "prog.new";
-    private static final Pattern IF_DIR = Pattern.compile("if(\\d+)(\\.next)?");
+    static final String PROG_PIN_NEW = "prog_new";
+    private static final Pattern IF_DIR = Pattern.compile("if(\\d+)(_next)?");
     private static final byte[] UNKNOWN = new byte[32];
 
     /**
@@ -161,7 +161,7 @@ public final class KernelDataplane implements Dataplane {
     }
 
     private Path nextDir(int ifindex) {
-        return root.resolve("if" + ifindex + ".next");
+        return root.resolve("if" + ifindex + "_next");
     }
 
     /** What the start-up adoption did (adopted, stale pins removed), for logs and tests. */
@@ -486,7 +486,7 @@ public final class KernelDataplane implements Dataplane {
         f.mode = readBackMode(f.ifindex, n.program());
     }
 
-    /** New maps and program in if<N>.next, filled, then one atomic program replace, then the directories swap. */
+    /** New maps and program in if<N>_next, filled, then one atomic program replace, then the directories swap. */
     private void rebuild(Iface f, InterfacePlan plan) throws RuleSetException {
         Path next = nextDir(f.ifindex);
         Bpffs.removeRecursively(next);
