@@ -90,6 +90,9 @@ public final class Classifier implements AutoCloseable {
                 }
             }
             file.load();
+            // userspace-only metadata maps: bound, so that a program whose pins were lost still leads to them
+            file.program(PROGRAM_NAME).bindMap(file.map("xg_owner"));
+            file.program(PROGRAM_NAME).bindMap(file.map("xg_counter_keys"));
             return fromObject(file);
         } catch (RuntimeException e) {
             file.close();

@@ -109,7 +109,18 @@ public final class ClassifierMaps {
     }
 
     public Owner owner() {
-        byte[] v = owner.lookup(Encoding.u32(0)).orElse(new byte[OWNER_SIZE]);
+        return decodeOwner(owner.lookup(Encoding.u32(0)).orElse(new byte[OWNER_SIZE]));
+    }
+
+    /** Reads xg_owner[0] of any map (e.g. one found through a program's map ids); empty when not an xg_owner. */
+    public static java.util.Optional<Owner> readOwner(BpfMap map) {
+        if (!"xg_owner".equals(map.name()) || map.valueSize() != OWNER_SIZE || map.keySize() != 4) {
+            return java.util.Optional.empty();
+        }
+        return map.lookup(Encoding.u32(0)).map(ClassifierMaps::decodeOwner);
+    }
+
+    static Owner decodeOwner(byte[] v) {
         ByteBuffer b = ByteBuffer.wrap(v).order(java.nio.ByteOrder.nativeOrder());
         long magic = b.getLong(0);
         int abi = b.getInt(8);

@@ -65,9 +65,12 @@ public final class KernelDataplane implements Dataplane {
      * @param takeOverForeign replace (atomically) a foreign XDP program on a planned interface instead of reporting
      *                        a conflict
      * @param crashPoint      test hook, see {@link CrashPoint}
+     * @param adoptOrphans    treat an attached, unpinned program named xdpguard whose xg_owner map claims the
+     *                        interface as ours (its pins were lost, e.g. bpffs remounted): apply replaces it
+     *                        atomically, removeAll detaches it. Off for several agents on one host (tests).
      */
     public record Options(Path bpffsRoot, ObjectBytes object, MapCapacities capacities, boolean takeOverForeign,
-            CrashPoint crashPoint) {
+            CrashPoint crashPoint, boolean adoptOrphans) {
         public Options {
             bpffsRoot = bpffsRoot == null ? Bpffs.DEFAULT_ROOT : bpffsRoot;
             object = object == null ? ObjectBytes.shipped() : object;
@@ -76,27 +79,31 @@ public final class KernelDataplane implements Dataplane {
         }
 
         public static Options defaults() {
-            return new Options(null, null, null, false, null);
+            return new Options(null, null, null, false, null, true);
         }
 
         public Options withBpffsRoot(Path root) {
-            return new Options(root, object, capacities, takeOverForeign, crashPoint);
+            return new Options(root, object, capacities, takeOverForeign, crashPoint, adoptOrphans);
         }
 
         public Options withObject(ObjectBytes o) {
-            return new Options(bpffsRoot, o, capacities, takeOverForeign, crashPoint);
+            return new Options(bpffsRoot, o, capacities, takeOverForeign, crashPoint, adoptOrphans);
         }
 
         public Options withCapacities(MapCapacities c) {
-            return new Options(bpffsRoot, object, c, takeOverForeign, crashPoint);
+            return new Options(bpffsRoot, object, c, takeOverForeign, crashPoint, adoptOrphans);
         }
 
         public Options withTakeOverForeign(boolean takeOver) {
-            return new Options(bpffsRoot, object, capacities, takeOver, crashPoint);
+            return new Options(bpffsRoot, object, capacities, takeOver, crashPoint, adoptOrphans);
+        }
+
+        public Options withAdoptOrphans(boolean adopt) {
+            return new Options(bpffsRoot, object, capacities, takeOverForeign, crashPoint, adopt);
         }
 
         public Options withCrashPoint(CrashPoint c) {
-            return new Options(bpffsRoot, object, capacities, takeOverForeign, c);
+            return new Options(bpffsRoot, object, capacities, takeOverForeign, c, adoptOrphans);
         }
     }
 
@@ -366,14 +373,16 @@ public final class KernelDataplane implements Dataplane {
             if (attached != 0) {
                 BpfProgram foreign = BpfProgram.fromId(attached);
                 try {
-                    if (!options.takeOverForeign()) {
+                    boolean orphan = options.adoptOrphans() && isOrphanOfOurs(foreign, ifindex);
+                    if (!options.takeOverForeign() && !orphan) {
                         return new InterfaceReport(plan.name(), ifindex, State.CONFLICT, null, 0, 0, null,
                                 new ForeignProgram(attached, foreign.name()),
                                 "interface carries a foreign XDP program (" + foreign.name() + ", id " + attached
                                         + "); left untouched");
                     }
                     f = install(ifindex, plan, foreign);
-                    note = "took over from foreign program " + foreign.name() + " (id " + attached + ")";
+                    note = orphan ? "replaced xdpguard program " + attached + " whose pins were lost"
+                            : "took over from foreign program " + foreign.name() + " (id " + attached + ")";
                 } finally {
                     foreign.close();
                 }
@@ -619,9 +628,61 @@ public final class KernelDataplane implements Dataplane {
             Bpffs.removeRecursively(base);
             lines.add("removed " + base);
         }
+        if (options.adoptOrphans()) {
+            detachOrphans(lines);
+        }
         started = false;
         startupLog.clear();
         return lines;
+    }
+
+    /** Programs of ours without pins (bpffs lost), found by asking every interface what is attached. */
+    private static void detachOrphans(List<String> lines) {
+        List<java.net.NetworkInterface> all;
+        try {
+            all = java.net.NetworkInterface.networkInterfaces().toList();
+        } catch (java.net.SocketException e) {
+            lines.add("cannot list interfaces: " + e.getMessage());
+            return;
+        }
+        for (java.net.NetworkInterface nif : all) {
+            int ifindex = nif.getIndex();
+            try {
+                XdpAttachment.Status st = XdpAttachment.query(ifindex);
+                int attached = attachedId(st);
+                if (attached == 0) {
+                    continue;
+                }
+                try (BpfProgram prog = BpfProgram.fromId(attached)) {
+                    if (isOrphanOfOurs(prog, ifindex)) {
+                        Mode mode = st.drvProgId() == attached ? Mode.NATIVE : Mode.GENERIC;
+                        XdpAttachment.detach(ifindex, mode, OptionalInt.of(prog.fd()));
+                        lines.add("detached unpinned xdpguard program " + attached + " from " + nif.getName()
+                                + " (its xg_owner claims ifindex " + ifindex + ")");
+                    }
+                }
+            } catch (RuntimeException e) {
+                lines.add("cannot check " + nif.getName() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Named xdpguard and one of its maps is an xg_owner claiming {@code ifindex}. */
+    private static boolean isOrphanOfOurs(BpfProgram prog, int ifindex) {
+        if (!Classifier.PROGRAM_NAME.equals(prog.name())) {
+            return false;
+        }
+        for (int mapId : prog.mapIds()) {
+            try (io.xdpguard.agent.dataplane.libbpf.BpfMap map = io.xdpguard.agent.dataplane.libbpf.BpfMap.fromId(mapId)) {
+                Optional<ClassifierMaps.Owner> owner = ClassifierMaps.readOwner(map);
+                if (owner.isPresent()) {
+                    return owner.get().valid() && owner.get().ifindex() == ifindex;
+                }
+            } catch (RuntimeException e) {
+                // map gone meanwhile: not provable
+            }
+        }
+        return false;
     }
 
     private static void detachPinned(int ifindex, Path pin, List<String> lines) {

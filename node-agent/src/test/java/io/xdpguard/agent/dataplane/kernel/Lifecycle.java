@@ -260,7 +260,8 @@ final class Lifecycle {
         if (root == null) {
             return;
         }
-        try (KernelDataplane dp = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root))) {
+        try (KernelDataplane dp = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)
+                .withAdoptOrphans(false))) {
             dp.removeAll();
         } catch (RuntimeException ignored) {
             // best effort; the directory goes below
@@ -286,8 +287,9 @@ final class Lifecycle {
         }
     }
 
+    /** A dataplane on a test root; orphan adoption off, so it never reaches beyond the test's own pins. */
     static KernelDataplane dataplane(Path root) {
-        return new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root));
+        return new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root).withAdoptOrphans(false));
     }
 
     /** The classifier compiled with -DXG_BUILD_VARIANT=1: other bytes, same maps. */

@@ -289,6 +289,41 @@ class LifecycleTest {
     }
 
     @Test
+    void aProgramWhosePinsWereLostIsReplacedAtomicallyAndCleanedUp() throws Exception {
+        KernelDataplane first = dataplane();
+        int lostId = (int) first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
+        first.close();
+        Bpffs.removeRecursively(root.resolve("xdpguard")); // as if bpffs had been remounted empty
+        assertThat(attachedId(net.ifindex)).isEqualTo(lostId);
+        try (BpfProgram lost = BpfProgram.fromId(lostId)) {
+            List<String> names = new ArrayList<>();
+            for (int id : lost.mapIds()) {
+                try (BpfMap m = BpfMap.fromId(id)) {
+                    names.add(m.name());
+                }
+            }
+            assertThat(names).as("metadata maps bound to the program").contains("xg_owner", "xg_counter_keys");
+        }
+
+        Lifecycle.AttachWatch watch = track(new Lifecycle.AttachWatch(net.ifindex));
+        KernelDataplane second = track(new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)));
+        InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
+        Thread.sleep(50);
+        assertThat(r.state()).as(r.toString()).isEqualTo(State.ENFORCING);
+        assertThat(r.message()).contains("pins were lost");
+        assertThat(watch.stop()).doesNotContain(0).containsExactlyInAnyOrder(lostId, (int) r.programId());
+        assertThat(traffic()[1]).isZero();
+
+        second.close();
+        Bpffs.removeRecursively(root.resolve("xdpguard"));
+        try (KernelDataplane cleaner = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root))) {
+            assertThat(cleaner.removeAll()).anyMatch(l -> l.contains("detached unpinned xdpguard program "
+                    + r.programId()));
+        }
+        assertThat(attachedId(net.ifindex)).isZero();
+    }
+
+    @Test
     void bpffsIsMountedWhereConfigured() throws Exception {
         Path mountPoint = Path.of("/tmp/xgfs-" + Integer.toHexString(ThreadLocalRandom.current().nextInt()));
         assertThat(Bpffs.isMounted(mountPoint)).isFalse();
