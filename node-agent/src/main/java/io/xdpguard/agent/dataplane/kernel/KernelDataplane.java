@@ -473,6 +473,7 @@ public final class KernelDataplane implements Dataplane {
             n.program().pin(newPin);
             options.crashPoint().reached("upgrade-loaded");
             XdpAttachment.replace(f.ifindex, n.program(), f.mode, f.program);
+            options.crashPoint().reached("upgrade-replaced");
             Files.move(newPin, f.dir.resolve(PROG_PIN), StandardCopyOption.ATOMIC_MOVE);
             n.maps().writeOwner(n.maps().owner().withObject(options.object().sha256()));
         } catch (IOException e) {

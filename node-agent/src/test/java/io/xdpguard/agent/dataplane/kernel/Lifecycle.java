@@ -294,6 +294,17 @@ final class Lifecycle {
 
     /** The classifier compiled with -DXG_BUILD_VARIANT=1: other bytes, same maps. */
     static ObjectBytes variantObject() throws IOException {
+        Path file = variantObjectFile();
+        try {
+            return ObjectBytes.of(file);
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(file.getParent());
+        }
+    }
+
+    /** The variant object in a new temporary directory; the caller deletes both. */
+    static Path variantObjectFile() throws IOException {
         Path repo = repoRoot();
         Path dir = Files.createTempDirectory("xdpguard-variant");
         Path out = dir.resolve("xdpguard.bpf.o");
@@ -305,10 +316,7 @@ final class Lifecycle {
         if (result.startsWith("!")) {
             RequiresBpf.skipOrFail("cannot compile the variant object: " + result);
         }
-        ObjectBytes o = ObjectBytes.of(out);
-        Files.deleteIfExists(out);
-        Files.deleteIfExists(dir);
-        return o;
+        return out;
     }
 
     static Path repoRoot() {

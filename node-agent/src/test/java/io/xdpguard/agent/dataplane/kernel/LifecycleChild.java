@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * A node agent in a child JVM, for restart and crash tests: applies one plan and then holds (until killed) or exits.
- * Args: bpffsRoot iface deniedPort mode(Auto|Native|Generic) crashPoint(- for none) then(hold|exit).
+ * Args: bpffsRoot iface deniedPort mode(Auto|Native|Generic) crashPoint(- for none) then(hold|exit) [object file].
  * Prints "APPLIED <programId> <state>" once the plan is in force.
  */
 public final class LifecycleChild {
@@ -28,7 +28,7 @@ public final class LifecycleChild {
             }
         };
         KernelDataplane dp = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)
-                .withCrashPoint(crash));
+                .withCrashPoint(crash).withObject(args.length > 6 ? ObjectBytes.of(Path.of(args[6])) : null));
         System.out.println("STARTED " + String.join(" | ", dp.startupLog()));
         List<InterfaceReport> reports = dp.apply(List.of(Lifecycle.plan(iface, mode, denied)));
         InterfaceReport r = reports.get(0);

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Agent processes killed (SIGKILL) or crashing (halt at a {@link CrashPoint}) in child JVMs: filtering never pauses,
@@ -44,6 +46,11 @@ class LifecycleRestartTest {
 
     private Lifecycle.Child child(int deniedPort, String crashAt, String then) throws Exception {
         return new Lifecycle.Child(root.toString(), net.name, String.valueOf(deniedPort), "Auto", crashAt, then);
+    }
+
+    private Lifecycle.Child child(int deniedPort, String crashAt, Path object) throws Exception {
+        return new Lifecycle.Child(root.toString(), net.name, String.valueOf(deniedPort), "Auto", crashAt, "exit",
+                object.toString());
     }
 
     private static int attachedId(int ifindex) {
@@ -142,6 +149,50 @@ class LifecycleRestartTest {
             long[] received = traffic();
             assertThat(received[0]).isEqualTo(20);
             assertThat(received[1]).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"upgrade-loaded", "upgrade-replaced"})
+    void aCrashDuringAnUpgradeNeverUnfiltersAndTheNextStartFinishesIt(String crashAt) throws Exception {
+        try (Lifecycle.Child first = child(DENIED_PORT, "-", "exit")) {
+            assertThat(first.await("APPLIED", 60)).contains("ENFORCING");
+            first.process.waitFor();
+        }
+        int oldId = attachedId(net.ifindex);
+        Path variant = Lifecycle.variantObjectFile();
+        try {
+            Lifecycle.AttachWatch watch = new Lifecycle.AttachWatch(net.ifindex);
+            try (Lifecycle.Child crashing = child(DENIED_PORT, crashAt, variant)) {
+                crashing.await("CRASHING", 60);
+                assertThat(crashing.process.waitFor()).isEqualTo(137);
+            }
+            Path dir = root.resolve("xdpguard/v1/if" + net.ifindex);
+            assertThat(java.nio.file.Files.exists(dir.resolve("prog_new"))).as("left behind by the crash").isTrue();
+            int afterCrash = attachedId(net.ifindex);
+            assertThat(afterCrash == oldId).isEqualTo(crashAt.equals("upgrade-loaded"));
+            long[] received = traffic();
+            assertThat(received[0]).isEqualTo(20);
+            assertThat(received[1]).isZero();
+
+            try (KernelDataplane next = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)
+                    .withAdoptOrphans(false).withObject(ObjectBytes.of(variant)))) {
+                assertThat(next.startupLog()).anyMatch(l -> l.contains("adopted program " + afterCrash));
+                InterfaceReport r = next.apply(List.of(Lifecycle.plan(net.name, AttachMode.Auto, DENIED_PORT))).get(0);
+                assertThat(r.state()).isEqualTo(State.ENFORCING);
+                assertThat(r.programId()).isNotEqualTo(oldId).isEqualTo(attachedId(net.ifindex));
+                assertThat(java.nio.file.Files.exists(dir.resolve("prog_new"))).isFalse();
+                try (var pinned = io.xdpguard.agent.dataplane.libbpf.BpfProgram.openPinned(dir.resolve("prog"))) {
+                    assertThat(pinned.id()).isEqualTo(r.programId());
+                }
+            }
+            assertThat(watch.stop()).as("never unfiltered").doesNotContain(0);
+            received = traffic();
+            assertThat(received[0]).isEqualTo(20);
+            assertThat(received[1]).isZero();
+        } finally {
+            java.nio.file.Files.deleteIfExists(variant);
+            java.nio.file.Files.deleteIfExists(variant.getParent());
         }
     }
 }
