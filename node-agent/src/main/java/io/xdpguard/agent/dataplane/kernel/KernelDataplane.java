@@ -308,7 +308,13 @@ public final class KernelDataplane implements Dataplane {
 
     @Override
     public synchronized List<InterfaceReport> apply(List<InterfacePlan> plans) {
-        start();
+        try {
+            start();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cannot prepare " + root, e);
+            return plans.stream().map(p -> new InterfaceReport(p.name(), NetInterfaces.indexOf(p.name()).orElse(0),
+                    State.FAILED, null, 0, 0, null, null, "cannot prepare " + root + ": " + e.getMessage())).toList();
+        }
         forgetVanished();
         List<InterfaceReport> reports = new ArrayList<>();
         Set<Integer> wanted = new HashSet<>();

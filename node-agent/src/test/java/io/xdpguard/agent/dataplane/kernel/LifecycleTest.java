@@ -118,6 +118,27 @@ class LifecycleTest {
     }
 
     @Test
+    void autoFallsBackToGenericWhereTheDriverHasNoNativeXdp() throws Exception {
+        String dummy = net.name.replace("xgl", "xgb");
+        Lifecycle.sh("ip", "link", "add", dummy, "type", "bridge"); // no native XDP in the bridge driver
+        try {
+            Lifecycle.sh("ip", "link", "set", dummy, "up");
+            KernelDataplane dp = dataplane();
+            InterfaceReport r = dp.apply(List.of(plan(dummy, AttachMode.Auto, DENIED_PORT))).get(0);
+            assertThat(r.state()).as(r.toString()).isEqualTo(State.ENFORCING);
+            assertThat(r.attachMode()).isEqualTo("Generic");
+            assertThat(XdpAttachment.query(r.ifindex()).skbProgId()).isEqualTo(r.programId());
+            InterfaceReport n = dp.apply(List.of(plan(net.name, AttachMode.Native, DENIED_PORT),
+                    plan(dummy, AttachMode.Native, ALLOWED_PORT))).get(1);
+            assertThat(n.programId()).as("keeps the generic attachment").isEqualTo(r.programId());
+            assertThat(n.message()).contains("changing modes needs a detach");
+            dp.removeAll();
+        } finally {
+            Lifecycle.tryRun(List.of("ip", "link", "del", dummy), 30);
+        }
+    }
+
+    @Test
     void aRestartedDataplaneAdoptsWithoutTouchingTheKernel() throws Exception {
         KernelDataplane first = dataplane();
         int progId = (int) first.apply(List.of(plan(net.name, AttachMode.Auto, DENIED_PORT))).get(0).programId();
@@ -266,6 +287,20 @@ class LifecycleTest {
         assertThat(r.state()).isEqualTo(State.ENFORCING);
         assertThat(r.programId()).isEqualTo(id).isEqualTo(attachedId(net.ifindex));
         assertThat(traffic()[1]).isZero();
+    }
+
+    @Test
+    void aVanishedInterfaceIsForgottenAndUnpinned() throws Exception {
+        KernelDataplane dp = dataplane();
+        int id = (int) dp.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
+        Path dir = dp.interfaceDir(net.ifindex);
+        List<Integer> maps = mapIds(dir);
+        Lifecycle.sh("ip", "link", "del", net.name);
+        assertThat(dp.observe()).isEmpty();
+        assertThat(Files.exists(dir)).isFalse();
+        awaitGone(List.of(id), maps);
+        assertThat(dp.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT)))).singleElement()
+                .extracting(InterfaceReport::state).isEqualTo(State.ABSENT);
     }
 
     @Test
