@@ -36,12 +36,16 @@ public final class Classifier implements AutoCloseable {
     private final BpfProgram program;
     private final List<AutoCloseable> owned;
     private final ClassifierMaps maps;
+    private final java.util.function.Function<String, BpfMap> mapsByName;
     private final CompiledRuleSet[] slots = new CompiledRuleSet[2];
     private RuleSet current;
     private CounterIds counterIds;
 
-    private Classifier(BpfObjectFile object, BpfProgram program, ClassifierMaps maps, List<AutoCloseable> owned) {
+    private Classifier(BpfObjectFile object, BpfProgram program, java.util.function.Function<String, BpfMap> mapsByName,
+            List<AutoCloseable> owned) {
         this.object = object;
+        this.mapsByName = mapsByName;
+        ClassifierMaps maps = new ClassifierMaps(mapsByName);
         this.program = program;
         this.maps = maps;
         this.owned = owned;
@@ -59,7 +63,7 @@ public final class Classifier implements AutoCloseable {
     }
 
     private static Classifier fromObject(BpfObjectFile object) {
-        return new Classifier(object, object.program(PROGRAM_NAME), new ClassifierMaps(object::map), List.of());
+        return new Classifier(object, object.program(PROGRAM_NAME), object::map, List.of());
     }
 
     /**
@@ -107,13 +111,13 @@ public final class Classifier implements AutoCloseable {
     public static Classifier adopt(BpfProgram program, Map<String, BpfMap> pinnedMaps) {
         List<AutoCloseable> owned = new java.util.ArrayList<>(pinnedMaps.values());
         owned.add(program);
-        return new Classifier(null, program, new ClassifierMaps(name -> {
+        return new Classifier(null, program, name -> {
             BpfMap m = pinnedMaps.get(name);
             if (m == null) {
                 throw new IllegalStateException("pinned map " + name + " missing");
             }
             return m;
-        }), owned);
+        }, owned);
     }
 
     /** The result of one atomic switch. */
@@ -220,12 +224,9 @@ public final class Classifier implements AutoCloseable {
         return maps;
     }
 
-    /** The object's maps by name, for tooling (sizes, pins); loaded instances only. */
+    /** The classifier's maps by name (the object's, or the pinned ones of an adopted instance). */
     public BpfMap map(String name) {
-        if (object == null) {
-            throw new IllegalStateException("an adopted classifier has no object");
-        }
-        return object.map(name);
+        return mapsByName.apply(name);
     }
 
     @Override
