@@ -23,6 +23,12 @@
 /* Load-time constants. */
 const volatile __u32 xg_sample_limit_pps = 1000;
 
+#ifdef XG_BUILD_VARIANT
+/* Test builds only (-DXG_BUILD_VARIANT=N): an object with different bytes but the same maps and
+ * behaviour, so that tests can exercise an agent upgrade (program replaced, pinned maps reused). */
+const volatile __u32 xg_build_variant = XG_BUILD_VARIANT;
+#endif
+
 /* Sample limiter: one window shared by all CPUs of this interface, so the limit is exact rather
  * than per CPU. Only touched by packets that are about to be sampled. */
 __u64 xg_sample_win_start;

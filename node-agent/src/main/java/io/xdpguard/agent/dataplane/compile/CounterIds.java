@@ -37,12 +37,20 @@ public record CounterIds(Map<String, Integer> byKey, int[] ids) {
                 taken.set(id);
             }
         }
+        // A new key prefers an id nobody held before, so that the rule set still in force never shares a counter
+        // with the one being prepared (its statistics are reset before the switch).
+        BitSet reserved = (BitSet) taken.clone();
+        byKey.values().forEach(reserved::set);
         int[] out = new int[rules.size()];
         for (int i = 0; i < rules.size(); i++) {
             String key = rules.get(i).key();
             Integer id = next.get(key);
             if (id == null) {
-                id = taken.nextClearBit(0);
+                id = reserved.nextClearBit(0);
+                if (id >= Abi.MAX_COUNTERS) {
+                    id = taken.nextClearBit(0);
+                }
+                reserved.set(id);
                 if (id >= Abi.MAX_COUNTERS) {
                     throw new IllegalStateException("more than " + Abi.MAX_COUNTERS + " rules need counters on one interface");
                 }
@@ -52,6 +60,11 @@ public record CounterIds(Map<String, Integer> byKey, int[] ids) {
             out[i] = id;
         }
         return new CounterIds(next, out);
+    }
+
+    /** An assignment known from the kernel (xg_counter_keys after a restart): ids for these keys, no rule set yet. */
+    public static CounterIds seeded(Map<String, Integer> byKey) {
+        return new CounterIds(byKey, new int[0]);
     }
 
     /** Whether rule key {@code key} had counter {@code id} in this assignment (else its counters start at zero). */

@@ -32,6 +32,16 @@ public final class RuleCompiler {
      * @param counterIds the stable counter id of each rule, parallel to {@code ruleSet.rules()}
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds) throws RuleSetException {
+        return compile(ruleSet, counterIds, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param counterIds   the stable counter id of each rule, parallel to {@code ruleSet.rules()}
+     * @param hostCapacity host-hash entries one slot may use per address dimension (the map's max_entries / slots);
+     *                     exact-address entries beyond it go to the LPM tries as full-length prefixes, which the
+     *                     kernel finds with the same vector after the host-hash miss
+     */
+    public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, int hostCapacity) throws RuleSetException {
         List<MatchRule> rules = ruleSet.rules();
         if (counterIds.length != rules.size()) {
             throw new IllegalArgumentException("one counter id per rule is needed");
@@ -48,11 +58,11 @@ public final class RuleCompiler {
         PrefixTable src4 = new PrefixTable(4);
         PrefixTable src6 = new PrefixTable(16);
         PrefixTable srcHosts = new PrefixTable(16);
-        defaultVec[Abi.DIM_SRC] = compileAddresses(rules, MatchRule::sources, vectors, src4, src6, srcHosts);
+        defaultVec[Abi.DIM_SRC] = compileAddresses(rules, MatchRule::sources, vectors, src4, src6, srcHosts, hostCapacity);
         PrefixTable dst4 = new PrefixTable(4);
         PrefixTable dst6 = new PrefixTable(16);
         PrefixTable dstHosts = new PrefixTable(16);
-        defaultVec[Abi.DIM_DST] = compileAddresses(rules, MatchRule::destinations, vectors, dst4, dst6, dstHosts);
+        defaultVec[Abi.DIM_DST] = compileAddresses(rules, MatchRule::destinations, vectors, dst4, dst6, dstHosts, hostCapacity);
 
         int[] l4 = new int[Abi.L4_ENTRIES];
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
@@ -149,7 +159,7 @@ public final class RuleCompiler {
      * any prefix containing it, so that the longest match alone decides.
      */
     private static int compileAddresses(List<MatchRule> rules, Function<MatchRule, AddressMatch> dimension,
-            VectorTable vectors, PrefixTable lpm4, PrefixTable lpm6, PrefixTable hosts) {
+            VectorTable vectors, PrefixTable lpm4, PrefixTable lpm6, PrefixTable hosts, int hostCapacity) {
         BitSet anyRules = new BitSet();
         List<Prefix> v4 = new ArrayList<>();
         List<Prefix> v6 = new ArrayList<>();
@@ -164,13 +174,13 @@ public final class RuleCompiler {
             }
         }
         int anyVec = vectors.intern(anyRules);
-        walk(v4, 4, anyRules, vectors, lpm4, hosts);
-        walk(v6, 16, anyRules, vectors, lpm6, hosts);
+        walk(v4, 4, anyRules, vectors, lpm4, hosts, hostCapacity);
+        walk(v6, 16, anyRules, vectors, lpm6, hosts, hostCapacity);
         return anyVec;
     }
 
     private static void walk(List<Prefix> prefixes, int width, BitSet anyRules, VectorTable vectors, PrefixTable lpm,
-            PrefixTable hosts) {
+            PrefixTable hosts, int hostCapacity) {
         prefixes.sort((a, b) -> {
             int c = Arrays.compareUnsigned(a.address(), b.address());
             return c != 0 ? c : Integer.compare(a.length(), b.length());
@@ -209,7 +219,7 @@ public final class RuleCompiler {
                 bits.or(d.direct());
                 return vectors.intern(bits);
             });
-            if (first.length() == width * 8) {
+            if (first.length() == width * 8 && hosts.size() < hostCapacity) {
                 hosts.add(width == 4 ? ipv4Mapped(first.address()) : first.address(), 128, vector);
             } else {
                 lpm.add(first.address(), first.length(), vector);

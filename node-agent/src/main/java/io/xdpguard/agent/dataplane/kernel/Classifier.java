@@ -8,15 +8,26 @@ import io.xdpguard.agent.dataplane.libbpf.BpfObjectFile;
 import io.xdpguard.agent.dataplane.libbpf.BpfProgram;
 import io.xdpguard.agent.dataplane.libbpf.RingBuffer;
 import io.xdpguard.agent.dataplane.libbpf.TestRunResult;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.rules.RuleSetException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * One loaded instance of the XDP classifier (program and maps) and the rule set it enforces. {@link #apply} writes
- * a new rule set beside the live one and activates it with one atomic switch.
+ * One instance of the XDP classifier (program and maps) and the rule set it enforces. {@link #apply} writes a new
+ * rule set beside the live one and activates it with one atomic switch.
+ *
+ * <p>Two ways to get one: {@link #load} (a fresh load of an object, creating maps or reusing compatible pinned
+ * ones) and {@link #adopt} (a program and maps opened from their pins, left there by a previous agent process: no
+ * load, nothing in the kernel changes). After an adoption, or a load that reused pins, the slot contents are unknown
+ * to this instance: the next apply writes the inactive slot in full. Counter ids are seeded from xg_counter_keys, so
+ * counters continue across restarts.
  */
 public final class Classifier implements AutoCloseable {
     /** The classifier object inside the agent's jar (built by the bpf module). */
@@ -25,38 +36,90 @@ public final class Classifier implements AutoCloseable {
 
     private final BpfObjectFile object;
     private final BpfProgram program;
+    private final List<AutoCloseable> owned;
     private final ClassifierMaps maps;
+    private final java.util.function.Function<String, BpfMap> mapsByName;
     private final CompiledRuleSet[] slots = new CompiledRuleSet[2];
-    private RuleSet current = RuleSet.empty();
-    private CounterIds counterIds = CounterIds.NONE;
+    private RuleSet current;
+    private CounterIds counterIds;
 
-    private Classifier(BpfObjectFile object) {
+    private Classifier(BpfObjectFile object, BpfProgram program, java.util.function.Function<String, BpfMap> mapsByName,
+            List<AutoCloseable> owned) {
         this.object = object;
-        this.program = object.program(PROGRAM_NAME);
-        this.maps = new ClassifierMaps(object::map);
+        this.mapsByName = mapsByName;
+        ClassifierMaps maps = new ClassifierMaps(mapsByName);
+        this.program = program;
+        this.maps = maps;
+        this.owned = owned;
+        Map<Integer, String> persisted = maps.counterKeys();
+        if (persisted.isEmpty()) {
+            this.counterIds = CounterIds.NONE;
+            this.current = RuleSet.empty();
+        } else {
+            Map<String, Integer> byKey = new HashMap<>();
+            persisted.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> byKey.putIfAbsent(e.getValue(), e.getKey()));
+            this.counterIds = CounterIds.seeded(byKey);
+            this.current = null;
+        }
+    }
+
+    private static Classifier fromObject(BpfObjectFile object) {
+        return new Classifier(object, object.program(PROGRAM_NAME), object::map, List.of());
     }
 
     /**
-     * Opens and loads the classifier.
+     * Opens and loads the shipped classifier with {@link MapCapacities#DEFAULT}.
      *
      * @param pinDir where to pin (and from where to reuse) its maps; null for an unpinned instance (tests, trace)
      */
     public static Classifier load(Path pinDir) {
-        BpfObjectFile object = BpfObjectFile.openResource(OBJECT_RESOURCE);
+        return load(ObjectBytes.shipped(), pinDir, MapCapacities.DEFAULT);
+    }
+
+    /**
+     * Opens and loads {@code object}; with {@code pinDir}, every map is pinned there, and maps already pinned there
+     * are reused. Pinned maps that do not match the object's specs make it fail with
+     * {@link IncompatiblePinsException} before anything is loaded.
+     */
+    public static Classifier load(ObjectBytes object, Path pinDir, MapCapacities capacities) {
+        BpfObjectFile file = object.open();
         try {
+            capacities.applyTo(file);
             if (pinDir != null) {
-                for (String name : object.mapNames()) {
-                    if (!name.startsWith(".")) {
-                        object.setPinPath(name, pinDir.resolve(name));
-                    }
+                List<String> incompatible = PinnedMaps.incompatible(file, pinDir);
+                if (!incompatible.isEmpty()) {
+                    throw new IncompatiblePinsException(pinDir, incompatible);
+                }
+                for (String name : PinnedMaps.names(file)) {
+                    file.setPinPath(name, pinDir.resolve(name));
                 }
             }
-            object.load();
-            return new Classifier(object);
+            file.load();
+            // userspace-only metadata maps: bound, so that a program whose pins were lost still leads to them
+            file.program(PROGRAM_NAME).bindMap(file.map("xg_owner"));
+            file.program(PROGRAM_NAME).bindMap(file.map("xg_counter_keys"));
+            return fromObject(file);
         } catch (RuntimeException e) {
-            object.close();
+            file.close();
             throw e;
         }
+    }
+
+    /**
+     * Takes over a program and maps another process loaded and pinned. Nothing in the kernel changes; this instance
+     * owns (and closes) the descriptors.
+     */
+    public static Classifier adopt(BpfProgram program, Map<String, BpfMap> pinnedMaps) {
+        List<AutoCloseable> owned = new java.util.ArrayList<>(pinnedMaps.values());
+        owned.add(program);
+        return new Classifier(null, program, name -> {
+            BpfMap m = pinnedMaps.get(name);
+            if (m == null) {
+                throw new IllegalStateException("pinned map " + name + " missing");
+            }
+            return m;
+        }, owned);
     }
 
     /** The result of one atomic switch. */
@@ -68,25 +131,79 @@ public final class Classifier implements AutoCloseable {
      * untouched (only the inactive slot was written). Returns once no packet is still classified with the previous
      * slot, so the next apply may rewrite it.
      */
-    public synchronized Applied apply(RuleSet ruleSet) throws RuleSetException {
+    public Applied apply(RuleSet ruleSet) throws RuleSetException {
+        return apply(ruleSet, null, CrashPoint.NONE);
+    }
+
+    /**
+     * Like {@link #apply(RuleSet)}, and keeps xg_owner's rule-set digest truthful: zero (unknown) from just before
+     * the switch until the new set is in force, then {@code ruleSetSha256}. Null leaves xg_owner alone.
+     */
+    public synchronized Applied apply(RuleSet ruleSet, byte[] ruleSetSha256, CrashPoint crash)
+            throws RuleSetException {
         CounterIds ids = counterIds.assign(ruleSet);
-        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids());
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), maps.hostCapacityPerSlot());
         ClassifierMaps.Active active = maps.active();
         int target = 1 - active.slot();
         for (int i = 0; i < ids.ids().length; i++) {
-            if (!counterIds.had(ruleSet.rules().get(i).key(), ids.ids()[i])) {
+            String key = ruleSet.rules().get(i).key();
+            if (!counterIds.had(key, ids.ids()[i])) {
                 maps.resetCounter(ids.ids()[i]);
+                maps.putCounterKey(ids.ids()[i], key);
             }
         }
         maps.writeSlot(target, compiled, slots[target]);
         slots[target] = compiled;
+        crash.reached("slot-written");
+        if (ruleSetSha256 != null) {
+            maps.writeOwner(maps.owner().withRuleSet(new byte[32]));
+        }
         maps.activate(target, active.generation() + 1);
+        crash.reached("switched");
         maps.awaitInFlightPackets();
+        if (ruleSetSha256 != null) {
+            maps.writeOwner(maps.owner().withRuleSet(ruleSetSha256));
+        }
+        Set<Integer> inUse = new HashSet<>();
+        for (int id : ids.ids()) {
+            inUse.add(id);
+        }
+        for (int id : counterIds.byKey().values()) {
+            if (!inUse.contains(id)) {
+                maps.deleteCounterKey(id);
+            }
+        }
         current = ruleSet;
         counterIds = ids;
         return new Applied(active.generation() + 1, target, compiled, ids.ids());
     }
 
+    /**
+     * Takes {@code ruleSet} as the one in force without writing anything (an adopted instance whose xg_owner says
+     * it is), so that counters can be read per rule. False when a rule key has no persisted counter id: then the
+     * caller must {@link #apply} instead.
+     */
+    public synchronized boolean assume(RuleSet ruleSet) {
+        for (MatchRule rule : ruleSet.rules()) {
+            if (!counterIds.byKey().containsKey(rule.key())) {
+                return false;
+            }
+        }
+        counterIds = counterIds.assign(ruleSet);
+        current = ruleSet;
+        return true;
+    }
+
+    /** Continues where {@code previous} (same maps, other program: an upgrade) stopped. */
+    synchronized void inherit(Classifier previous) {
+        synchronized (previous) {
+            System.arraycopy(previous.slots, 0, slots, 0, slots.length);
+            current = previous.current;
+            counterIds = previous.counterIds;
+        }
+    }
+
+    /** The rule set in force; null when unknown (adopted and not yet applied). */
     public synchronized RuleSet current() {
         return current;
     }
@@ -101,7 +218,7 @@ public final class Classifier implements AutoCloseable {
      * {@code onSample}, with the rule key resolved from the counter id.
      */
     public RingBuffer dropSamples(Consumer<DropSample> onSample) {
-        return RingBuffer.open(object.map("xg_samples"), record -> onSample.accept(DropSample.decode(record, this::ruleKey)));
+        return RingBuffer.open(map("xg_samples"), record -> onSample.accept(DropSample.decode(record, this::ruleKey)));
     }
 
     private synchronized String ruleKey(int counterId) {
@@ -122,13 +239,22 @@ public final class Classifier implements AutoCloseable {
         return maps;
     }
 
-    /** The object's maps by name, for tooling (sizes, pins). */
+    /** The classifier's maps by name (the object's, or the pinned ones of an adopted instance). */
     public BpfMap map(String name) {
-        return object.map(name);
+        return mapsByName.apply(name);
     }
 
     @Override
     public void close() {
-        object.close();
+        if (object != null) {
+            object.close();
+        }
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // descriptors: close never fails in a way worth reporting
+            }
+        }
     }
 }

@@ -47,6 +47,8 @@ public final class ClassifierMaps {
     private final BpfMap rlRule;
     private final BpfMap barrier;
     private final byte[] barrierInnerFd;
+    private final BpfMap owner;
+    private final BpfMap counterKeys;
 
     public ClassifierMaps(Function<String, BpfMap> maps) {
         active = maps.apply("xg_active");
@@ -67,6 +69,114 @@ public final class ClassifierMaps {
         rlRule = maps.apply("xg_rl_rule");
         barrier = maps.apply("xg_barrier");
         barrierInnerFd = Encoding.u32(maps.apply("xg_barrier_inner").fd());
+        owner = maps.apply("xg_owner");
+        counterKeys = maps.apply("xg_counter_keys");
+    }
+
+    static final long OWNER_MAGIC = 0x7864706775617264L;
+    static final int ABI_VERSION = 1;
+    static final int OWNER_SIZE = 96;
+    static final int COUNTER_KEY_SIZE = 256;
+
+    /**
+     * struct xg_owner: proves that pinned maps are xdpguard's and says what is in force.
+     *
+     * @param objectSha256  SHA-256 of the object whose program is attached
+     * @param ruleSetSha256 SHA-256 of the InterfacePlan.ruleSetId in force; all zero while a change is in flight
+     *                      (then nothing is known to be in force and the next apply writes in full)
+     */
+    public record Owner(long magic, int abiVersion, int ifindex, String ifname, byte[] objectSha256,
+            byte[] ruleSetSha256) {
+        public static Owner of(int ifindex, String ifname, byte[] objectSha256, byte[] ruleSetSha256) {
+            return new Owner(OWNER_MAGIC, ABI_VERSION, ifindex, ifname, objectSha256, ruleSetSha256);
+        }
+
+        public boolean valid() {
+            return magic == OWNER_MAGIC;
+        }
+
+        public Owner withRuleSet(byte[] sha) {
+            return new Owner(magic, abiVersion, ifindex, ifname, objectSha256, sha);
+        }
+
+        public Owner withObject(byte[] sha) {
+            return new Owner(magic, abiVersion, ifindex, ifname, sha, ruleSetSha256);
+        }
+
+        public Owner withInterface(int index, String name) {
+            return new Owner(magic, abiVersion, index, name, objectSha256, ruleSetSha256);
+        }
+    }
+
+    public Owner owner() {
+        return decodeOwner(owner.lookup(Encoding.u32(0)).orElse(new byte[OWNER_SIZE]));
+    }
+
+    /** Reads xg_owner[0] of any map (e.g. one found through a program's map ids); empty when not an xg_owner. */
+    public static java.util.Optional<Owner> readOwner(BpfMap map) {
+        if (!"xg_owner".equals(map.name()) || map.valueSize() != OWNER_SIZE || map.keySize() != 4) {
+            return java.util.Optional.empty();
+        }
+        return map.lookup(Encoding.u32(0)).map(ClassifierMaps::decodeOwner);
+    }
+
+    static Owner decodeOwner(byte[] v) {
+        ByteBuffer b = ByteBuffer.wrap(v).order(java.nio.ByteOrder.nativeOrder());
+        long magic = b.getLong(0);
+        int abi = b.getInt(8);
+        int ifindex = b.getInt(12);
+        int n = 0;
+        while (n < 16 && v[16 + n] != 0) {
+            n++;
+        }
+        String name = new String(v, 16, n, java.nio.charset.StandardCharsets.UTF_8);
+        return new Owner(magic, abi, ifindex, name, java.util.Arrays.copyOfRange(v, 32, 64),
+                java.util.Arrays.copyOfRange(v, 64, 96));
+    }
+
+    public void writeOwner(Owner o) {
+        ByteBuffer b = Encoding.buffer(OWNER_SIZE).putLong(o.magic()).putInt(o.abiVersion()).putInt(o.ifindex());
+        byte[] name = o.ifname() == null ? new byte[0] : o.ifname().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        b.put(java.util.Arrays.copyOf(name, 16));
+        b.put(java.util.Arrays.copyOf(o.objectSha256(), 32)).put(java.util.Arrays.copyOf(o.ruleSetSha256(), 32));
+        owner.update(Encoding.u32(0), b.array());
+    }
+
+    /** xg_counter_keys: counter id to the rule key holding it. */
+    public Map<Integer, String> counterKeys() {
+        Map<Integer, String> out = new HashMap<>();
+        for (byte[] key : counterKeys.keyList()) {
+            counterKeys.lookup(key).ifPresent(v -> {
+                int n = 0;
+                while (n < v.length && v[n] != 0) {
+                    n++;
+                }
+                out.put(Encoding.readU32(key, 0), new String(v, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            });
+        }
+        return out;
+    }
+
+    public void putCounterKey(int counterId, String ruleKey) {
+        byte[] bytes = ruleKey.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        // NUL-terminated; a key longer than 255 bytes is truncated (its counters then restart after an agent restart)
+        byte[] value = new byte[COUNTER_KEY_SIZE];
+        System.arraycopy(bytes, 0, value, 0, Math.min(bytes.length, COUNTER_KEY_SIZE - 1));
+        counterKeys.update(Encoding.u32(counterId), value);
+    }
+
+    public void deleteCounterKey(int counterId) {
+        counterKeys.delete(Encoding.u32(counterId));
+    }
+
+    /** Rules in force in {@code slot} (xg_slot_config.rule_count). */
+    public int ruleCount(int slot) {
+        return slotConfig.lookup(Encoding.u32(slot)).map(v -> Encoding.readU32(v, 0)).orElse(0);
+    }
+
+    /** Exact-address entries one slot may hold per address dimension (the smaller host map, halved). */
+    public int hostCapacityPerSlot() {
+        return MapCapacities.hostsPerSlot(Math.min(srcHost.maxEntries(), dstHost.maxEntries()));
     }
 
     /** The slot packets are classified with now, and the generation counter of the last switch. */

@@ -196,6 +196,52 @@ public final class BpfProgram implements AutoCloseable {
                 Integer.toUnsignedLong(opts.getInt(NativeStructs.TestRunOpts.DURATION)), new byte[0]);
     }
 
+    /**
+     * Binds {@code map} to this program ({@code BPF_PROG_BIND_MAP}, kernel 5.10+): the map lives as long as the
+     * program and appears in {@link #mapIds()} although the program's code never reads it (metadata maps).
+     */
+    public void bindMap(BpfMap map) {
+        int r = NativeLibs.bpf().bpf_prog_bind_map(fd(), map.fd(), null);
+        if (r < 0) {
+            throw BpfException.of("bpf_prog_bind_map", name + " <- " + map.name(), r);
+        }
+    }
+
+    /** Ids of the maps the program uses ({@code bpf_prog_info.map_ids}). */
+    public List<Integer> mapIds() {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Pointer info = NativeStructs.alloc(NativeStructs.ProgInfo.SIZE);
+            IntByReference len = new IntByReference(NativeStructs.ProgInfo.SIZE);
+            int r = NativeLibs.bpf().bpf_obj_get_info_by_fd(fd(), info, len);
+            if (r < 0) {
+                throw BpfException.of("bpf_obj_get_info_by_fd", name, r);
+            }
+            int count = info.getInt(NativeStructs.ProgInfo.NR_MAP_IDS);
+            if (count == 0) {
+                return List.of();
+            }
+            Pointer ids = NativeStructs.alloc(4L * count);
+            Pointer query = NativeStructs.alloc(NativeStructs.ProgInfo.SIZE);
+            query.putInt(NativeStructs.ProgInfo.NR_MAP_IDS, count);
+            query.putLong(NativeStructs.ProgInfo.MAP_IDS, ids.address());
+            len = new IntByReference(NativeStructs.ProgInfo.SIZE);
+            r = NativeLibs.bpf().bpf_obj_get_info_by_fd(fd(), query, len);
+            Reference.reachabilityFence(ids);
+            if (r < 0) {
+                throw BpfException.of("bpf_obj_get_info_by_fd", name + " map ids", r);
+            }
+            int filled = query.getInt(NativeStructs.ProgInfo.NR_MAP_IDS);
+            if (filled <= count) {
+                List<Integer> out = new ArrayList<>(filled);
+                for (int i = 0; i < filled; i++) {
+                    out.add(ids.getInt(4L * i));
+                }
+                return out;
+            }
+        }
+        throw new BpfException("bpf_obj_get_info_by_fd", name + " map ids", Errno.EAGAIN, "map count kept changing");
+    }
+
     /** Pins the program at {@code path} on bpffs. */
     public void pin(Path path) {
         int r = NativeLibs.bpf().bpf_obj_pin(fd(), path.toString());

@@ -115,6 +115,9 @@ final class LibBpfNative {
 
         int bpf_prog_get_fd_by_id(int id);
 
+        /** BPF_PROG_BIND_MAP: the map is held by (and listed in the map ids of) the program; opts may be null. */
+        int bpf_prog_bind_map(int progFd, int mapFd, Pointer opts);
+
         int bpf_map_get_fd_by_id(int id);
 
         int bpf_prog_get_next_id(int startId, IntByReference nextId);

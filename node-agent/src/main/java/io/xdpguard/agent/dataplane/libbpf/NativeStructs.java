@@ -124,6 +124,8 @@ final class NativeStructs {
         static final int ID = 4;               // __u32
         static final int TAG = 8;              // __u8[BPF_TAG_SIZE = 8]
         static final int NAME = 64;            // char[BPF_OBJ_NAME_LEN = 16]
+        static final int NR_MAP_IDS = 52;      // __u32
+        static final int MAP_IDS = 56;         // __aligned_u64 (user pointer to __u32[nr_map_ids])
 
         private ProgInfo() {
         }
