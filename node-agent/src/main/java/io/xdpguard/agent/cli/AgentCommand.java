@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
 @TopCommand
 @Command(name = "xdpguard-agent", mixinStandardHelpOptions = true,
         description = "The xdpguard node agent: enforces XdpFilters on this host with XDP.",
-        subcommands = {TraceCommand.class, RunCommand.class})
+        subcommands = {TraceCommand.class, StandaloneCommand.class, CleanupCommand.class, RunCommand.class})
 public class AgentCommand {
 }

@@ -15,6 +15,10 @@ public interface AgentConfig {
     /** This node's name; set from NODE_NAME (downward API: spec.nodeName). */
     Optional<String> nodeName();
 
+    /** Where bpffs is (mounted there when it is not); the agent pins under xdpguard/v1 inside it. */
+    @WithDefault("/sys/fs/bpf")
+    String bpffsRoot();
+
     Failsafe failsafe();
 
     Samples samples();

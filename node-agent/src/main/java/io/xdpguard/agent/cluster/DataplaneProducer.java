@@ -2,22 +2,25 @@ package io.xdpguard.agent.cluster;
 
 import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.DropSampleSource;
+import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
+import jakarta.enterprise.inject.Disposes;
+import java.nio.file.Path;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Produces;
 
-/**
- * Where the cluster agent gets its dataplane and drop samples. MERGE POINT: point {@link #dataplane()} at
- * KernelDataplane (and {@link #dropSamples} at its ring-buffer reader) once it exists; tests replace both with
- * alternatives (FakeDataplane).
- */
+/** Where the cluster agent gets its dataplane and drop samples: the kernel; tests replace both with alternatives. */
 @ApplicationScoped
 public class DataplaneProducer {
 
     @Produces
     @Singleton
-    Dataplane dataplane() {
-        throw new IllegalStateException("the kernel dataplane is not available in this build (KernelDataplane is not wired yet)");
+    Dataplane dataplane(AgentConfig config) {
+        return new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(Path.of(config.bpffsRoot())));
+    }
+
+    void close(@Disposes Dataplane dataplane) {
+        dataplane.close();
     }
 
     @Produces

@@ -1,17 +1,19 @@
 package io.xdpguard.agent.dataplane.kernel;
 
 import io.xdpguard.agent.dataplane.Dataplane;
+import io.xdpguard.agent.dataplane.DropSampleSource;
 import io.xdpguard.agent.dataplane.InterfacePlan;
-import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.InterfaceReport.ForeignProgram;
 import io.xdpguard.agent.dataplane.InterfaceReport.State;
+import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.libbpf.BpfException;
 import io.xdpguard.agent.dataplane.libbpf.BpfMapSpec;
 import io.xdpguard.agent.dataplane.libbpf.BpfProgram;
 import io.xdpguard.agent.dataplane.libbpf.Bpffs;
 import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
-import io.xdpguard.agent.dataplane.libbpf.XdpAttachment;
+import io.xdpguard.agent.dataplane.libbpf.RingBuffer;
 import io.xdpguard.agent.dataplane.libbpf.XdpAttachment.Mode;
+import io.xdpguard.agent.dataplane.libbpf.XdpAttachment;
 import io.xdpguard.agent.dataplane.rules.RuleSetException;
 import io.xdpguard.api.v1alpha1.spec.AttachMode;
 import java.io.IOException;
@@ -25,6 +27,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,8 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,7 +52,7 @@ import java.util.regex.Pattern;
  *
  * <p>Acts in the network namespace of the calling thread. Thread-safe (one lock).
  */
-public final class KernelDataplane implements Dataplane {
+public final class KernelDataplane implements Dataplane, DropSampleSource {
     private static final System.Logger LOG = System.getLogger(KernelDataplane.class.getName());
     /** Directory under the bpffs root holding everything of xdpguard; {@link #removeAll()} removes it whole. */
     public static final String BASE_DIR = "xdpguard";
@@ -139,6 +144,7 @@ public final class KernelDataplane implements Dataplane {
         }
     }
 
+    private static final long SAMPLE_POLL_MILLIS = 100;
     private final Options options;
     private final Path base;
     private final Path root;
@@ -776,6 +782,54 @@ public final class KernelDataplane implements Dataplane {
             return Optional.of(new Counters(rules, maps.reasonCounters()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Polls the drop-sample ring buffer of every interface of ours on a thread of its own, following interfaces as
+     * they come and go (a ring buffer's mapping keeps its map alive even after an upgrade closed the classifier).
+     */
+    @Override
+    public AutoCloseable subscribe(Consumer<DropSample> consumer) {
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread reader = new Thread(() -> {
+            Map<Classifier, RingBuffer> open = new IdentityHashMap<>();
+            try {
+                while (running.get()) {
+                    Set<Classifier> live = liveClassifiers();
+                    open.entrySet().removeIf(e -> {
+                        if (!live.contains(e.getKey())) {
+                            e.getValue().close();
+                            return true;
+                        }
+                        return false;
+                    });
+                    for (Classifier classifier : live) {
+                        open.computeIfAbsent(classifier, c -> c.dropSamples(consumer));
+                    }
+                    open.values().forEach(ring -> ring.poll(0));
+                    Thread.sleep(SAMPLE_POLL_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "drop samples stopped: " + e.getMessage());
+            } finally {
+                open.values().forEach(RingBuffer::close);
+            }
+        }, "xdpguard-drop-samples");
+        reader.setDaemon(true);
+        reader.start();
+        return () -> {
+            running.set(false);
+            reader.interrupt();
+            reader.join(1000);
+        };
+    }
+
+    private synchronized Set<Classifier> liveClassifiers() {
+        Set<Classifier> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        interfaces.values().stream().map(f -> f.classifier).filter(java.util.Objects::nonNull).forEach(live::add);
+        return live;
     }
 
     /** Closes descriptors; pins and attachments stay, for the next process to adopt. */

@@ -1,0 +1,105 @@
+package io.xdpguard.agent.cli;
+
+import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
+import io.xdpguard.agent.dataplane.libbpf.Libbpf;
+import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.standalone.StandaloneAgent;
+import io.xdpguard.api.validation.Cidrs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * The agent without Kubernetes (bare metal, edge): enforces the XdpFilter and XdpCidrSet files of a directory on
+ * this host and follows changes to the files and to the host's interfaces.
+ */
+@Command(name = "standalone", mixinStandardHelpOptions = true,
+        description = "Enforce the XdpFilter/XdpCidrSet YAML files of a directory on this host, following changes.")
+public class StandaloneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config-dir", required = true, description = "Directory of XdpFilter and XdpCidrSet YAML files.")
+    Path configDir;
+
+    @Option(names = "--node-labels", split = ",", description = "This node's labels for nodeSelector, e.g. role=edge,zone=a.")
+    List<String> nodeLabels = new ArrayList<>();
+
+    @Option(names = "--node-labels-file", description = "A file of key=value lines, re-read every pass.")
+    Path nodeLabelsFile;
+
+    @Option(names = "--bpffs-root", defaultValue = "/sys/fs/bpf", description = "bpffs mount point (mounted if needed).")
+    Path bpffsRoot;
+
+    @Option(names = "--interval-ms", defaultValue = "2000", description = "How often files and interfaces are re-read.")
+    long intervalMillis;
+
+    @Option(names = "--failsafe-cidr", description = "A source CIDR always passed, e.g. your management network (repeatable).")
+    List<String> failsafeCidrs = new ArrayList<>();
+
+    @Option(names = "--no-failsafe", description = "Leave out the built-in failsafe rules (SSH, API server, DHCP, ND ...).")
+    boolean noFailsafe;
+
+    @Option(names = "--once", description = "Apply once and exit (the rules stay enforced).")
+    boolean once;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(configDir)) {
+            spec.commandLine().getErr().println("error: --config-dir " + configDir + " is not a directory");
+            return ExitCodes.INVALID_INPUT;
+        }
+        FailsafeConfig failsafe;
+        try {
+            failsafe = noFailsafe ? FailsafeConfig.disabled()
+                    : FailsafeConfig.defaults().withSourceCidrs(failsafeCidrs.stream().map(Cidrs::parse).toList());
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("error: --failsafe-cidr " + e.getMessage());
+            return ExitCodes.INVALID_INPUT;
+        }
+        if (!Libbpf.isAvailable()) {
+            spec.commandLine().getErr().println("error: BPF is unavailable on this host: " + Libbpf.unavailabilityCause().getMessage());
+            return ExitCodes.BPF_UNAVAILABLE;
+        }
+        try (KernelDataplane dataplane = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(bpffsRoot))) {
+            dataplane.startupLog().forEach(line -> spec.commandLine().getOut().println("startup: " + line));
+            StandaloneAgent agent = new StandaloneAgent(dataplane, configDir, this::labels, HostInterfaces::names, failsafe,
+                    spec.commandLine().getOut());
+            if (once) {
+                return agent.syncOnce().errors().isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_INPUT;
+            }
+            agent.run(intervalMillis);
+            return ExitCodes.OK;
+        }
+    }
+
+    private Map<String, String> labels() {
+        Map<String, String> labels = new LinkedHashMap<>();
+        List<String> pairs = new ArrayList<>(nodeLabels);
+        if (nodeLabelsFile != null) {
+            try {
+                pairs.addAll(Files.readAllLines(nodeLabelsFile));
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("error: cannot read " + nodeLabelsFile + ": " + e.getMessage());
+            }
+        }
+        for (String pair : pairs) {
+            String trimmed = pair.trim();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            int eq = trimmed.indexOf('=');
+            labels.put(eq < 0 ? trimmed : trimmed.substring(0, eq), eq < 0 ? "" : trimmed.substring(eq + 1));
+        }
+        return labels;
+    }
+}
