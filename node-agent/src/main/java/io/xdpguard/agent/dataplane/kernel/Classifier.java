@@ -24,13 +24,19 @@ public final class Classifier implements AutoCloseable {
     private final BpfProgram program;
     private final ClassifierMaps maps;
     private final CompiledRuleSet[] slots = new CompiledRuleSet[2];
+    /** Per slot: its address maps hold nothing yet (maps created by this instance, slot never written). */
+    private final boolean[] slotEmpty = new boolean[2];
+    /** The last compile, whose address dimensions the next compile may reuse. */
+    private CompiledRuleSet lastCompiled;
     private RuleSet current = RuleSet.empty();
     private CounterIds counterIds = CounterIds.NONE;
 
-    private Classifier(BpfObjectFile object) {
+    private Classifier(BpfObjectFile object, boolean freshMaps) {
         this.object = object;
         this.program = object.program(PROGRAM_NAME);
         this.maps = new ClassifierMaps(object::map);
+        slotEmpty[0] = freshMaps;
+        slotEmpty[1] = freshMaps;
     }
 
     /**
@@ -49,7 +55,8 @@ public final class Classifier implements AutoCloseable {
                 }
             }
             object.load();
-            return new Classifier(object);
+            // unpinned maps are new, hence empty; pinned ones may hold a previous agent's entries
+            return new Classifier(object, pinDir == null);
         } catch (RuntimeException e) {
             object.close();
             throw e;
@@ -67,7 +74,7 @@ public final class Classifier implements AutoCloseable {
      */
     public synchronized Applied apply(RuleSet ruleSet) throws RuleSetException {
         CounterIds ids = counterIds.assign(ruleSet);
-        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids());
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), lastCompiled);
         ClassifierMaps.Active active = maps.active();
         int target = 1 - active.slot();
         for (int i = 0; i < ids.ids().length; i++) {
@@ -75,8 +82,14 @@ public final class Classifier implements AutoCloseable {
                 maps.resetCounter(ids.ids()[i]);
             }
         }
-        maps.writeSlot(target, compiled, slots[target]);
+        CompiledRuleSet previous = slots[target];
+        boolean empty = slotEmpty[target];
+        // Until the write completes the slot holds neither: a failed write is then found by iterating the maps.
+        slots[target] = null;
+        slotEmpty[target] = false;
+        maps.writeSlot(target, compiled, previous, empty);
         slots[target] = compiled;
+        lastCompiled = compiled;
         maps.activate(target, active.generation() + 1);
         maps.awaitInFlightPackets();
         current = ruleSet;
