@@ -10,6 +10,7 @@ import java.util.List;
  * @param defaultVec per dimension, the vector for a lookup that misses
  * @param l4         per L4 key (class * 65536 + value), the vector id
  * @param sport      per source-port key, the vector id
+ * @param addresses  the address dimensions (also in the fields above), for the next compile to reuse
  */
 public record CompiledRuleSet(
         List<CompiledRule> rules,
@@ -25,7 +26,8 @@ public record CompiledRuleSet(
         PrefixTable dst6,
         PrefixTable dstHosts,
         int[] l4,
-        int[] sport) {
+        int[] sport,
+        RuleCompiler.AddressDimensions addresses) {
 
     public int ruleCount() {
         return rules.size();

@@ -21,16 +21,33 @@ public final class PrefixTable {
     }
 
     void add(byte[] address, int length, int vector) {
+        grow();
+        System.arraycopy(address, 0, addresses, size * width, width);
+        lengths[size] = length;
+        vectors[size] = vector;
+        size++;
+    }
+
+    /** Adds the /128 host entry of IPv4 address {@code ipv4} in its IPv4-mapped form, without an array per entry. */
+    void addIpv4Mapped(byte[] ipv4, int vector) {
+        grow();
+        int at = size * width;
+        Arrays.fill(addresses, at, at + 10, (byte) 0);
+        addresses[at + 10] = (byte) 0xff;
+        addresses[at + 11] = (byte) 0xff;
+        System.arraycopy(ipv4, 0, addresses, at + 12, 4);
+        lengths[size] = 128;
+        vectors[size] = vector;
+        size++;
+    }
+
+    private void grow() {
         if (size == lengths.length) {
             int capacity = size * 2;
             addresses = Arrays.copyOf(addresses, capacity * width);
             lengths = Arrays.copyOf(lengths, capacity);
             vectors = Arrays.copyOf(vectors, capacity);
         }
-        System.arraycopy(address, 0, addresses, size * width, width);
-        lengths[size] = length;
-        vectors[size] = vector;
-        size++;
     }
 
     public int size() {

@@ -32,16 +32,33 @@ public final class RuleCompiler {
      * @param counterIds the stable counter id of each rule, parallel to {@code ruleSet.rules()}
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds) throws RuleSetException {
-        return compile(ruleSet, counterIds, Integer.MAX_VALUE);
+        return compile(ruleSet, counterIds, Integer.MAX_VALUE, null);
     }
 
     /**
-     * @param counterIds   the stable counter id of each rule, parallel to {@code ruleSet.rules()}
      * @param hostCapacity host-hash entries one slot may use per address dimension (the map's max_entries / slots);
      *                     exact-address entries beyond it go to the LPM tries as full-length prefixes, which the
      *                     kernel finds with the same vector after the host-hash miss
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, int hostCapacity) throws RuleSetException {
+        return compile(ruleSet, counterIds, hostCapacity, null);
+    }
+
+    /** Like {@link #compile(RuleSet, int[], int, CompiledRuleSet)} with unlimited host entries. */
+    public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, CompiledRuleSet previous)
+            throws RuleSetException {
+        return compile(ruleSet, counterIds, Integer.MAX_VALUE, previous);
+    }
+
+    /**
+     * Like {@link #compile(RuleSet, int[], int)}, reusing {@code previous}'s address dimensions when every rule's
+     * source and destination lists (and the host capacity) are the same (see {@link AddressDimensions}); the result
+     * is identical either way.
+     *
+     * @param previous an earlier result (of any rule set), or null
+     */
+    public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, int hostCapacity, CompiledRuleSet previous)
+            throws RuleSetException {
         List<MatchRule> rules = ruleSet.rules();
         if (counterIds.length != rules.size()) {
             throw new IllegalArgumentException("one counter id per rule is needed");
@@ -49,20 +66,23 @@ public final class RuleCompiler {
         if (rules.size() > Abi.MAX_RULES) {
             throw new RuleSetException(null, rules.size() + " rules exceed the dataplane's " + Abi.MAX_RULES);
         }
-        VectorTable vectors = new VectorTable();
-        BitSet all = new BitSet();
-        all.set(0, rules.size());
-        int allVec = vectors.intern(all);
+        AddressDimensions addresses = previous == null ? null : previous.addresses();
+        if (addresses == null || !addresses.compiledFrom(rules, hostCapacity)) {
+            addresses = compileAddressDimensions(rules, hostCapacity);
+        }
+        // Continue from the address dimensions' vectors: their ids are what the prefix tables hold.
+        VectorTable vectors = VectorTable.copyOf(addresses.vectors());
+        int allVec = 0;
 
         int[] defaultVec = new int[Abi.DIMS];
-        PrefixTable src4 = new PrefixTable(4);
-        PrefixTable src6 = new PrefixTable(16);
-        PrefixTable srcHosts = new PrefixTable(16);
-        defaultVec[Abi.DIM_SRC] = compileAddresses(rules, MatchRule::sources, vectors, src4, src6, srcHosts, hostCapacity);
-        PrefixTable dst4 = new PrefixTable(4);
-        PrefixTable dst6 = new PrefixTable(16);
-        PrefixTable dstHosts = new PrefixTable(16);
-        defaultVec[Abi.DIM_DST] = compileAddresses(rules, MatchRule::destinations, vectors, dst4, dst6, dstHosts, hostCapacity);
+        defaultVec[Abi.DIM_SRC] = addresses.srcDefault();
+        defaultVec[Abi.DIM_DST] = addresses.dstDefault();
+        PrefixTable src4 = addresses.src4();
+        PrefixTable src6 = addresses.src6();
+        PrefixTable srcHosts = addresses.srcHosts();
+        PrefixTable dst4 = addresses.dst4();
+        PrefixTable dst6 = addresses.dst6();
+        PrefixTable dstHosts = addresses.dstHosts();
 
         int[] l4 = new int[Abi.L4_ENTRIES];
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
@@ -95,7 +115,7 @@ public final class RuleCompiler {
                     + Abi.MAX_WORDS + " the dataplane holds");
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
-                allVec, layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport);
+                allVec, layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses);
     }
 
     private static List<CompiledRule> compileRules(List<MatchRule> rules, int[] counterIds) {
@@ -145,6 +165,58 @@ public final class RuleCompiler {
 
     // ---- address dimensions -------------------------------------------------------------------------------------
 
+    /**
+     * The source and destination dimensions of a rule set: vectors 0.. (the all-rules vector first, then every
+     * vector the address walk interned, in id order), the default vectors and the prefix tables. They depend only on
+     * the rule count and each rule's address lists, so a change elsewhere (ports, actions, ...) reuses them:
+     * with a 1,000,000-CIDR blocklist, recompiling it costs seconds while the rule change needs milliseconds, and
+     * the writer skips prefix tables that are the very objects a slot already holds. Immutable once built.
+     */
+    public record AddressDimensions(int ruleCount, int hostCapacity, List<AddressMatch> sources, List<AddressMatch> destinations,
+            List<BitSet> vectors, int srcDefault, int dstDefault, PrefixTable src4, PrefixTable src6,
+            PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts) {
+
+        /** Whether {@code rules} have exactly the address lists these were compiled from. */
+        boolean compiledFrom(List<MatchRule> rules, int capacity) {
+            if (rules.size() != ruleCount || capacity != hostCapacity) {
+                return false;
+            }
+            for (int i = 0; i < ruleCount; i++) {
+                if (!same(sources.get(i), rules.get(i).sources()) || !same(destinations.get(i), rules.get(i).destinations())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Identity first: an unchanged CIDR set is usually the same object, and equals over 1M prefixes costs. */
+        private static boolean same(AddressMatch a, AddressMatch b) {
+            return a == b || a.equals(b);
+        }
+    }
+
+    private static AddressDimensions compileAddressDimensions(List<MatchRule> rules, int hostCapacity) {
+        VectorTable vectors = new VectorTable();
+        BitSet all = new BitSet();
+        all.set(0, rules.size());
+        vectors.intern(all); // id 0: allVec
+        PrefixTable src4 = new PrefixTable(4);
+        PrefixTable src6 = new PrefixTable(16);
+        PrefixTable srcHosts = new PrefixTable(16);
+        int srcDefault = compileAddresses(rules, MatchRule::sources, vectors, src4, src6, srcHosts, hostCapacity);
+        PrefixTable dst4 = new PrefixTable(4);
+        PrefixTable dst6 = new PrefixTable(16);
+        PrefixTable dstHosts = new PrefixTable(16);
+        int dstDefault = compileAddresses(rules, MatchRule::destinations, vectors, dst4, dst6, dstHosts, hostCapacity);
+        List<BitSet> interned = new ArrayList<>(vectors.size());
+        for (int v = 0; v < vectors.size(); v++) {
+            interned.add(vectors.bits(v));
+        }
+        return new AddressDimensions(rules.size(), hostCapacity, rules.stream().map(MatchRule::sources).toList(),
+                rules.stream().map(MatchRule::destinations).toList(), List.copyOf(interned), srcDefault, dstDefault,
+                src4, src6, srcHosts, dst4, dst6, dstHosts);
+    }
+
     /** A prefix named by one rule, as raw bytes. */
     private record Prefix(byte[] address, int length, int rule) {
     }
@@ -161,7 +233,10 @@ public final class RuleCompiler {
     private static int compileAddresses(List<MatchRule> rules, Function<MatchRule, AddressMatch> dimension,
             VectorTable vectors, PrefixTable lpm4, PrefixTable lpm6, PrefixTable hosts, int hostCapacity) {
         BitSet anyRules = new BitSet();
-        List<Prefix> v4 = new ArrayList<>();
+        // IPv4 prefixes packed as address(32) | length(6) | rule(13 bits: < MAX_RULES): sorting a long[] is many
+        // times faster than sorting a million Prefix objects by byte-array comparisons (most of a 1M-CIDR load).
+        long[] packed4 = new long[16];
+        int count4 = 0;
         List<Prefix> v6 = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             AddressMatch match = dimension.apply(rules.get(i));
@@ -170,21 +245,38 @@ public final class RuleCompiler {
                 continue;
             }
             for (IPAddress prefix : match.prefixes()) {
-                (prefix.isIPv4() ? v4 : v6).add(new Prefix(prefix.getBytes(), prefix.getNetworkPrefixLength(), i));
+                if (prefix.isIPv4()) {
+                    if (count4 == packed4.length) {
+                        packed4 = Arrays.copyOf(packed4, count4 * 2);
+                    }
+                    long address = prefix.toIPv4().longValue();
+                    packed4[count4++] = (address << 19) | ((long) prefix.getNetworkPrefixLength() << 13) | i;
+                } else {
+                    v6.add(new Prefix(prefix.getBytes(), prefix.getNetworkPrefixLength(), i));
+                }
             }
         }
+        Arrays.sort(packed4, 0, count4); // same order as the comparator below: address, then length (then rule)
+        List<Prefix> v4 = new ArrayList<>(count4);
+        for (int k = 0; k < count4; k++) {
+            long p = packed4[k];
+            int address = (int) (p >>> 19);
+            byte[] bytes = {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
+            v4.add(new Prefix(bytes, (int) (p >>> 13) & 0x3f, (int) p & 0x1fff));
+        }
+        v6.sort((a, b) -> {
+            int c = Arrays.compareUnsigned(a.address(), b.address());
+            return c != 0 ? c : Integer.compare(a.length(), b.length());
+        });
         int anyVec = vectors.intern(anyRules);
         walk(v4, 4, anyRules, vectors, lpm4, hosts, hostCapacity);
         walk(v6, 16, anyRules, vectors, lpm6, hosts, hostCapacity);
         return anyVec;
     }
 
+    /** @param prefixes sorted by address (unsigned), then length */
     private static void walk(List<Prefix> prefixes, int width, BitSet anyRules, VectorTable vectors, PrefixTable lpm,
             PrefixTable hosts, int hostCapacity) {
-        prefixes.sort((a, b) -> {
-            int c = Arrays.compareUnsigned(a.address(), b.address());
-            return c != 0 ? c : Integer.compare(a.length(), b.length());
-        });
         Map<Derivation, Integer> derived = new HashMap<>();
         int depth = 0;
         byte[][] stackAddress = new byte[width * 8 + 2][];
@@ -203,6 +295,9 @@ public final class RuleCompiler {
         stackVector[0] = vectors.intern(root);
         lpm.add(stackAddress[0], 0, stackVector[0]);
 
+        int lastParent = -1;
+        BitSet lastDirect = null;
+        int lastVector = -1;
         while (i < prefixes.size()) {
             Prefix first = prefixes.get(i);
             BitSet direct = new BitSet();
@@ -214,13 +309,27 @@ public final class RuleCompiler {
                 depth--;
             }
             int parent = stackVector[depth];
-            int vector = derived.computeIfAbsent(new Derivation(parent, direct), d -> {
-                BitSet bits = (BitSet) vectors.bits(d.parent()).clone();
-                bits.or(d.direct());
-                return vectors.intern(bits);
-            });
+            int vector;
+            if (parent == lastParent && direct.equals(lastDirect)) {
+                // A blocklist's prefixes are mostly siblings named by the same rule: skip hashing a Derivation
+                // (and its BitSet) per prefix, which dominated compiling 1,000,000 CIDRs.
+                vector = lastVector;
+            } else {
+                vector = derived.computeIfAbsent(new Derivation(parent, direct), d -> {
+                    BitSet bits = (BitSet) vectors.bits(d.parent()).clone();
+                    bits.or(d.direct());
+                    return vectors.intern(bits);
+                });
+                lastParent = parent;
+                lastDirect = direct;
+                lastVector = vector;
+            }
             if (first.length() == width * 8 && hosts.size() < hostCapacity) {
-                hosts.add(width == 4 ? ipv4Mapped(first.address()) : first.address(), 128, vector);
+                if (width == 4) {
+                    hosts.addIpv4Mapped(first.address(), vector);
+                } else {
+                    hosts.add(first.address(), 128, vector);
+                }
             } else {
                 lpm.add(first.address(), first.length(), vector);
                 depth++;

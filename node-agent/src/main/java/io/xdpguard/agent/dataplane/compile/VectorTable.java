@@ -14,6 +14,15 @@ public final class VectorTable {
     private final Map<BitSet, Integer> ids = new HashMap<>();
     private final List<BitSet> vectors = new ArrayList<>();
 
+    /** A table holding {@code bits} as vectors 0.. in order (distinct, never modified afterwards). */
+    static VectorTable copyOf(List<BitSet> bits) {
+        VectorTable table = new VectorTable();
+        for (BitSet b : bits) {
+            table.intern(b);
+        }
+        return table;
+    }
+
     /** The id of a vector with exactly these bits; the caller must not modify {@code bits} afterwards. */
     public int intern(BitSet bits) {
         Integer id = ids.get(bits);

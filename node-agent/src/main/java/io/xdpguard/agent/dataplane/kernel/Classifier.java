@@ -40,17 +40,23 @@ public final class Classifier implements AutoCloseable {
     private final ClassifierMaps maps;
     private final java.util.function.Function<String, BpfMap> mapsByName;
     private final CompiledRuleSet[] slots = new CompiledRuleSet[2];
+    /** Per slot: its address maps hold nothing yet (maps created by this instance, slot never written). */
+    private final boolean[] slotEmpty = new boolean[2];
+    /** The last compile, whose address dimensions the next compile may reuse. */
+    private CompiledRuleSet lastCompiled;
     private RuleSet current;
     private CounterIds counterIds;
 
     private Classifier(BpfObjectFile object, BpfProgram program, java.util.function.Function<String, BpfMap> mapsByName,
-            List<AutoCloseable> owned) {
+            List<AutoCloseable> owned, boolean freshMaps) {
         this.object = object;
         this.mapsByName = mapsByName;
         ClassifierMaps maps = new ClassifierMaps(mapsByName);
         this.program = program;
         this.maps = maps;
         this.owned = owned;
+        slotEmpty[0] = freshMaps;
+        slotEmpty[1] = freshMaps;
         Map<Integer, String> persisted = maps.counterKeys();
         if (persisted.isEmpty()) {
             this.counterIds = CounterIds.NONE;
@@ -64,8 +70,8 @@ public final class Classifier implements AutoCloseable {
         }
     }
 
-    private static Classifier fromObject(BpfObjectFile object) {
-        return new Classifier(object, object.program(PROGRAM_NAME), object::map, List.of());
+    private static Classifier fromObject(BpfObjectFile object, boolean freshMaps) {
+        return new Classifier(object, object.program(PROGRAM_NAME), object::map, List.of(), freshMaps);
     }
 
     /**
@@ -99,7 +105,8 @@ public final class Classifier implements AutoCloseable {
             // userspace-only metadata maps: bound, so that a program whose pins were lost still leads to them
             file.program(PROGRAM_NAME).bindMap(file.map("xg_owner"));
             file.program(PROGRAM_NAME).bindMap(file.map("xg_counter_keys"));
-            return fromObject(file);
+            // unpinned maps are new, hence empty; pinned ones may hold a previous agent's entries
+            return fromObject(file, pinDir == null);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -119,7 +126,7 @@ public final class Classifier implements AutoCloseable {
                 throw new IllegalStateException("pinned map " + name + " missing");
             }
             return m;
-        }, owned);
+        }, owned, false);
     }
 
     /** The result of one atomic switch. */
@@ -142,7 +149,7 @@ public final class Classifier implements AutoCloseable {
     public synchronized Applied apply(RuleSet ruleSet, byte[] ruleSetSha256, CrashPoint crash)
             throws RuleSetException {
         CounterIds ids = counterIds.assign(ruleSet);
-        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), maps.hostCapacityPerSlot());
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), maps.hostCapacityPerSlot(), lastCompiled);
         ClassifierMaps.Active active = maps.active();
         int target = 1 - active.slot();
         for (int i = 0; i < ids.ids().length; i++) {
@@ -152,8 +159,14 @@ public final class Classifier implements AutoCloseable {
                 maps.putCounterKey(ids.ids()[i], key);
             }
         }
-        maps.writeSlot(target, compiled, slots[target]);
+        CompiledRuleSet previous = slots[target];
+        boolean empty = slotEmpty[target];
+        // Until the write completes the slot holds neither: a failed write is then found by iterating the maps.
+        slots[target] = null;
+        slotEmpty[target] = false;
+        maps.writeSlot(target, compiled, previous, empty);
         slots[target] = compiled;
+        lastCompiled = compiled;
         crash.reached("slot-written");
         if (ruleSetSha256 != null) {
             maps.writeOwner(maps.owner().withRuleSet(new byte[32]));

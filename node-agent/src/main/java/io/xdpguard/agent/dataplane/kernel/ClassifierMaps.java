@@ -208,16 +208,24 @@ public final class ClassifierMaps {
      *                 then the slot's address entries are found by iterating the maps
      */
     public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous) {
+        writeSlot(slot, next, previous, false);
+    }
+
+    /**
+     * @param slotEmpty the slot's address entries are known to be none (maps created by this process, slot never
+     *                  written), so a null {@code previous} needs no iteration over the maps' keys
+     */
+    public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous, boolean slotEmpty) {
         writeVectors(slot, next.vectors());
         writeRules(slot, next.rules());
         writeArray(l4, slot * Abi.L4_ENTRIES, next.l4(), previous == null ? null : previous.l4());
         writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
-        writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true);
-        writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true);
-        writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true);
-        writePrefixes(dst6, slot, next.dst6(), previous == null ? null : previous.dst6(), true);
-        writePrefixes(srcHost, slot, next.srcHosts(), previous == null ? null : previous.srcHosts(), false);
-        writePrefixes(dstHost, slot, next.dstHosts(), previous == null ? null : previous.dstHosts(), false);
+        writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true, slotEmpty);
+        writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true, slotEmpty);
+        writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true, slotEmpty);
+        writePrefixes(dst6, slot, next.dst6(), previous == null ? null : previous.dst6(), true, slotEmpty);
+        writePrefixes(srcHost, slot, next.srcHosts(), previous == null ? null : previous.srcHosts(), false, slotEmpty);
+        writePrefixes(dstHost, slot, next.dstHosts(), previous == null ? null : previous.dstHosts(), false, slotEmpty);
         ByteBuffer config = Encoding.buffer(SLOT_CONFIG_SIZE)
                 .putInt(next.ruleCount()).putInt(next.dimsUsed()).putInt(next.defaultAction());
         for (int v : next.defaultVec()) {
@@ -280,8 +288,15 @@ public final class ClassifierMaps {
         }
     }
 
-    private static void writePrefixes(BpfMap map, int slot, PrefixTable next, PrefixTable previous, boolean lpm) {
-        Map<ByteBuffer, Integer> stale = previous == null ? slotKeys(map, slot, lpm) : entries(previous, slot, lpm);
+    private static void writePrefixes(BpfMap map, int slot, PrefixTable next, PrefixTable previous, boolean lpm,
+            boolean slotEmpty) {
+        if (next == previous) {
+            // The slot already holds exactly this table (the compiler reused its address dimensions): nothing to
+            // write. Diffing 1,000,000 entries instead costs seconds, most of a one-rule change.
+            return;
+        }
+        Map<ByteBuffer, Integer> stale = previous != null ? entries(previous, slot, lpm)
+                : slotEmpty ? new HashMap<>() : slotKeys(map, slot, lpm);
         int keySize = map.keySize();
         ByteBuffer keys = Encoding.buffer(next.size() * keySize);
         ByteBuffer values = Encoding.buffer(next.size() * 4);

@@ -82,6 +82,61 @@ class RuleCompilerTest {
     }
 
     @Test
+    void reusedAddressDimensionsCompileExactlyLikeAFreshCompile() throws RuleSetException {
+        long seed = Long.getLong("xdpguard.seed", System.nanoTime());
+        Random random = new Random(seed);
+        RandomRules rules = new RandomRules(random);
+        for (int s = 0; s < 50; s++) {
+            RuleSet first = rules.ruleSet(30);
+            int[] ids = CounterIds.NONE.assign(first).ids();
+            CompiledRuleSet before = RuleCompiler.compile(first, ids);
+            // one rule changes its ports and action, every address list stays the same object
+            List<MatchRule> changed = new ArrayList<>(first.rules());
+            int which = random.nextInt(changed.size());
+            MatchRule old = changed.get(which);
+            changed.set(which, new MatchRule(old.filter(), old.ruleName(), RuleAction.Drop, old.audit(), old.failsafe(),
+                    old.sources(), old.destinations(), Protocol.UDP, List.of(new Ports.Range(7, 9 + s)), List.of(), Set.of(),
+                    0, 0, false, 0));
+            RuleSet second = new RuleSet(changed, first.defaultVerdict());
+
+            CompiledRuleSet reused = RuleCompiler.compile(second, ids, before);
+            assertThat(reused.addresses()).as("seed %d", seed).isSameAs(before.addresses());
+            assertSameContents(reused, RuleCompiler.compile(second, ids), seed);
+
+            // a different address list is compiled afresh
+            RuleSet other = rules.ruleSet(30);
+            int[] otherIds = CounterIds.NONE.assign(other).ids();
+            CompiledRuleSet notReused = RuleCompiler.compile(other, otherIds, before);
+            assertSameContents(notReused, RuleCompiler.compile(other, otherIds), seed);
+        }
+    }
+
+    private static void assertSameContents(CompiledRuleSet a, CompiledRuleSet b, long seed) {
+        String as = "seed " + seed;
+        assertThat(a.rules()).as(as).isEqualTo(b.rules());
+        assertThat(a.dimsUsed()).as(as).isEqualTo(b.dimsUsed());
+        assertThat(a.defaultVec()).as(as).containsExactly(b.defaultVec());
+        assertThat(a.allVec()).as(as).isEqualTo(b.allVec());
+        // Arrays.mismatch, not containsExactly: AssertJ's diff of 458,752 entries is quadratic
+        assertThat(java.util.Arrays.mismatch(a.l4(), b.l4())).as(as + " l4 " + a.rules().size() + " vs " + b.rules().size()).isEqualTo(-1);
+        assertThat(java.util.Arrays.mismatch(a.sport(), b.sport())).as(as + " sport").isEqualTo(-1);
+        assertThat(a.vectors().summary0()).as(as).containsExactly(b.vectors().summary0());
+        assertThat(a.vectors().summary1()).as(as).containsExactly(b.vectors().summary1());
+        assertThat(a.vectors().wordsBase()).as(as).containsExactly(b.vectors().wordsBase());
+        assertThat(a.vectors().words()).as(as).containsExactly(b.vectors().words());
+        PrefixTable[] ta = {a.src4(), a.src6(), a.srcHosts(), a.dst4(), a.dst6(), a.dstHosts()};
+        PrefixTable[] tb = {b.src4(), b.src6(), b.srcHosts(), b.dst4(), b.dst6(), b.dstHosts()};
+        for (int t = 0; t < ta.length; t++) {
+            assertThat(ta[t].size()).as(as).isEqualTo(tb[t].size());
+            for (int i = 0; i < ta[t].size(); i++) {
+                assertThat(ta[t].address(i)).as(as).containsExactly(tb[t].address(i));
+                assertThat(ta[t].length(i)).as(as).isEqualTo(tb[t].length(i));
+                assertThat(ta[t].vector(i)).as(as).isEqualTo(tb[t].vector(i));
+            }
+        }
+    }
+
+    @Test
     void countersKeepTheirIdsAcrossChanges() {
         MatchRule a = tcpPortRule("a", 1);
         MatchRule b = tcpPortRule("b", 2);
