@@ -1,10 +1,13 @@
 package io.xdpguard.agent.cli;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
 import io.xdpguard.agent.dataplane.libbpf.Libbpf;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.standalone.StandaloneAgent;
 import io.xdpguard.api.validation.Cidrs;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +30,10 @@ import picocli.CommandLine.Spec;
 public class StandaloneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** Set when Quarkus runs the command: the registry behind /q/metrics (null when run without CDI, e.g. tests). */
+    @Inject
+    MeterRegistry registry;
 
     @Option(names = "--config-dir", required = true, description = "Directory of XdpFilter and XdpCidrSet YAML files.")
     Path configDir;
@@ -73,7 +80,7 @@ public class StandaloneCommand implements Callable<Integer> {
         try (KernelDataplane dataplane = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(bpffsRoot))) {
             dataplane.startupLog().forEach(line -> spec.commandLine().getOut().println("startup: " + line));
             StandaloneAgent agent = new StandaloneAgent(dataplane, configDir, this::labels, HostInterfaces::names, failsafe,
-                    spec.commandLine().getOut());
+                    spec.commandLine().getOut(), registry == null ? null : new AgentMetrics(registry, dataplane));
             if (once) {
                 return agent.syncOnce().errors().isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_INPUT;
             }

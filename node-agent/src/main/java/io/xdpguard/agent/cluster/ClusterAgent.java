@@ -17,6 +17,7 @@ import io.xdpguard.agent.dataplane.InterfacePlan;
 import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.plan.FilterError;
 import io.xdpguard.agent.plan.Plan;
 import io.xdpguard.agent.plan.Planner;

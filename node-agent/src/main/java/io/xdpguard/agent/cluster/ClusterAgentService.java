@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.DropSampleSource;
+import io.xdpguard.agent.metrics.AgentMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;

@@ -4,6 +4,7 @@ import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.files.ApiObjects;
+import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.plan.FilterError;
 import io.xdpguard.agent.plan.Plan;
 import io.xdpguard.agent.plan.Planner;
@@ -26,16 +27,19 @@ public final class StandaloneAgent {
     private final Supplier<List<String>> interfaces;
     private final FailsafeConfig failsafe;
     private final PrintWriter out;
+    private final AgentMetrics metrics;
     private String lastStatus = "";
 
+    /** @param metrics the same Prometheus metrics as cluster mode; null when nothing scrapes (tests) */
     public StandaloneAgent(Dataplane dataplane, Path configDir, Supplier<Map<String, String>> nodeLabels,
-            Supplier<List<String>> interfaces, FailsafeConfig failsafe, PrintWriter out) {
+            Supplier<List<String>> interfaces, FailsafeConfig failsafe, PrintWriter out, AgentMetrics metrics) {
         this.dataplane = dataplane;
         this.files = new LastGoodFiles(configDir);
         this.nodeLabels = nodeLabels;
         this.interfaces = interfaces;
         this.failsafe = failsafe;
         this.out = out;
+        this.metrics = metrics;
     }
 
     /** The outcome of one pass: what the kernel holds, and every error (files, filters, interfaces). */
@@ -44,9 +48,14 @@ public final class StandaloneAgent {
 
     /** Reads, plans and applies once. */
     public Sync syncOnce() throws IOException {
+        long started = System.nanoTime();
         ApiObjects objects = files.read();
         Plan plan = Planner.plan(objects.filters(), objects.cidrSets(), nodeLabels.get(), interfaces.get(), failsafe);
         List<InterfaceReport> reports = dataplane.apply(plan.interfaces());
+        if (metrics != null) {
+            metrics.applied(started, System.nanoTime());
+            metrics.enforced(plan.interfaces(), reports, true);
+        }
         List<String> errors = new ArrayList<>(objects.errors());
         plan.errors().stream().map(FilterError::toString).forEach(errors::add);
         reports.stream().filter(r -> r.state() == InterfaceReport.State.FAILED || r.state() == InterfaceReport.State.CONFLICT)

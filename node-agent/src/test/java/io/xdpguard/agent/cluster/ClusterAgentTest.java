@@ -1,7 +1,5 @@
 package io.xdpguard.agent.cluster;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -12,6 +10,7 @@ import io.xdpguard.agent.dataplane.InterfacePlan;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.testing.FakeDataplane;
 import io.xdpguard.agent.dataplane.testing.Filters;
+import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.api.v1alpha1.XdpCidrSet;
 import io.xdpguard.api.v1alpha1.XdpFilter;
 import io.xdpguard.api.v1alpha1.XdpNodeState;
@@ -28,6 +27,8 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+
 
 /** The cluster agent against a CRUD mock API server and a fake dataplane. */
 class ClusterAgentTest {

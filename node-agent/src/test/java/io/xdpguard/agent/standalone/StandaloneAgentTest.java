@@ -2,10 +2,12 @@ package io.xdpguard.agent.standalone;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.xdpguard.agent.dataplane.InterfacePlan;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.testing.FakeDataplane;
+import io.xdpguard.agent.metrics.AgentMetrics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -33,7 +35,7 @@ class StandaloneAgentTest {
     @BeforeEach
     void setUp() {
         agent = new StandaloneAgent(dataplane, dir, () -> labels, () -> interfaces, FailsafeConfig.disabled(),
-                new PrintWriter(output));
+                new PrintWriter(output), null);
     }
 
     @Test
@@ -105,6 +107,24 @@ class StandaloneAgentTest {
         labels.put("role", "core");
         agent.syncOnce();
         assertThat(dataplane.enforced("eth0")).as("filter no longer selects this node").isEmpty();
+    }
+
+    @Test
+    void servesTheClusterModeMetricsPerRuleAndInterface() throws IOException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StandaloneAgent measured = new StandaloneAgent(dataplane, dir, () -> labels, () -> interfaces,
+                FailsafeConfig.disabled(), new PrintWriter(output), new AgentMetrics(registry, dataplane));
+        write("block.yaml", filter("block", "Drop", "192.0.2.0/24"));
+        measured.syncOnce();
+
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tags("filter", "block", "rule", "r", "interface", "eth0")
+                .functionCounter()).isNotNull();
+        assertThat(registry.find(AgentMetrics.APPLY_LATENCY).timer().count()).isEqualTo(1);
+
+        Files.delete(dir.resolve("block.yaml"));
+        measured.syncOnce();
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tags("filter", "block").functionCounter())
+                .as("series of rules no longer enforced are removed").isNull();
     }
 
     private List<String> sources(String iface) {

@@ -119,20 +119,7 @@ public final class BpfMap implements AutoCloseable {
 
     /** Ids of all maps in the kernel ({@code bpf_map_get_next_id}), ascending. */
     public static List<Integer> listIds() {
-        List<Integer> ids = new ArrayList<>();
-        IntByReference next = new IntByReference(0);
-        int current = 0;
-        while (true) {
-            int r = NativeLibs.bpf().bpf_map_get_next_id(current, next);
-            if (r < 0) {
-                if (-r == Errno.ENOENT) {
-                    return ids;
-                }
-                throw BpfException.of("bpf_map_get_next_id", null, r);
-            }
-            current = next.getValue();
-            ids.add(current);
-        }
+        return NativeLibs.listIds("bpf_map_get_next_id", (current, next) -> NativeLibs.bpf().bpf_map_get_next_id(current, next));
     }
 
     // ---- metadata -----------------------------------------------------------------------

@@ -81,20 +81,7 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Ids of all programs in the kernel ({@code bpf_prog_get_next_id}), ascending. */
     public static List<Integer> listIds() {
-        List<Integer> ids = new ArrayList<>();
-        IntByReference next = new IntByReference(0);
-        int current = 0;
-        while (true) {
-            int r = NativeLibs.bpf().bpf_prog_get_next_id(current, next);
-            if (r < 0) {
-                if (-r == Errno.ENOENT) {
-                    return ids;
-                }
-                throw BpfException.of("bpf_prog_get_next_id", null, r);
-            }
-            current = next.getValue();
-            ids.add(current);
-        }
+        return NativeLibs.listIds("bpf_prog_get_next_id", (current, next) -> NativeLibs.bpf().bpf_prog_get_next_id(current, next));
     }
 
     public int fd() {

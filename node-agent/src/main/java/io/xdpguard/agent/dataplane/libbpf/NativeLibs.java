@@ -12,6 +12,7 @@ import jnr.ffi.LibraryLoader;
 import jnr.ffi.LibraryOption;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
+import jnr.ffi.byref.IntByReference;
 
 /**
  * Loads the two native bindings once, remembers why loading failed, and installs the libbpf
@@ -236,6 +237,24 @@ final class NativeLibs {
             return n;
         } catch (Throwable t) {
             return 0; // never let an exception unwind into native code
+        }
+    }
+
+    /** Walks {@code bpf_{prog,map}_get_next_id}: every id of that kind in the kernel, ascending. */
+    static List<Integer> listIds(String operation, java.util.function.BiFunction<Integer, IntByReference, Integer> nextId) {
+        List<Integer> ids = new ArrayList<>();
+        IntByReference next = new IntByReference(0);
+        int current = 0;
+        while (true) {
+            int r = nextId.apply(current, next);
+            if (r < 0) {
+                if (-r == Errno.ENOENT) {
+                    return ids;
+                }
+                throw BpfException.of(operation, null, r);
+            }
+            current = next.getValue();
+            ids.add(current);
         }
     }
 }

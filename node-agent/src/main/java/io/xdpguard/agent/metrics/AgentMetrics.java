@@ -1,4 +1,4 @@
-package io.xdpguard.agent.cluster;
+package io.xdpguard.agent.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -29,18 +29,18 @@ import java.util.function.ToDoubleFunction;
  * rule and interface names, actions and verdict reasons: never addresses. Series of rules and interfaces that are no
  * longer enforced are removed at the next reconcile.
  */
-final class AgentMetrics {
-    static final String RULE_PACKETS = "xdpguard.rule.packets";
-    static final String RULE_BYTES = "xdpguard.rule.bytes";
-    static final String RULE_RATE_LIMITED = "xdpguard.rule.rate.limited";
-    static final String INTERFACE_PACKETS = "xdpguard.interface.packets";
-    static final String INTERFACE_BYTES = "xdpguard.interface.bytes";
-    static final String APPLY_LATENCY = "xdpguard.apply.latency";
-    static final String APPLY_FAILURES = "xdpguard.apply.failures";
-    static final String ATTACHED_INTERFACES = "xdpguard.attached.interfaces";
-    static final String NODE_STATE_WRITES = "xdpguard.node.state.writes";
-    static final String DROP_SAMPLES = "xdpguard.drop.samples";
-    static final String DROP_SAMPLE_LOGS_SUPPRESSED = "xdpguard.drop.samples.log.suppressed";
+public final class AgentMetrics {
+    public static final String RULE_PACKETS = "xdpguard.rule.packets";
+    public static final String RULE_BYTES = "xdpguard.rule.bytes";
+    public static final String RULE_RATE_LIMITED = "xdpguard.rule.rate.limited";
+    public static final String INTERFACE_PACKETS = "xdpguard.interface.packets";
+    public static final String INTERFACE_BYTES = "xdpguard.interface.bytes";
+    public static final String APPLY_LATENCY = "xdpguard.apply.latency";
+    public static final String APPLY_FAILURES = "xdpguard.apply.failures";
+    public static final String ATTACHED_INTERFACES = "xdpguard.attached.interfaces";
+    public static final String NODE_STATE_WRITES = "xdpguard.node.state.writes";
+    public static final String DROP_SAMPLES = "xdpguard.drop.samples";
+    public static final String DROP_SAMPLE_LOGS_SUPPRESSED = "xdpguard.drop.samples.log.suppressed";
 
     private static final long CACHE_MILLIS = 1000;
 
@@ -57,7 +57,7 @@ final class AgentMetrics {
     private record Cached(long atMillis, Optional<Dataplane.Counters> counters) {
     }
 
-    AgentMetrics(MeterRegistry registry, Dataplane dataplane) {
+    public AgentMetrics(MeterRegistry registry, Dataplane dataplane) {
         this.registry = registry;
         this.dataplane = dataplane;
         this.applyLatency = Timer.builder(APPLY_LATENCY)
@@ -80,16 +80,16 @@ final class AgentMetrics {
         return registry;
     }
 
-    void applied(long changeSeenNanos, long appliedNanos) {
+    public void applied(long changeSeenNanos, long appliedNanos) {
         applyLatency.record(Duration.ofNanos(Math.max(0, appliedNanos - changeSeenNanos)));
     }
 
-    void dataplaneFailed() {
+    public void dataplaneFailed() {
         dataplaneFailures.increment();
     }
 
     /** Updates attach-mode gauges, failure counts and the per-rule and per-interface series after an apply. */
-    synchronized void enforced(List<InterfacePlan> plans, List<InterfaceReport> reports, boolean countFailures) {
+    public synchronized void enforced(List<InterfacePlan> plans, List<InterfaceReport> reports, boolean countFailures) {
         Map<String, Integer> byMode = new HashMap<>();
         for (InterfaceReport report : reports) {
             if (report.attachMode() != null && report.programId() != 0) {
