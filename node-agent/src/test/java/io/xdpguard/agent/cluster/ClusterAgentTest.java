@@ -261,6 +261,93 @@ class ClusterAgentTest {
         assertThat(registry.find(AgentMetrics.APPLY_LATENCY).timer().count()).isGreaterThan(0);
     }
 
+    @Test
+    void aForeignProgramIsReportedAsAConflictInTheNodeState() {
+        dataplane.foreignProgram("eth1", 77, "other_xdp");
+        put(Filters.filter("both", """
+                interfaces: {include: [eth0, eth1]}
+                rules:
+                  - {name: r, action: Drop, sources: [192.0.2.0/24]}
+                """));
+        startAgent();
+
+        XdpNodeStateStatus state = awaitState(s -> !s.getConflicts().isEmpty());
+        assertThat(state.getConflicts()).singleElement().satisfies(c -> {
+            assertThat(c.interfaceName()).isEqualTo("eth1");
+            assertThat(c.programId()).isEqualTo(77L);
+            assertThat(c.programName()).isEqualTo("other_xdp");
+            assertThat(c.message()).contains("77");
+        });
+        assertThat(sources("eth0")).as("the other interface is enforced").containsExactly("192.0.2.0/24");
+        assertThat(dataplane.enforced("eth1")).as("the foreign program is left alone").isEmpty();
+        assertThat(admin.resources(XdpNodeState.class).withName(NODE).get().getStatus().getConflicts())
+                .extracting(c -> c.interfaceName()).containsExactly("eth1");
+    }
+
+    // --- failsafe --------------------------------------------------------------------------------------------
+
+    @Test
+    void failsafeSourcesAreTheNodeInternalIpsTheApiServerAndTheExtraCidrs() {
+        admin.endpoints().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.EndpointsBuilder()
+                .withNewMetadata().withName("kubernetes").withNamespace("default").endMetadata()
+                .addNewSubset().addNewAddress().withIp("172.18.0.2").endAddress()
+                .addNewPort().withPort(6443).endPort().endSubset().build()).create();
+        admin.nodes().withName(NODE).editStatus(n -> {
+            n.getStatus().getAddresses().add(new io.fabric8.kubernetes.api.model.NodeAddress("fd00::5", "InternalIP"));
+            n.getStatus().getAddresses().add(new io.fabric8.kubernetes.api.model.NodeAddress("203.0.113.9", "ExternalIP"));
+            n.getStatus().getAddresses().add(new io.fabric8.kubernetes.api.model.NodeAddress("node-a.example", "Hostname"));
+            return n;
+        });
+        put(filter("block", null, 500, "192.0.2.0/24"));
+        AgentSettings defaults = AgentSettings.defaults(NODE);
+        startAgent(new AgentSettings(NODE, true, true, List.of("192.168.100.0/24"), "default", Duration.ofMillis(50),
+                defaults.interfaceRescan(), defaults.resync(), defaults.statusRetry(), defaults.eventsPerMinute(), "dev"));
+
+        awaitTrue(() -> sources("eth0").equals(List.of("192.0.2.0/24")), "filter enforced");
+        assertThat(failsafeSources("eth0")).as("InternalIPs, the API server URL host, default/kubernetes endpoints, extra")
+                .contains("10.0.0.5/32", "fd00::5/128", "127.0.0.1/32", "172.18.0.2/32", "192.168.100.0/24")
+                .doesNotContain("203.0.113.9/32");
+        assertThat(dataplane.enforced("eth0").orElseThrow().rules().rules().get(0).failsafe())
+                .as("failsafe rules come before every filter").isTrue();
+
+        // A new InternalIP of the Node is a change: re-planned without any filter event.
+        admin.nodes().withName(NODE).editStatus(n -> {
+            n.getStatus().getAddresses().add(new io.fabric8.kubernetes.api.model.NodeAddress("10.0.0.6", "InternalIP"));
+            return n;
+        });
+        awaitTrue(() -> failsafeSources("eth0").contains("10.0.0.6/32"), () -> "new InternalIP in the failsafe; seen "
+                + failsafeSources("eth0"));
+    }
+
+    @Test
+    void failsafeDisabledPlansNoFailsafeRule() {
+        put(filter("block", null, 500, "192.0.2.0/24"));
+        startAgent();
+        awaitTrue(() -> sources("eth0").equals(List.of("192.0.2.0/24")), "filter enforced");
+        assertThat(dataplane.enforced("eth0").orElseThrow().rules().rules()).noneMatch(MatchRule::failsafe);
+    }
+
+    // --- events ----------------------------------------------------------------------------------------------
+
+    @Test
+    void eventsAreRateLimitedToThePerMinuteBudget() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            put(filter("bad-" + i, null, 500, "198.51.100.1/24")); // host bits set: invalid, nothing earlier in force
+        }
+        AgentSettings defaults = AgentSettings.defaults(NODE);
+        startAgent(new AgentSettings(NODE, false, true, List.of(), "default", Duration.ofMillis(50),
+                defaults.interfaceRescan(), defaults.resync(), defaults.statusRetry(), 2, "dev"));
+
+        awaitState(s -> s.getFilters().stream().filter(f -> f.phase() == FilterPhase.Failed).count() == 5);
+        awaitTrue(() -> allEvents().size() == 2, () -> "two events; seen " + allEvents().size());
+        agent.resync();
+        agent.resync();
+        Thread.sleep(300);
+        assertThat(allEvents()).as("5 distinct failures, a budget of 2 per minute").hasSize(2)
+                .allSatisfy(e -> assertThat(e.getReason()).isEqualTo("NotApplied"))
+                .extracting(e -> e.getInvolvedObject().getName()).doesNotHaveDuplicates();
+    }
+
     // --- API outage ------------------------------------------------------------------------------------------
 
     @Test
@@ -344,6 +431,15 @@ class ClusterAgentTest {
     private List<String> filtersOn(String iface) {
         return dataplane.enforced(iface).map(p -> p.rules().rules().stream().filter(r -> !r.failsafe())
                 .map(MatchRule::filter).distinct().toList()).orElse(List.of());
+    }
+
+    private List<String> failsafeSources(String iface) {
+        return dataplane.enforced(iface).map(p -> p.rules().rules().stream().filter(MatchRule::failsafe)
+                .flatMap(r -> r.sources().prefixes().stream()).map(Object::toString).toList()).orElse(List.of());
+    }
+
+    private List<Event> allEvents() {
+        return admin.v1().events().inNamespace("default").list().getItems();
     }
 
     private List<Event> events(String filter) {

@@ -21,9 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fabric8 mock API server in CRUD mode with the xdpguard CRDs installed, that counts writes to XdpNodeStates and
- * can be stopped and restarted on the same port with the same content (an API server outage).
+ * can be stopped and restarted on the same port with the same content (an API server outage). Public for the
+ * end-to-end test with the kernel dataplane (which lives next to the kernel test fixtures).
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
     private final CountingDispatcher dispatcher = new CountingDispatcher();
     private KubernetesMockServer server;
     private int port;
@@ -56,7 +57,7 @@ final class MockCluster implements AutoCloseable {
         }
     }
 
-    MockCluster start() throws IOException {
+    public MockCluster start() throws IOException {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init(InetAddress.getLoopbackAddress(), port);
         boolean first = port == 0;
@@ -74,16 +75,16 @@ final class MockCluster implements AutoCloseable {
     }
 
     /** Stops the server; its content survives in the dispatcher. */
-    void stop() {
+    public void stop() {
         server.destroy();
     }
 
-    int nodeStateWrites() {
+    public int nodeStateWrites() {
         return dispatcher.nodeStateWrites.get();
     }
 
     /** A client as the agent would have one; it keeps working across a restart (same port). */
-    KubernetesClient client() {
+    public KubernetesClient client() {
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + port).withNamespace("default")
                 .withRequestRetryBackoffLimit(1).withRequestRetryBackoffInterval(100).withWatchReconnectInterval(200)
                 .withRequestTimeout(2000).withConnectionTimeout(1000).build();

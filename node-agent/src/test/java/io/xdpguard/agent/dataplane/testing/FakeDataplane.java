@@ -12,6 +12,7 @@ import java.util.TreeMap;
 /** A dataplane in memory: enforces every plan at once and records them, for tests of everything above the kernel. */
 public final class FakeDataplane implements Dataplane {
     private final Map<String, InterfacePlan> enforced = new TreeMap<>();
+    private final Map<String, InterfaceReport.ForeignProgram> foreign = new TreeMap<>();
     private int applies;
     private int writes;
 
@@ -20,6 +21,9 @@ public final class FakeDataplane implements Dataplane {
         applies++;
         Map<String, InterfacePlan> next = new TreeMap<>();
         for (InterfacePlan plan : plans) {
+            if (foreign.containsKey(plan.name())) {
+                continue; // left alone, as the kernel dataplane does without takeOverForeign
+            }
             InterfacePlan before = enforced.get(plan.name());
             if (before == null || !before.ruleSetId().equals(plan.ruleSetId())) {
                 writes++;
@@ -40,7 +44,20 @@ public final class FakeDataplane implements Dataplane {
                     plan.rules().rules().size(), plan.ruleSetId(), null, "enforcing"));
             index++;
         }
+        for (Map.Entry<String, InterfaceReport.ForeignProgram> e : foreign.entrySet()) {
+            out.add(new InterfaceReport(e.getKey(), index++, InterfaceReport.State.CONFLICT, null, 0, 0, null, e.getValue(),
+                    "foreign XDP program " + e.getValue().programId() + " left alone"));
+        }
         return out;
+    }
+
+    /**
+     * Simulates a foreign XDP program on {@code name}: plans for it are not enforced and it is reported as a
+     * {@link InterfaceReport.State#CONFLICT}.
+     */
+    public synchronized void foreignProgram(String name, long programId, String programName) {
+        foreign.put(name, new InterfaceReport.ForeignProgram(programId, programName));
+        enforced.remove(name);
     }
 
     /** The plan in force on an interface. */
