@@ -31,6 +31,15 @@ public interface Dataplane extends AutoCloseable {
     @Override
     void close();
 
-    record Counters(Map<String, RuleCounters> rules, ReasonCounters reasons) {
+    /**
+     * @param occupancy per table ("rules", "vectors", "vector_words", "src_prefixes", "src_hosts", "dst_prefixes",
+     *                  "dst_hosts"): entries the rule set in force uses against what one slot holds; empty while the
+     *                  rule set in force is unknown (right after an adoption)
+     */
+    record Counters(Map<String, RuleCounters> rules, ReasonCounters reasons, Map<String, Occupancy> occupancy) {
+    }
+
+    /** Entries used against capacity, per slot. */
+    record Occupancy(long used, long capacity) {
     }
 }

@@ -35,6 +35,8 @@ public final class AgentMetrics {
     public static final String RULE_RATE_LIMITED = "xdpguard.rule.rate.limited";
     public static final String INTERFACE_PACKETS = "xdpguard.interface.packets";
     public static final String INTERFACE_BYTES = "xdpguard.interface.bytes";
+    public static final String MAP_ENTRIES = "xdpguard.map.entries";
+    public static final String MAP_CAPACITY = "xdpguard.map.capacity";
     public static final String APPLY_LATENCY = "xdpguard.apply.latency";
     public static final String APPLY_FAILURES = "xdpguard.apply.failures";
     public static final String ATTACHED_INTERFACES = "xdpguard.attached.interfaces";
@@ -43,6 +45,8 @@ public final class AgentMetrics {
     public static final String DROP_SAMPLE_LOGS_SUPPRESSED = "xdpguard.drop.samples.log.suppressed";
 
     private static final long CACHE_MILLIS = 1000;
+    private static final List<String> OCCUPANCY_TABLES = List.of("rules", "vectors", "vector_words", "src_prefixes",
+            "src_hosts", "dst_prefixes", "dst_hosts");
 
     private final MeterRegistry registry;
     private final Dataplane dataplane;
@@ -152,7 +156,19 @@ public final class AgentMetrics {
                     iface, c -> c.reasons().packets(reason)));
             meters.add(counter(INTERFACE_BYTES, tags, "Bytes by verdict reason", iface, c -> c.reasons().bytes(reason)));
         }
+        for (String table : OCCUPANCY_TABLES) {
+            Tags tags = Tags.of("interface", iface, "map", table);
+            meters.add(Gauge.builder(MAP_ENTRIES, this, m -> occupancy(iface, table, Dataplane.Occupancy::used))
+                    .tags(tags).description("Entries the rule set in force uses in one slot of a dataplane table")
+                    .register(registry));
+            meters.add(Gauge.builder(MAP_CAPACITY, this, m -> occupancy(iface, table, Dataplane.Occupancy::capacity))
+                    .tags(tags).description("Entries one slot of a dataplane table holds").register(registry));
+        }
         return meters;
+    }
+
+    private double occupancy(String iface, String table, java.util.function.ToLongFunction<Dataplane.Occupancy> field) {
+        return read(iface).map(c -> c.occupancy().get(table)).map(o -> (double) field.applyAsLong(o)).orElse(Double.NaN);
     }
 
     private static RuleCounters rule(Dataplane.Counters counters, String key) {

@@ -1,5 +1,6 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
 import io.xdpguard.agent.dataplane.compile.CounterIds;
 import io.xdpguard.agent.dataplane.compile.RuleCompiler;
@@ -237,6 +238,11 @@ public final class Classifier implements AutoCloseable {
     private synchronized String ruleKey(int counterId) {
         return counterIds.byKey().entrySet().stream().filter(e -> e.getValue() == counterId).map(Map.Entry::getKey)
                 .findFirst().orElse(null);
+    }
+
+    /** Table occupancy of the rule set in force; empty while it is unknown (after an adoption). */
+    public synchronized Map<String, Dataplane.Occupancy> occupancy() {
+        return lastCompiled == null || current == null ? Map.of() : maps.occupancy(lastCompiled);
     }
 
     /** Runs one frame through the program (BPF_PROG_TEST_RUN): the real kernel verdict. */

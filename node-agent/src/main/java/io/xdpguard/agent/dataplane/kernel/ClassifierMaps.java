@@ -1,5 +1,6 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.Reason;
 import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRule;
@@ -177,6 +178,21 @@ public final class ClassifierMaps {
     /** Exact-address entries one slot may hold per address dimension (the smaller host map, halved). */
     public int hostCapacityPerSlot() {
         return MapCapacities.hostsPerSlot(Math.min(srcHost.maxEntries(), dstHost.maxEntries()));
+    }
+
+    /** How much of one slot {@code compiled} takes, table by table (the names of {@link Dataplane.Counters}). */
+    public Map<String, Dataplane.Occupancy> occupancy(CompiledRuleSet compiled) {
+        Map<String, Dataplane.Occupancy> out = new java.util.LinkedHashMap<>();
+        out.put("rules", new Dataplane.Occupancy(compiled.ruleCount(), rules.maxEntries() / Abi.SLOTS));
+        out.put("vectors", new Dataplane.Occupancy(compiled.vectorCount(), vecHdr.maxEntries() / Abi.SLOTS));
+        out.put("vector_words", new Dataplane.Occupancy(compiled.vectors().wordCount(), vecWords.maxEntries() / Abi.SLOTS));
+        out.put("src_prefixes", new Dataplane.Occupancy(compiled.src4().size() + compiled.src6().size(),
+                Math.min(src4.maxEntries(), src6.maxEntries()) / Abi.SLOTS));
+        out.put("src_hosts", new Dataplane.Occupancy(compiled.srcHosts().size(), srcHost.maxEntries() / Abi.SLOTS));
+        out.put("dst_prefixes", new Dataplane.Occupancy(compiled.dst4().size() + compiled.dst6().size(),
+                Math.min(dst4.maxEntries(), dst6.maxEntries()) / Abi.SLOTS));
+        out.put("dst_hosts", new Dataplane.Occupancy(compiled.dstHosts().size(), dstHost.maxEntries() / Abi.SLOTS));
+        return out;
     }
 
     /** The slot packets are classified with now, and the generation counter of the last switch. */

@@ -779,7 +779,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                 Map<Integer, String> keys = new TreeMap<>(maps.counterKeys());
                 keys.forEach((id, key) -> rules.put(key, maps.ruleCounters(id)));
             }
-            return Optional.of(new Counters(rules, maps.reasonCounters()));
+            return Optional.of(new Counters(rules, maps.reasonCounters(), f.classifier.occupancy()));
         }
         return Optional.empty();
     }

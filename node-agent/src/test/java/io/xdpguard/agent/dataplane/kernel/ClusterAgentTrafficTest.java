@@ -142,6 +142,9 @@ class ClusterAgentTrafficTest {
         long sent = deniedSentWhileDropping;
         assertThat(sent).isPositive();
         await(() -> scrapedRulePackets() >= sent, () -> "rule packets >= " + sent + "; scrape:\n" + registry.scrape());
+        // Map occupancy against capacity: the one rule in a slot of 8,192.
+        assertThat(scraped("xdpguard_map_entries", "map=\"rules\"")).isEqualTo(1);
+        assertThat(scraped("xdpguard_map_capacity", "map=\"rules\"")).isEqualTo(8192);
 
         // A drop sample with rule key, addresses and ports.
         await(() -> !samples.query(FILTER, net.name, 10).isEmpty(), () -> "a drop sample; received " + samples.received());
@@ -193,6 +196,17 @@ class ClusterAgentTrafficTest {
     }
 
     // --- metrics and state ------------------------------------------------------------------------------------
+
+    /** A gauge of the test interface with the given label, from the Prometheus text format; -1 when absent. */
+    private long scraped(String metric, String label) {
+        Matcher m = Pattern.compile("^" + metric + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE).matcher(registry.scrape());
+        while (m.find()) {
+            if (m.group(1).contains(label) && m.group(1).contains("interface=\"" + net.name + "\"")) {
+                return (long) Double.parseDouble(m.group(2));
+            }
+        }
+        return -1;
+    }
 
     /** xdpguard_rule_packets_total for the drop rule on the test interface, from the Prometheus text format. */
     private long scrapedRulePackets() {
