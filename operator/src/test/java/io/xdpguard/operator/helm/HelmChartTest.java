@@ -358,7 +358,13 @@ class HelmChartTest {
                 rule("", List.of("events"), List.of("create", "patch")));
         JsonNode binding = r.named("ClusterRoleBinding", "xdpguard-agent");
         assertThat(binding.path("subjects").get(0).path("name").asText()).isEqualTo("xdpguard-agent");
-        assertThat(r.all("Role")).hasSize(1); // the operator's only: agents have no namespaced rights
+        // In "default" only: read the API server's Endpoints (failsafe sources), nothing else.
+        JsonNode endpoints = r.named("Role", "xdpguard-agent-apiserver-endpoints");
+        assertThat(endpoints.path("metadata").path("namespace").asText()).isEqualTo("default");
+        assertThat(Rule.of(endpoints)).containsExactly(rule("", List.of("endpoints"), List.of("get")));
+        assertThat(endpoints.path("rules").get(0).path("resourceNames").get(0).asText()).isEqualTo("kubernetes");
+        assertThat(r.all("Role")).hasSize(2);
+        assertThat(render(c -> c.set("agent.failsafe.enabled", "false")).all("Role")).hasSize(1);
     }
 
     // ---------------------------------------------------------------------------------------------- schema
