@@ -74,6 +74,13 @@ public interface OperatorConfig {
         @WithDefault("1")
         String maxUnavailable();
 
+        /**
+         * The agent's HTTP port on the node (it runs with hostNetwork): metrics at /q/metrics, drop samples at
+         * /drops. Passed as XDPGUARD_HTTP_PORT and declared as the container port "metrics".
+         */
+        @WithDefault("9402")
+        int metricsPort();
+
         /** Agent log level, passed as XDPGUARD_LOG_LEVEL. */
         @WithDefault("INFO")
         String logLevel();

@@ -96,6 +96,8 @@ public final class AgentDaemonSet {
                 .withImage(agent.image())
                 .withImagePullPolicy(agent.imagePullPolicy())
                 .withEnv(env(config))
+                // hostNetwork: the container port is the node's port; named for the chart's PodMonitor.
+                .addNewPort().withName("metrics").withContainerPort(agent.metricsPort()).withProtocol("TCP").endPort()
                 .withResources(resources(agent.resources()))
                 .withSecurityContext(securityContext(agent))
                 .addNewVolumeMount().withName("bpffs").withMountPath(BPFFS)
@@ -132,6 +134,7 @@ public final class AgentDaemonSet {
         env.add(new EnvVar("XDPGUARD_AGENT_SAMPLES_LOG_PER_SECOND",
                 String.valueOf(config.sampling().enabled() ? config.sampling().maxPerSecond() : 0), null));
         env.add(new EnvVar("QUARKUS_LOG_CATEGORY__IO_XDPGUARD__LEVEL", config.agent().logLevel(), null));
+        env.add(new EnvVar("XDPGUARD_HTTP_PORT", String.valueOf(config.agent().metricsPort()), null));
         return env;
     }
 
