@@ -7,6 +7,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -34,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -49,7 +51,9 @@ import org.jboss.logging.Logger;
  * <p>Deletion: the {@link Cleaner} keeps the finalizer until no agent still holds the filter ({@link FilterRelease}),
  * keeping the agent on those nodes meanwhile.
  */
-@ControllerConfiguration(name = XdpFilterReconciler.NAME)
+// Node states and nodes are watched; a periodic reconcile repairs anything a missed watch event left stale.
+@ControllerConfiguration(name = XdpFilterReconciler.NAME,
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 60, timeUnit = TimeUnit.SECONDS))
 public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFilter> {
     public static final String NAME = "xdpfilter";
     static final Duration MAX_DELETION_RECHECK = Duration.ofSeconds(30);

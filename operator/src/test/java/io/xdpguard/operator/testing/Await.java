@@ -3,7 +3,7 @@ package io.xdpguard.operator.testing;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-/** Polls until an assertion holds (the operator works asynchronously). */
+/** Polls until an assertion holds (the operator works asynchronously; a loaded CI machine can be slow). */
 public final class Await {
     private Await() {
     }
@@ -24,7 +24,7 @@ public final class Await {
     }
 
     public static void until(Runnable assertion) {
-        until(Duration.ofSeconds(20), assertion);
+        until(Duration.ofSeconds(60), assertion);
     }
 
     public static <T> T value(Supplier<T> supplier) {
