@@ -17,6 +17,8 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -31,6 +33,14 @@ public final class MockCluster implements AutoCloseable {
 
     static final class CountingDispatcher extends KubernetesCrudDispatcher {
         final AtomicInteger nodeStateWrites = new AtomicInteger();
+        /** Every request: user agent, method, path with query. */
+        final List<List<String>> requests = new CopyOnWriteArrayList<>();
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            requests.add(List.of(String.valueOf(request.getHeader("User-Agent")), request.getMethod(), request.getPath()));
+            return super.dispatch(request);
+        }
 
         private void count(RecordedRequest request) {
             if (request.getPath().contains("/xdpnodestates")) {
@@ -85,10 +95,23 @@ public final class MockCluster implements AutoCloseable {
 
     /** A client as the agent would have one; it keeps working across a restart (same port). */
     public KubernetesClient client() {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + port).withNamespace("default")
+        return client(null);
+    }
+
+    /** A client whose requests carry {@code userAgent}, so {@link #requests} can tell them apart. */
+    public KubernetesClient client(String userAgent) {
+        ConfigBuilder config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + port).withNamespace("default")
                 .withRequestRetryBackoffLimit(1).withRequestRetryBackoffInterval(100).withWatchReconnectInterval(200)
-                .withRequestTimeout(2000).withConnectionTimeout(1000).build();
-        return new KubernetesClientBuilder().withConfig(config).build();
+                .withRequestTimeout(2000).withConnectionTimeout(1000);
+        if (userAgent != null) {
+            config.withUserAgent(userAgent);
+        }
+        return new KubernetesClientBuilder().withConfig(config.build()).build();
+    }
+
+    /** Method and path (with query) of every request a client with {@code userAgent} made, in order. */
+    public List<List<String>> requests(String userAgent) {
+        return dispatcher.requests.stream().filter(r -> r.get(0).equals(userAgent)).map(r -> r.subList(1, 3)).toList();
     }
 
     @Override

@@ -381,11 +381,11 @@ class HelmChartTest {
     void agentRbacIsMinimal() {
         Rendered r = render(c -> c);
         assertThat(Rule.of(r.named("ClusterRole", "xdpguard-agent"))).containsExactlyInAnyOrder(
-                rule("xdpguard.io", List.of("xdpfilters", "xdpcidrsets"), List.of("get", "list", "watch")),
-                rule("", List.of("nodes"), List.of("get", "list", "watch")),
-                rule("xdpguard.io", List.of("xdpnodestates"), List.of("get", "create", "update", "patch")),
-                rule("xdpguard.io", List.of("xdpnodestates/status"), List.of("get", "update", "patch")),
-                rule("", List.of("events"), List.of("create", "patch")));
+                rule("xdpguard.io", List.of("xdpfilters", "xdpcidrsets"), List.of("list", "watch")),
+                rule("", List.of("nodes"), List.of("list", "watch")),
+                rule("xdpguard.io", List.of("xdpnodestates"), List.of("get", "create")),
+                rule("xdpguard.io", List.of("xdpnodestates/status"), List.of("update")),
+                rule("", List.of("events"), List.of("create")));
         JsonNode binding = r.named("ClusterRoleBinding", "xdpguard-agent");
         assertThat(binding.path("subjects").get(0).path("name").asText()).isEqualTo("xdpguard-agent");
         // In "default" only: read the API server's Endpoints (failsafe sources), nothing else.
