@@ -304,15 +304,20 @@ public final class DataplaneBenchmark {
 
     /** xdp-filter loaded on a veth of its own, with a few entries the benchmark packets do not match. */
     static final class XdpFilter implements AutoCloseable {
+        /** libxdp's lock directory: removed afterwards (when empty) if this benchmark made it appear. */
+        private static final java.nio.file.Path LIBXDP_DIR = java.nio.file.Path.of("/sys/fs/bpf/xdp");
         final String veth;
         final BpfProgram program;
+        private final boolean libxdpDirExisted;
 
-        private XdpFilter(String veth, BpfProgram program) {
+        private XdpFilter(String veth, BpfProgram program, boolean libxdpDirExisted) {
             this.veth = veth;
             this.program = program;
+            this.libxdpDirExisted = libxdpDirExisted;
         }
 
         static XdpFilter load(String veth, List<String> cleanup) {
+            boolean libxdpDirExisted = java.nio.file.Files.exists(LIBXDP_DIR);
             cleanup.add("xdp-filter unload " + veth);
             cleanup.add("ip link del " + veth);
             sh("ip link add " + veth + " type veth peer name " + veth + "p");
@@ -328,7 +333,7 @@ public final class DataplaneBenchmark {
             int progId = XdpAttachment.query(NetInterfaces.requireIndex(veth)).progId();
             BpfProgram program = BpfProgram.fromId(progId);
             log("xdp-filter: %s on %s", program, veth);
-            return new XdpFilter(veth, program);
+            return new XdpFilter(veth, program, libxdpDirExisted);
         }
 
         @Override
@@ -336,6 +341,9 @@ public final class DataplaneBenchmark {
             program.close();
             shQuiet("xdp-filter unload " + veth);
             shQuiet("ip link del " + veth);
+            if (!libxdpDirExisted) {
+                shQuiet("rmdir " + LIBXDP_DIR);
+            }
         }
     }
 
