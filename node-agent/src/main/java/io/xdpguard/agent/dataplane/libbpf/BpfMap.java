@@ -101,19 +101,12 @@ public final class BpfMap implements AutoCloseable {
 
     /** Opens a map pinned on bpffs ({@code bpf_obj_get}); the result owns its descriptor. */
     public static BpfMap openPinned(Path path) {
-        int fd = NativeLibs.bpf().bpf_obj_get(path.toString());
-        if (fd < 0) {
-            throw BpfException.of("bpf_obj_get", path.toString(), fd);
-        }
-        return fromFd(fd, true, null, null);
+        return fromFd(NativeLibs.pinnedFd(path), true, null, null);
     }
 
     /** Opens a map by kernel id ({@code bpf_map_get_fd_by_id}); the result owns its descriptor. */
     public static BpfMap fromId(int id) {
-        int fd = NativeLibs.bpf().bpf_map_get_fd_by_id(id);
-        if (fd < 0) {
-            throw BpfException.of("bpf_map_get_fd_by_id", "map id " + id, fd);
-        }
+        int fd = NativeLibs.fdById("bpf_map_get_fd_by_id", "map id " + id, () -> NativeLibs.bpf().bpf_map_get_fd_by_id(id));
         return fromFd(fd, true, null, null);
     }
 

@@ -63,19 +63,12 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Opens a program pinned on bpffs; the result owns its descriptor. */
     public static BpfProgram openPinned(Path path) {
-        int fd = NativeLibs.bpf().bpf_obj_get(path.toString());
-        if (fd < 0) {
-            throw BpfException.of("bpf_obj_get", path.toString(), fd);
-        }
-        return fromFd(fd, true, null, null);
+        return fromFd(NativeLibs.pinnedFd(path), true, null, null);
     }
 
     /** Opens a program by kernel id (e.g. the one attached to an interface); owns its descriptor. */
     public static BpfProgram fromId(int id) {
-        int fd = NativeLibs.bpf().bpf_prog_get_fd_by_id(id);
-        if (fd < 0) {
-            throw BpfException.of("bpf_prog_get_fd_by_id", "prog id " + id, fd);
-        }
+        int fd = NativeLibs.fdById("bpf_prog_get_fd_by_id", "prog id " + id, () -> NativeLibs.bpf().bpf_prog_get_fd_by_id(id));
         return fromFd(fd, true, null, null);
     }
 

@@ -257,4 +257,22 @@ final class NativeLibs {
             ids.add(current);
         }
     }
+
+    /** A descriptor of the object pinned at {@code path} ({@code bpf_obj_get}); the caller owns it. */
+    static int pinnedFd(java.nio.file.Path path) {
+        int fd = bpf().bpf_obj_get(path.toString());
+        if (fd < 0) {
+            throw BpfException.of("bpf_obj_get", path.toString(), fd);
+        }
+        return fd;
+    }
+
+    /** A descriptor from a {@code bpf_*_get_fd_by_id} call; the caller owns it. */
+    static int fdById(String operation, String target, java.util.function.IntSupplier call) {
+        int fd = call.getAsInt();
+        if (fd < 0) {
+            throw BpfException.of(operation, target, fd);
+        }
+        return fd;
+    }
 }

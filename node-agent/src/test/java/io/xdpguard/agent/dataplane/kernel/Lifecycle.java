@@ -6,6 +6,7 @@ import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
 import io.xdpguard.agent.dataplane.libbpf.XdpAttachment;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.dataplane.rules.RuleMerger;
+import io.xdpguard.agent.dataplane.testing.Commands;
 import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
 import io.xdpguard.api.v1alpha1.spec.AttachMode;
@@ -38,36 +39,11 @@ final class Lifecycle {
     // ---- processes ------------------------------------------------------------------------------------------------
 
     static String sh(String... cmd) {
-        String out = tryRun(List.of(cmd), 60);
-        if (out.startsWith("!")) {
-            throw new IllegalStateException("command failed: " + String.join(" ", cmd) + "\n" + out.substring(1));
-        }
-        return out;
+        return Commands.run(List.of(cmd), 60);
     }
 
     static String tryRun(List<String> cmd, int timeoutSeconds) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return new String(p.getInputStream().readAllBytes());
-                } catch (IOException e) {
-                    return e.toString();
-                }
-            });
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "!timeout after " + timeoutSeconds + "s";
-            }
-            String out = output.join();
-            return p.exitValue() == 0 ? out : "!exit " + p.exitValue() + ": " + out;
-        } catch (IOException e) {
-            return "!" + e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "!interrupted";
-        }
+        return Commands.tryRun(cmd, timeoutSeconds);
     }
 
     // ---- network --------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ package io.xdpguard.agent.dataplane.libbpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xdpguard.agent.dataplane.testing.Commands;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,8 +10,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.Test;
+
 
 /**
  * Checks the hand-written struct offsets in {@link NativeStructs} against the installed headers,
@@ -56,7 +57,7 @@ class NativeStructsLayoutTest {
     void offsetsMatchTheCCompiler() throws IOException {
         String cc = null;
         for (String candidate : List.of("gcc", "cc", "clang")) {
-            if (!TestObjects.Sh.tryRun(List.of(candidate, "--version"), 10).startsWith("!")) {
+            if (!Commands.tryRun(List.of(candidate, "--version"), 10).startsWith("!")) {
                 cc = candidate;
                 break;
             }
@@ -69,9 +70,9 @@ class NativeStructsLayoutTest {
             Path src = dir.resolve("layout.c");
             Path exe = dir.resolve("layout");
             Files.writeString(src, PROGRAM);
-            TestObjects.Sh.run(List.of(cc, "-o", exe.toString(), src.toString()), 60);
+            Commands.run(List.of(cc, "-o", exe.toString(), src.toString()), 60);
             Map<String, Integer> c = new HashMap<>();
-            for (String line : TestObjects.Sh.run(List.of(exe.toString()), 10).split("\n")) {
+            for (String line : Commands.run(List.of(exe.toString()), 10).split("\n")) {
                 if (line.contains("=")) {
                     String[] kv = line.split("=");
                     c.put(kv[0].trim(), Integer.parseInt(kv[1].trim()));

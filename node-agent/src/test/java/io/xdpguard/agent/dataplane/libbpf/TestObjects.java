@@ -1,5 +1,6 @@
 package io.xdpguard.agent.dataplane.libbpf;
 
+import io.xdpguard.agent.dataplane.testing.Commands;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The BPF objects the tests load: {@code xdp_pass}/{@code xdp_drop} from the classpath
@@ -101,7 +101,7 @@ final class TestObjects {
             cmd.add("-I" + inc);
         }
         cmd.addAll(List.of("-c", source.toString(), "-o", out.toString()));
-        Sh.run(cmd, 120);
+        Commands.run(cmd, 120);
         return out;
     }
 
@@ -141,47 +141,6 @@ final class TestObjects {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort at JVM exit
-        }
-    }
-
-    /** Tiny process runner for clang and ip. */
-    static final class Sh {
-        private Sh() {
-        }
-
-        /** Runs {@code cmd}; throws with its output when it exits non-zero. Returns stdout+stderr. */
-        static String run(List<String> cmd, int timeoutSeconds) {
-            String out = tryRun(cmd, timeoutSeconds);
-            if (out.startsWith("!")) {
-                throw new IllegalStateException("command failed: " + String.join(" ", cmd) + "\n" + out.substring(1));
-            }
-            return out;
-        }
-
-        /** Runs {@code cmd}; returns output prefixed by "!" when it failed. */
-        static String tryRun(List<String> cmd, int timeoutSeconds) {
-            try {
-                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                p.getOutputStream().close();
-                java.util.concurrent.CompletableFuture<String> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return new String(p.getInputStream().readAllBytes());
-                    } catch (IOException e) {
-                        return e.toString();
-                    }
-                });
-                if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    return "!timeout after " + timeoutSeconds + "s: " + String.join(" ", cmd);
-                }
-                String out = output.join();
-                return p.exitValue() == 0 ? out : "!exit " + p.exitValue() + ": " + out;
-            } catch (IOException e) {
-                return "!" + e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return "!interrupted";
-            }
         }
     }
 }

@@ -3,19 +3,20 @@ package io.xdpguard.agent.dataplane.libbpf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.xdpguard.agent.dataplane.libbpf.XdpAttachment.AttachedMode;
+import io.xdpguard.agent.dataplane.libbpf.XdpAttachment.Mode;
+import io.xdpguard.agent.dataplane.testing.Commands;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ThreadLocalRandom;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.xdpguard.agent.dataplane.libbpf.XdpAttachment.AttachedMode;
-import io.xdpguard.agent.dataplane.libbpf.XdpAttachment.Mode;
+
 
 /**
  * Attach / replace / detach / query on a veth pair made for each test in the root network
@@ -40,9 +41,9 @@ class XdpAttachmentTest {
         String suffix = Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
         veth = "xgt" + suffix;       // 9 chars
         peer = "xgt" + suffix + "p"; // 10 chars, < IFNAMSIZ
-        TestObjects.Sh.run(List.of("ip", "link", "add", veth, "type", "veth", "peer", "name", peer), 30);
-        TestObjects.Sh.run(List.of("ip", "link", "set", veth, "up"), 30);
-        TestObjects.Sh.run(List.of("ip", "link", "set", peer, "up"), 30);
+        Commands.run(List.of("ip", "link", "add", veth, "type", "veth", "peer", "name", peer), 30);
+        Commands.run(List.of("ip", "link", "set", veth, "up"), 30);
+        Commands.run(List.of("ip", "link", "set", peer, "up"), 30);
         ifindex = NetInterfaces.requireIndex(veth);
 
         passObj = BpfObjectFile.open(TestObjects.xdpPass());
@@ -58,7 +59,7 @@ class XdpAttachmentTest {
         try {
             if (veth != null) {
                 // deleting one end removes the pair and whatever XDP program is attached
-                TestObjects.Sh.tryRun(List.of("ip", "link", "del", veth), 30);
+                Commands.tryRun(List.of("ip", "link", "del", veth), 30);
             }
         } finally {
             if (passObj != null) {
@@ -187,7 +188,7 @@ class XdpAttachmentTest {
     }
 
     private String ipLinkShow() {
-        return TestObjects.Sh.run(List.of("ip", "link", "show", "dev", veth), 30);
+        return Commands.run(List.of("ip", "link", "show", "dev", veth), 30);
     }
 
     /** Whether {@code ip} is usable. */
@@ -196,7 +197,7 @@ class XdpAttachmentTest {
         }
 
         static boolean available() {
-            return !TestObjects.Sh.tryRun(List.of("ip", "-V"), 10).startsWith("!");
+            return !Commands.tryRun(List.of("ip", "-V"), 10).startsWith("!");
         }
     }
 }
