@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build, test and demo xdpguard: a JDK, the BPF toolchain
-# (clang/llvm, libbpf, bpftool), iproute2/ethtool/xdp-tools for the kernel tests, and mounts bpffs.
+# (clang/llvm, libbpf, bpftool), iproute2/ethtool/xdp-tools/nsenter for the kernel tests, kubectl, and mounts bpffs.
 # Idempotent: installs only missing packages. Needs root for apt and mount.
 set -euo pipefail
 
-packages=(openjdk-17-jdk-headless clang llvm libbpf-dev libbpf1 bpftool iproute2 ethtool xdp-tools tcpdump iputils-ping netcat-openbsd procps)
+packages=(openjdk-17-jdk-headless clang llvm libbpf-dev libbpf1 bpftool iproute2 ethtool xdp-tools tcpdump iputils-ping netcat-openbsd procps util-linux)
+# The demo and the e2e tests drive the dev API server with a real kubectl: Debian's own only when none is installed.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

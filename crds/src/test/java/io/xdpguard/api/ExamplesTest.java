@@ -22,8 +22,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ExamplesTest {
     private static final Path EXAMPLES = Path.of("../examples");
 
+    /** Every example, the cluster demo's included, except the ones that show a rejection. */
     static Stream<Path> exampleFiles() throws IOException {
-        try (Stream<Path> files = Files.list(EXAMPLES)) {
+        return yamlFiles().filter(p -> !p.toString().endsWith("-invalid.yaml"));
+    }
+
+    /** Examples of an update the API server stores (the schema admits it) but the operator rejects. */
+    static Stream<Path> invalidExampleFiles() throws IOException {
+        return yamlFiles().filter(p -> p.toString().endsWith("-invalid.yaml"));
+    }
+
+    private static Stream<Path> yamlFiles() throws IOException {
+        try (Stream<Path> files = Files.walk(EXAMPLES)) {
             return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
         }
     }
@@ -43,6 +53,15 @@ class ExamplesTest {
             assertThat(doc.path("apiVersion").asText()).isEqualTo("xdpguard.io/v1alpha1");
             assertThat(CrdSchemas.validate(doc)).as("schema violations in %s", file).isEmpty();
             assertThat(validate(doc).violations()).as("validator violations in %s", file).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidExampleFiles")
+    void invalidExamplePassesTheSchemaButNotTheValidator(Path file) throws IOException {
+        for (JsonNode doc : documents(file)) {
+            assertThat(CrdSchemas.validate(doc)).as("schema violations in %s", file).isEmpty();
+            assertThat(validate(doc).violations()).as("validator violations in %s", file).isNotEmpty();
         }
     }
 

@@ -1,0 +1,102 @@
+package io.xdpguard.e2e.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** An agent's HTTP endpoints (metrics, health, drop samples) at its node's address, as Prometheus reaches them. */
+public final class AgentEndpoint {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String base;
+
+    public AgentEndpoint(String address, int port) {
+        this.base = "http://" + address + ":" + port;
+    }
+
+    /** The Prometheus exposition text of /q/metrics. */
+    public String metrics() {
+        return get("/q/metrics").body();
+    }
+
+    /** The recent drop samples, as JSON. */
+    public String drops() {
+        return get("/drops").body();
+    }
+
+    /**
+     * The sum of a counter over the series whose labels contain every given {@code label="value"} pair,
+     * e.g. {@code counter("xdpguard_rule_packets_total", "filter=\"f\"", "verdict=\"drop\"")}.
+     */
+    public double counter(String name, String... labels) {
+        double sum = 0;
+        Matcher m = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)} (\\S+)$", Pattern.MULTILINE)
+                .matcher(metrics());
+        while (m.find()) {
+            String series = m.group(1);
+            boolean all = true;
+            for (String label : labels) {
+                all &= series.contains(label);
+            }
+            if (all) {
+                sum += Double.parseDouble(m.group(2));
+            }
+        }
+        return sum;
+    }
+
+    void awaitReady(ManagedProcess process) {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(process + " exited before it was ready");
+            }
+            try {
+                if (send("/q/health/ready").statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException(process + " not ready within " + READY_TIMEOUT);
+    }
+
+    private HttpResponse<String> get(String path) {
+        try {
+            HttpResponse<String> response = send(path);
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("GET " + base + path + ": HTTP " + response.statusCode());
+            }
+            return response;
+        } catch (IOException e) {
+            throw new IllegalStateException("GET " + base + path + ": " + e, e);
+        }
+    }
+
+    private HttpResponse<String> send(String path) throws IOException {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

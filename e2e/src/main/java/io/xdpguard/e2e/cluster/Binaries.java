@@ -1,0 +1,59 @@
+package io.xdpguard.e2e.cluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The built operator and agent of this checkout (`./mvnw package` makes them), run as `java -jar`. */
+public record Binaries(Path root) {
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
+    /** The checkout around the working directory (or the system property {@code xdpguard.root}). */
+    public static Binaries ofCheckout() {
+        String configured = System.getProperty("xdpguard.root");
+        Path dir = configured != null ? Path.of(configured) : Path.of("").toAbsolutePath();
+        for (Path d = dir; d != null; d = d.getParent()) {
+            if (Files.exists(d.resolve("mvnw")) && Files.isDirectory(d.resolve("node-agent"))) {
+                return new Binaries(d).requireBuilt();
+            }
+        }
+        throw new IllegalStateException("no xdpguard checkout around " + dir);
+    }
+
+    private Binaries requireBuilt() {
+        for (Path jar : List.of(operatorJar(), agentJar())) {
+            if (!Files.exists(jar)) {
+                throw new IllegalStateException(jar + " is missing: build first (./mvnw package -DskipTests)");
+            }
+        }
+        return this;
+    }
+
+    public Path operatorJar() {
+        return root.resolve("operator/target/quarkus-app/quarkus-run.jar");
+    }
+
+    public Path agentJar() {
+        return root.resolve("node-agent/target/quarkus-app/quarkus-run.jar");
+    }
+
+    public Path examples() {
+        return root.resolve("examples");
+    }
+
+    /** A JVM sized like a small pod; the agent's one-shot commands get no HTTP port. */
+    List<String> operatorCommand() {
+        return List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC", "-jar", operatorJar().toString());
+    }
+
+    List<String> agentCommand(String... args) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC"));
+        if (args.length > 0 && !args[0].equals("run")) {
+            cmd.add("-Dquarkus.http.host-enabled=false");
+        }
+        cmd.add("-jar");
+        cmd.add(agentJar().toString());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+}
