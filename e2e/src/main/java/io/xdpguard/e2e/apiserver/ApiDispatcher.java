@@ -72,6 +72,11 @@ final class ApiDispatcher extends Dispatcher {
                 return Responses.json(200, document.get());
             }
         }
+        byte[] body = request.getBody() == null ? new byte[0] : request.getBody().readByteArray();
+        Optional<MockResponse> review = AccessReviews.answer(method, path, body);
+        if (review.isPresent()) {
+            return review.get();
+        }
         Optional<ApiPath> parsed = ApiPath.parse(path);
         Optional<ResourceType> type = parsed.flatMap(catalog::find);
         if (type.isEmpty()) {
@@ -80,7 +85,6 @@ final class ApiDispatcher extends Dispatcher {
         if (QueryString.has(query, "dryRun")) {
             return Responses.failure(400, "BadRequest", "dryRun is not supported by the dev API server");
         }
-        byte[] body = request.getBody() == null ? new byte[0] : request.getBody().readByteArray();
         MockResponse response = switch (method) {
             case "GET" -> read(request, path, query, type.get());
             // The mock reads subresources and keys from the path and does not know write parameters such as

@@ -1,5 +1,6 @@
 package io.xdpguard.e2e.cluster;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ public final class SimulatedNetwork implements AutoCloseable {
 
     /** Builds the node and client namespaces; must run inside the API namespace. */
     public static SimulatedNetwork create(int nodeCount) {
-        if (!Files.exists(Path.of("/sys/class/net", BRIDGE))) {
+        if (!insideApiNamespace()) {
             throw new IllegalStateException("not inside the API namespace " + API_NAMESPACE
                     + ": start the harness through e2e/src/main/sh/in-api-netns.sh");
         }
@@ -46,6 +47,18 @@ public final class SimulatedNetwork implements AutoCloseable {
             throw e;
         }
         return network;
+    }
+
+    /**
+     * Whether this process runs in the API namespace: its bridge is in this network namespace. (/proc/self/net follows
+     * the namespace; /sys/class/net would not, since nsenter --net keeps the host's sysfs mount.)
+     */
+    public static boolean insideApiNamespace() {
+        try {
+            return Files.readString(Path.of("/proc/self/net/dev")).contains(BRIDGE + ":");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void build() {

@@ -40,7 +40,7 @@ class ClusterEndToEndTest {
 
     @BeforeAll
     static void startCluster() {
-        if (!Files.exists(Path.of("/sys/class/net", SimulatedNetwork.BRIDGE))) {
+        if (!SimulatedNetwork.insideApiNamespace()) {
             RequiresBpf.skipOrFail("the e2e tests need root: their JVM runs in the API namespace that "
                     + "e2e/src/main/sh/in-api-netns.sh creates");
         }
