@@ -49,6 +49,11 @@ record ApiPath(String group, String version, String namespace, String plural, St
         return "status".equals(subresource);
     }
 
+    /** The URL without a query string. */
+    String path() {
+        return subresource == null ? objectPath() : objectPath() + "/" + subresource;
+    }
+
     /** The URL of the object itself, without a subresource. */
     String objectPath() {
         return collectionPath() + "/" + name;
