@@ -132,7 +132,7 @@ final class Backend {
         return response.setBody(body.toString());
     }
 
-    static Headers withContentType(Headers headers, String contentType) {
+    private static Headers withContentType(Headers headers, String contentType) {
         return headers.newBuilder().set("Content-Type", contentType).build();
     }
 }
