@@ -6,6 +6,7 @@ import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
@@ -89,8 +90,9 @@ final class ApiDispatcher extends Dispatcher {
             case "GET" -> read(request, path, query, type.get());
             // The mock reads subresources and keys from the path and does not know write parameters such as
             // fieldManager: "/status?fieldManager=x" would be taken for a write to the main resource.
-            case "PATCH" -> patches.handle(parsed.get(), path, headers, body);
-            case "PUT" -> backend.replace(path, headers, body);
+            case "PATCH" -> patches.handle(parsed.get(), type.get(), headers, body);
+            case "PUT" -> backend.replace(parsed.get(), type.get(), headers, defaulted(type.get(), body));
+            case "POST" -> backend.dispatch(method, path, headers, defaulted(type.get(), body));
             default -> backend.dispatch(method, path, headers, body);
         };
         return response.code() == 404 && Responses.hasNoBody(response) ? Responses.notFound(parsed.get()) : response;
@@ -108,6 +110,20 @@ final class ApiDispatcher extends Dispatcher {
                     type.printerColumns(), Instant.now()));
         }
         return response;
+    }
+
+    // A body that is not JSON goes to the mock unchanged, which answers it as a real server would (400/422).
+    private static byte[] defaulted(ResourceType type, byte[] body) {
+        if (type.schema() == null || body.length == 0) {
+            return body;
+        }
+        try {
+            JsonNode object = Json.MAPPER.readTree(body);
+            SchemaDefaults.apply(type.schema(), object);
+            return Json.bytes(object);
+        } catch (IOException e) {
+            return body;
+        }
     }
 
     private static String header(RecordedRequest request, String name) {

@@ -41,12 +41,13 @@ record ApiPath(String group, String version, String namespace, String plural, St
                 rest.size() > 1 ? rest.get(1) : null, rest.size() > 2 ? rest.get(2) : null));
     }
 
-    String groupVersion() {
-        return group.isEmpty() ? version : group + "/" + version;
-    }
-
     boolean isStatus() {
         return "status".equals(subresource);
+    }
+
+    /** The URL without a query string. */
+    String path() {
+        return subresource == null ? objectPath() : objectPath() + "/" + subresource;
     }
 
     /** The URL of the object itself, without a subresource. */

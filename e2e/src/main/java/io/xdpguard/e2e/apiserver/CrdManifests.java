@@ -46,7 +46,8 @@ final class CrdManifests {
             throw new IllegalStateException(e);
         }
         if (crds.isEmpty()) {
-            throw new IllegalStateException("no " + DIRECTORY + "/*-v1.yml on the classpath: is xdpguard-crds missing?");
+            throw new IllegalStateException(
+                    "no " + DIRECTORY + "/*-v1.yml on the classpath: is xdpguard-crds missing?");
         }
         return crds;
     }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,11 +37,27 @@ public final class DevApiServer implements AutoCloseable {
     private final KubernetesMockServer server;
     private final RequestLog requests;
     private final String url;
+    private final Thread drain;
 
     private DevApiServer(KubernetesMockServer server, RequestLog requests, String url) {
         this.server = server;
         this.requests = requests;
         this.url = url;
+        // MockWebServer keeps every request, body included, for takeRequest(); nothing here reads them (the
+        // RequestLog keeps what matters), and a long benchmark would otherwise fill the heap.
+        this.drain = new Thread(this::drainRecordedRequests, "dev-api-server-request-drain");
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    private void drainRecordedRequests() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                server.takeRequest(1, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Starts on {@code host:port} (port 0 picks a free one); the xdpguard CRDs are served when this returns. */
@@ -76,6 +93,7 @@ public final class DevApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        drain.interrupt();
         server.destroy();
     }
 

@@ -23,7 +23,8 @@ final class Discovery {
             "update", "watch");
     private static final List<String> SUBRESOURCE_VERBS = List.of("get", "patch", "update");
     private static final JsonNode VERSION = Json.parse("""
-            {"major":"1","minor":"32","gitVersion":"v1.32.0-xdpguard-dev","gitCommit":"0000000000000000000000000000000000000000",
+            {"major":"1","minor":"32","gitVersion":"v1.32.0-xdpguard-dev",
+             "gitCommit":"0000000000000000000000000000000000000000",
              "gitTreeState":"clean","buildDate":"2024-12-11T00:00:00Z","goVersion":"go1.23.3","compiler":"gc",
              "platform":"linux/amd64"}""");
 

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.mockwebserver.http.Headers;
-import io.fabric8.zjsonpatch.JsonPatch;
 import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.zjsonpatch.JsonPatch;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -29,52 +29,61 @@ final class PatchHandler {
         this.backend = backend;
     }
 
-    MockResponse handle(ApiPath target, String path, Headers headers, byte[] body) {
+    MockResponse handle(ApiPath target, ResourceType type, Headers headers, byte[] body) {
         String contentType = Optional.ofNullable(headers.get("Content-Type")).orElse("").toLowerCase(Locale.ROOT);
         boolean apply = contentType.startsWith("application/apply-patch+yaml");
+        boolean jsonPatch = contentType.startsWith("application/json-patch+json");
         JsonNode patch;
         try {
             patch = apply ? YAML.readTree(body) : Json.MAPPER.readTree(body);
         } catch (IOException e) {
             return Responses.failure(400, "BadRequest", "cannot parse the patch: " + e.getMessage());
         }
+        if (jsonPatch != patch.isArray()) {
+            return Responses.failure(400, "BadRequest", jsonPatch ? "a JSON patch must be an array"
+                    : "a merge patch or an applied configuration must be an object");
+        }
         Optional<JsonNode> current = backend.read(target.objectPath());
         if (apply) {
-            return current.isPresent() ? mergeInto(path, headers, current.get(), applied(patch))
-                    : create(target, headers, applied(patch));
+            JsonNode applied = withoutManagedFields((ObjectNode) patch);
+            if (current.isEmpty()) {
+                SchemaDefaults.apply(type.schema(), applied);
+                return create(target, headers, applied);
+            }
+            return patchTo(target, type, headers, current.get(), PatchSemantics.mergePatch(current.get(), applied));
         }
         if (current.isEmpty()) {
             return Responses.notFound(target);
         }
-        if (contentType.startsWith("application/json-patch+json")) {
-            return jsonPatch(path, headers, current.get(), patch);
-        }
-        if (!patch.isObject()) {
-            return Responses.failure(400, "BadRequest", "a merge patch must be a JSON object");
+        if (jsonPatch) {
+            return jsonPatch(target, type, headers, current.get(), patch);
         }
         if (contentType.startsWith("application/merge-patch+json")) {
-            return mergeInto(path, headers, current.get(), patch);
+            return patchTo(target, type, headers, current.get(), PatchSemantics.mergePatch(current.get(), patch));
         }
         if (contentType.startsWith("application/strategic-merge-patch+json")) {
-            return backend.patchTo(path, headers, current.get(),
+            return patchTo(target, type, headers, current.get(),
                     PatchSemantics.strategicMergePatch(current.get(), patch));
         }
         return Responses.failure(415, "UnsupportedMediaType", "the patch content type " + contentType
                 + " is not supported");
     }
 
-    private MockResponse jsonPatch(String path, Headers headers, JsonNode current, JsonNode patch) {
+    private MockResponse jsonPatch(ApiPath path, ResourceType type, Headers headers, JsonNode current,
+                                   JsonNode patch) {
         JsonNode target;
         try {
             target = JsonPatch.apply(patch, current);
         } catch (RuntimeException e) {
             return Responses.failure(422, "Invalid", "the JSON patch does not apply: " + e.getMessage());
         }
-        return backend.patchTo(path, headers, current, target);
+        return patchTo(path, type, headers, current, target);
     }
 
-    private MockResponse mergeInto(String path, Headers headers, JsonNode current, JsonNode patch) {
-        return backend.patchTo(path, headers, current, PatchSemantics.mergePatch(current, patch));
+    private MockResponse patchTo(ApiPath path, ResourceType type, Headers headers, JsonNode current,
+                                 JsonNode target) {
+        SchemaDefaults.apply(type.schema(), target);
+        return backend.patchTo(path, type, headers, current, target);
     }
 
     private MockResponse create(ApiPath target, Headers headers, JsonNode object) {
@@ -85,7 +94,7 @@ final class PatchHandler {
     }
 
     // The applier's view of managed fields means nothing here and must not overwrite the stored metadata.
-    private static JsonNode applied(JsonNode patch) {
+    private static JsonNode withoutManagedFields(ObjectNode patch) {
         ObjectNode copy = patch.deepCopy();
         if (copy.get("metadata") instanceof ObjectNode metadata) {
             metadata.remove("managedFields");

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The JSONPath subset CRD printer columns use: {@code .field}, {@code [index]}, {@code [*]} and an equality filter
@@ -68,7 +69,7 @@ final class PrinterColumnPath {
         return elements;
     }
 
-    private static java.util.stream.Stream<JsonNode> optional(JsonNode node) {
-        return node == null ? java.util.stream.Stream.empty() : java.util.stream.Stream.of(node);
+    private static Stream<JsonNode> optional(JsonNode node) {
+        return node == null ? Stream.empty() : Stream.of(node);
     }
 }

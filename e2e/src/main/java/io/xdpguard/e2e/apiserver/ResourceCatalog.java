@@ -43,7 +43,8 @@ final class ResourceCatalog {
                     names.path("plural").asText(), names.path("singular").asText(), names.path("kind").asText(),
                     spec.path("scope").asText().equals("Namespaced"), strings(names.path("shortNames")),
                     strings(names.path("categories")), subresources,
-                    version.has("additionalPrinterColumns") ? version.get("additionalPrinterColumns") : null));
+                    version.has("additionalPrinterColumns") ? version.get("additionalPrinterColumns") : null,
+                    version.path("schema").get("openAPIV3Schema")));
         }
     }
 

@@ -1,10 +1,12 @@
 package io.xdpguard.e2e.apiserver;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -19,6 +21,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -53,6 +56,7 @@ class DevApiServerClientTest {
         GenericKubernetesResource created = filters().resource(filter("status-split", "a", "b")).create();
         assertThat((Object) created.get("status")).as("status is dropped on create").isNull();
         assertThat(created.getMetadata().getGeneration()).isEqualTo(1L);
+        assertThat((Object) created.get("spec", "enforcement")).as("schema default").isEqualTo("Enforce");
 
         GenericKubernetesResource afterStatus = filter("status-split").subresource("status")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"rules\":[]},\"status\":{\"ruleCount\":2}}");
@@ -76,6 +80,11 @@ class DevApiServerClientTest {
         assertThat((Object) afterLabel.get("status", "ruleCount")).as("main writes ignore status").isEqualTo(3);
         assertThat(afterLabel.getMetadata().getGeneration()).as("metadata is not spec").isEqualTo(1L);
 
+        GenericKubernetesResource sameStatus = filter("status-split").subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"ruleCount\":3}}");
+        assertThat(sameStatus.getMetadata().getResourceVersion()).as("a write that changes nothing is not stored")
+                .isEqualTo(afterLabel.getMetadata().getResourceVersion());
+
         GenericKubernetesResource afterSpec = filter("status-split")
                 .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"priority\":7}}");
         assertThat(afterSpec.getMetadata().getGeneration()).isEqualTo(2L);
@@ -88,7 +97,8 @@ class DevApiServerClientTest {
         filters().resource(created).create();
 
         GenericKubernetesResource patched = filter("x").patch(PatchContext.of(PatchType.JSON_MERGE),
-                "{\"metadata\":{\"labels\":{\"drop\":null}},\"spec\":{\"rules\":[{\"name\":\"c\",\"action\":\"Drop\"}]}}");
+                """
+                {"metadata":{"labels":{"drop":null}},"spec":{"rules":[{"name":"c","action":"Drop"}]}}""");
 
         assertThat(rules(patched)).extracting(r -> r.get("name")).containsExactly("c");
         assertThat(patched.getMetadata().getLabels()).containsOnlyKeys("keep");
@@ -136,8 +146,8 @@ class DevApiServerClientTest {
         GenericKubernetesResource status = withStatus(filter("ssa", "ignored"), Map.of("ruleCount", 1));
         // How java-operator-sdk patches status by default.
         GenericKubernetesResource afterStatus = filters().resource(status).subresource("status")
-                .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY).withFieldManager("operator")
-                        .withForce(true).build());
+                .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager("operator").withForce(true).build());
         assertThat((Object) afterStatus.get("status", "ruleCount")).isEqualTo(1);
         assertThat(rules(afterStatus)).extracting(r -> r.get("name")).containsExactly("b");
     }
@@ -197,8 +207,8 @@ class DevApiServerClientTest {
         assertThat(server.requests().count(RequestLog.RequestRecord::isWrite)).isEqualTo(1);
     }
 
-    private static io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource,
-            io.fabric8.kubernetes.api.model.GenericKubernetesResourceList, Resource<GenericKubernetesResource>> filters() {
+    private static MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>> filters() {
         return client.genericKubernetesResources("xdpguard.io/v1alpha1", "XdpFilter");
     }
 
@@ -213,12 +223,13 @@ class DevApiServerClientTest {
                 .formatted(name), GenericKubernetesResource.class);
         List<Map<String, Object>> rules = filter.get("spec", "rules");
         for (String rule : ruleNames) {
-            rules.add(new java.util.HashMap<>(Map.of("name", rule, "action", "Drop")));
+            rules.add(new HashMap<>(Map.of("name", rule, "action", "Drop")));
         }
         return filter;
     }
 
-    private static GenericKubernetesResource withStatus(GenericKubernetesResource resource, Map<String, Object> status) {
+    private static GenericKubernetesResource withStatus(GenericKubernetesResource resource,
+                                                        Map<String, Object> status) {
         GenericKubernetesResource copy = Serialization.clone(resource);
         copy.setAdditionalProperty("status", status);
         return copy;
