@@ -7,6 +7,7 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import java.util.Set;
  * patches, server-side apply) and hands the rest to {@link Backend} in a form the mock handles like a real server.
  */
 final class ApiDispatcher extends Dispatcher {
+    private static final Duration HTTP_WATCH_LENGTH = Duration.ofSeconds(1);
     private static final Set<String> HEALTH = Set.of("/healthz", "/livez", "/readyz");
 
     private final Backend backend;
@@ -100,8 +102,10 @@ final class ApiDispatcher extends Dispatcher {
 
     private MockResponse read(RecordedRequest request, String path, String query, ResourceType type) {
         if (QueryString.isWatch(query) && !header(request, "Upgrade").equalsIgnoreCase("websocket")) {
-            return Responses.failure(406, "NotAcceptable",
-                    "the dev API server serves watches over websockets only (as fabric8 clients use them)");
+            // The mock cannot stream a response: an HTTP watch ends after a while without events, which client-go
+            // treats as a closed watch and answers by listing and watching again. kubectl's waits then poll.
+            return Responses.text(200, "").setHeader("Content-Type", "application/json")
+                    .setBodyDelay(HTTP_WATCH_LENGTH);
         }
         String target = query.isEmpty() ? path : path + "?" + query;
         MockResponse response = backend.dispatch("GET", target, request.getHeaders(), new byte[0]);

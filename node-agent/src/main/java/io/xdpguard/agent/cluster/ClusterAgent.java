@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -82,6 +83,8 @@ public final class ClusterAgent implements AutoCloseable {
     private ScheduledFuture<?> scheduled;
     private long changeSeenNanos;
 
+    /** The Node as read directly from the API server at shutdown; null while the informer's copy is used. */
+    private volatile Node freshNode;
     private volatile State state = new State(false, "WaitingForApiServer", "the informers have not listed yet");
     private volatile XdpNodeStateStatus lastStatus;
     private final AtomicLong heartbeat = new AtomicLong(System.nanoTime());
@@ -237,6 +240,10 @@ public final class ClusterAgent implements AutoCloseable {
     }
 
     private Node ownNode() {
+        Node fresh = freshNode;
+        if (fresh != null) {
+            return fresh;
+        }
         return nodeInformer.getStore().list().stream()
                 .filter(n -> settings.nodeName().equals(n.getMetadata().getName())).findFirst().orElse(null);
     }
@@ -448,6 +455,32 @@ public final class ClusterAgent implements AutoCloseable {
 
     public long reconciles() {
         return reconciles.get();
+    }
+
+    /**
+     * Applies the current state once more before the agent stops (SIGTERM), with its Node read directly from the API
+     * server rather than from the informer. The DaemonSet controller removes the agent from a node as soon as the
+     * node's labels leave the DaemonSet's affinity; the agent sees the same label change through its informer, but
+     * may not have applied it yet (debounce, informer lag). Without this, the filters that stopped selecting the node
+     * would stay attached with no agent left to remove them. A change that is already applied makes this a no-op;
+     * when the API server cannot be reached, everything stays as it is (fail-static).
+     */
+    public void finishPendingChanges(Duration timeout) {
+        if (filterInformer == null || !filterInformer.hasSynced() || !nodeInformer.hasSynced()) {
+            return;
+        }
+        try {
+            freshNode = client.nodes().withName(settings.nodeName()).get();
+            if (freshNode == null) {
+                return;
+            }
+            executor.submit(this::reconcileSafely).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (KubernetesClientException | java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+            LOG.warnf("last reconcile before shutdown not completed (%s); enforcement stays as it is", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.xdpguard.agent.metrics.AgentMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -17,6 +18,8 @@ import org.jboss.logging.Logger;
 /** The cluster agent as a Quarkus bean: built from configuration when {@code run} starts it, stopped on shutdown. */
 @ApplicationScoped
 public class ClusterAgentService {
+    /** The last reconcile at shutdown must end well within the pod's termination grace period (30 s by default). */
+    private static final Duration SHUTDOWN_RECONCILE_TIMEOUT = Duration.ofSeconds(10);
     private static final Logger SAMPLE_LOG = Logger.getLogger("io.xdpguard.agent.drops");
 
     @Inject
@@ -82,6 +85,7 @@ public class ClusterAgentService {
                 }
             }
             if (agent != null) {
+                agent.finishPendingChanges(SHUTDOWN_RECONCILE_TIMEOUT);
                 agent.close();
             }
         }

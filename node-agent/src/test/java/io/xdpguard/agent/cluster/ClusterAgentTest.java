@@ -117,6 +117,26 @@ class ClusterAgentTest {
     }
 
     @Test
+    void aLabelChangeNotYetAppliedAtShutdownIsAppliedBeforeTheAgentStops() {
+        put(filter("edge-only", "role: edge", 500, "192.0.2.0/24"));
+        // A debounce longer than the test: only the shutdown's own reconcile can apply the label change.
+        startAgent(AgentSettings.defaults(NODE).withDebounce(Duration.ofSeconds(60)).withFailsafe(false));
+        awaitTrue(() -> {
+            agent.resync();
+            return sources("eth0").equals(List.of("192.0.2.0/24"));
+        }, "edge filter enforced");
+
+        admin.nodes().withName(NODE).edit(n -> {
+            n.getMetadata().getLabels().remove("role");
+            return n;
+        });
+        agent.finishPendingChanges(Duration.ofSeconds(10));
+
+        assertThat(filtersOn("eth0")).as("the filter that no longer selects the node is removed").isEmpty();
+        assertThat(phase(agent.lastStatus(), "edge-only")).isEqualTo(FilterPhase.NotSelected);
+    }
+
+    @Test
     void mergesTwoFiltersByPriorityThenName() {
         put(filter("z-first", null, 100, "192.0.2.0/24"));
         put(filter("a-second", null, 900, "198.51.100.0/24"));
