@@ -102,8 +102,8 @@ final class ApiDispatcher extends Dispatcher {
 
     private MockResponse read(RecordedRequest request, String path, String query, ResourceType type) {
         if (QueryString.isWatch(query) && !header(request, "Upgrade").equalsIgnoreCase("websocket")) {
-            // The mock cannot stream a response: an HTTP watch ends after a while without events, which client-go
-            // treats as a closed watch and answers by listing and watching again. kubectl's waits then poll.
+            // The mock cannot stream a response: an HTTP watch ends after a second without events, which client-go
+            // treats as a failed watch and answers by listing again (with backoff): kubectl's waits end, late.
             return Responses.text(200, "").setHeader("Content-Type", "application/json")
                     .setBodyDelay(HTTP_WATCH_LENGTH);
         }

@@ -114,7 +114,7 @@ public final class DevCluster implements AutoCloseable {
     /** Starts the operator as the chart's Deployment would (one replica here). */
     public void startOperator() {
         Map<String, String> env = Map.of(
-                "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", apiServer.url(),
+                "KUBERNETES_MASTER", apiServer.url(),
                 "POD_NAMESPACE", NAMESPACE,
                 "POD_NAME", "xdpguard-operator-0",
                 "QUARKUS_HTTP_PORT", String.valueOf(OPERATOR_HTTP_PORT),

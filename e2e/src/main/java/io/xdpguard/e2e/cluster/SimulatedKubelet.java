@@ -25,8 +25,8 @@ import java.util.function.Consumer;
  * node its affinity admits, started in the node's network namespace with the container's environment (NODE_NAME
  * from the downward API), stopped (SIGTERM) when the node leaves the affinity, and rolled one node at a time, each
  * new agent ready before the next, when the pod template changes. The only differences from a pod: the API server
- * URL is given explicitly (no in-cluster service account) and each node gets its own bpffs root, since all
- * simulated nodes share the host's bpffs and ifindexes repeat across namespaces.
+ * URL is given explicitly (KUBERNETES_MASTER, as there is no in-cluster service account) and each node gets its own
+ * bpffs root, since all simulated nodes share the host's bpffs and ifindexes repeat across namespaces.
  */
 public final class SimulatedKubelet implements AutoCloseable {
     /** An agent process and the pod it was started from (template as JSON, resolved environment). */
@@ -97,7 +97,13 @@ public final class SimulatedKubelet implements AutoCloseable {
 
     private void schedule() {
         if (!worker.isShutdown()) {
-            worker.execute(this::reconcile);
+            worker.execute(() -> {
+                try {
+                    reconcile();
+                } catch (RuntimeException e) {
+                    narrator.accept("kubelet: " + e);
+                }
+            });
         }
     }
 
@@ -141,9 +147,11 @@ public final class SimulatedKubelet implements AutoCloseable {
         for (String node : List.copyOf(agents.keySet())) {
             if (!desired.containsKey(node)) {
                 narrator.accept("kubelet: " + node + " left the agent DaemonSet's affinity, stopping its agent");
+                Running running;
                 synchronized (this) {
-                    agents.remove(node).process().stop();
+                    running = agents.remove(node);
                 }
+                stop(node, running.process());
             }
         }
         desired.forEach((node, pod) -> {
@@ -152,11 +160,17 @@ public final class SimulatedKubelet implements AutoCloseable {
                 if (running != null) {
                     narrator.accept("kubelet: rolling the agent on " + node + (running.process().isAlive()
                             ? " (pod template changed)" : " (it exited)"));
-                    running.process().stop();
+                    stop(node, running.process());
                 }
                 startAgent(node, pod);
             }
         });
+    }
+
+    private void stop(String node, ManagedProcess process) {
+        long start = System.nanoTime();
+        process.stop();
+        narrator.accept(String.format("kubelet: agent on %s stopped in %.1f s", node, (System.nanoTime() - start) / 1e9));
     }
 
     private void startAgent(String node, Pod pod) {
@@ -195,7 +209,7 @@ public final class SimulatedKubelet implements AutoCloseable {
                 env.put(var.getName(), Objects.toString(var.getValue(), ""));
             }
         }
-        env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", apiServerUrl);
+        env.put("KUBERNETES_MASTER", apiServerUrl);
         env.put("XDPGUARD_AGENT_BPFFS_ROOT", bpffsRoot(node));
         return env;
     }

@@ -86,9 +86,10 @@ public final class ClusterDemo {
         show("node-2 ext0: " + orNone(cluster.xdpOnExternalInterface("node-2")) + ", pins: " + cluster.pins("node-2").size());
         pings("node-2");
 
-        step("kubectl delete xdpf edge-guard");
-        show(kubectl.ok("delete", "xdpf", FILTER));
+        step("kubectl delete xdpf edge-guard --wait=false  (the agents detach, then the operator releases its finalizer)");
+        show(kubectl.ok("delete", "xdpf", FILTER, "--wait=false"));
         cluster.awaitFilterRemoved(FILTER);
+        show(kubectl.ok("get", "xdpf"));
         for (String node : cluster.nodes()) {
             show(node + " ext0: " + orNone(cluster.xdpOnExternalInterface(node)) + ", pins under "
                     + io.xdpguard.e2e.cluster.SimulatedKubelet.bpffsRoot(node) + ": " + cluster.pins(node).size());

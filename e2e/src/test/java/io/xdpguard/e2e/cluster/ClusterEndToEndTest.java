@@ -144,7 +144,7 @@ class ClusterEndToEndTest {
     @Test
     @Order(5)
     void deletedFilterLeavesNoProgramAndNoPin() {
-        kubectl.ok("delete", "xdpf", FILTER);
+        kubectl.ok("delete", "xdpf", FILTER, "--wait=false");
 
         cluster.awaitFilterRemoved(FILTER);
         for (String node : cluster.nodes()) {

@@ -114,8 +114,10 @@ public final class ClusterAgent implements AutoCloseable {
 
     /** Starts the informers and timers; returns at once (the informers list in the background, retrying). */
     public synchronized void start() {
+        // A deletion blocked by the operator's finalizer only sets deletionTimestamp: the filter must be released then.
         filterInformer = informer(client.resources(XdpFilter.class).runnableInformer(0), "XdpFilter",
-                (a, b) -> !Objects.equals(a.getMetadata().getGeneration(), b.getMetadata().getGeneration()));
+                (a, b) -> !Objects.equals(a.getMetadata().getGeneration(), b.getMetadata().getGeneration())
+                        || !Objects.equals(a.getMetadata().getDeletionTimestamp(), b.getMetadata().getDeletionTimestamp()));
         setInformer = informer(client.resources(XdpCidrSet.class).runnableInformer(0), "XdpCidrSet",
                 (a, b) -> !Objects.equals(a.getMetadata().getGeneration(), b.getMetadata().getGeneration()));
         nodeInformer = informer(client.nodes().withField("metadata.name", settings.nodeName()).runnableInformer(0), "Node",

@@ -208,6 +208,22 @@ class ClusterAgentTest {
     }
 
     @Test
+    void aFilterHeldByAFinalizerIsReleasedWhenItsDeletionStarts() {
+        XdpFilter held = filter("held", null, 500, "192.0.2.0/24");
+        held.getMetadata().setFinalizers(List.of("xdpfilters.xdpguard.io/finalizer"));
+        put(held);
+        startAgent();
+        awaitTrue(() -> filtersOn("eth0").equals(List.of("held")), "enforced");
+
+        admin.resources(XdpFilter.class).withName("held").delete();
+        assertThat(admin.resources(XdpFilter.class).withName("held").get().getMetadata().getDeletionTimestamp())
+                .as("the finalizer keeps the object").isNotNull();
+
+        awaitTrue(() -> filtersOn("eth0").isEmpty(), "the filter being deleted is released");
+        awaitState(s -> s.getFilters().stream().noneMatch(f -> f.name().equals("held")));
+    }
+
+    @Test
     void deletingAFilterRemovesIt() {
         put(filter("one", null, 500, "192.0.2.0/24"));
         put(filter("two", null, 500, "198.51.100.0/24"));
