@@ -85,8 +85,7 @@ public final class SimulatedKubelet implements AutoCloseable {
                 schedule();
             }
         };
-        informers.add(client.apps().daemonSets().inNamespace(namespace).withName(daemonSetName)
-                .inform(cast(trigger)));
+        informers.add(client.apps().daemonSets().inNamespace(namespace).inform(cast(trigger)));
         informers.add(client.nodes().inform(cast(trigger)));
     }
 
@@ -120,7 +119,8 @@ public final class SimulatedKubelet implements AutoCloseable {
                 throw new IllegalStateException("no agent runs on " + node);
             }
             running.process().kill();
-            startAgent(node, new Pod(running.template(), running.env()));
+            launch(node, new Pod(running.template(), running.env()));
+            awaitReady(node);
         });
     }
 
@@ -154,15 +154,23 @@ public final class SimulatedKubelet implements AutoCloseable {
                 stop(node, running.process());
             }
         }
+        // New pods start on all their nodes at once; a changed template rolls one node at a time (maxUnavailable 1).
+        List<String> created = new ArrayList<>();
+        desired.forEach((node, pod) -> {
+            if (!agents.containsKey(node)) {
+                launch(node, pod);
+                created.add(node);
+            }
+        });
+        created.forEach(this::awaitReady);
         desired.forEach((node, pod) -> {
             Running running = agents.get(node);
-            if (running == null || !running.template().equals(pod.template()) || !running.process().isAlive()) {
-                if (running != null) {
-                    narrator.accept("kubelet: rolling the agent on " + node + (running.process().isAlive()
-                            ? " (pod template changed)" : " (it exited)"));
-                    stop(node, running.process());
-                }
-                startAgent(node, pod);
+            if (!running.template().equals(pod.template()) || !running.process().isAlive()) {
+                narrator.accept("kubelet: rolling the agent on " + node + (running.process().isAlive()
+                        ? " (pod template changed)" : " (it exited)"));
+                stop(node, running.process());
+                launch(node, pod);
+                awaitReady(node);
             }
         });
     }
@@ -173,19 +181,21 @@ public final class SimulatedKubelet implements AutoCloseable {
         narrator.accept(String.format("kubelet: agent on %s stopped in %.1f s", node, (System.nanoTime() - start) / 1e9));
     }
 
-    private void startAgent(String node, Pod pod) {
-        Map<String, String> env = pod.env();
+    private void launch(String node, Pod pod) {
         String ns = SimulatedNetwork.nodeNamespace(nodeIndex.get(node));
         createBpffsRoot(node);
         ManagedProcess process = ManagedProcess.start("agent@" + node,
-                Host.inNetns(ns, binaries.agentCommand("run")), env, logs.resolve("agent-" + node + ".log"));
+                Host.inNetns(ns, binaries.agentCommand("run")), pod.env(), logs.resolve("agent-" + node + ".log"));
         synchronized (this) {
-            agents.put(node, new Running(process, pod.template(), env));
+            agents.put(node, new Running(process, pod.template(), pod.env()));
         }
-        AgentEndpoint endpoint = new AgentEndpoint(SimulatedNetwork.nodeAddress(nodeIndex.get(node)),
-                Integer.parseInt(env.getOrDefault("XDPGUARD_HTTP_PORT", "9402")));
-        endpoint.awaitReady(process);
-        narrator.accept("kubelet: agent running on " + node + " (pid " + process.pid() + ")");
+    }
+
+    private void awaitReady(String node) {
+        Running running = agents.get(node);
+        new AgentEndpoint(SimulatedNetwork.nodeAddress(nodeIndex.get(node)),
+                Integer.parseInt(running.env().getOrDefault("XDPGUARD_HTTP_PORT", "9402"))).awaitReady(running.process());
+        narrator.accept("kubelet: agent running on " + node + " (pid " + running.process().pid() + ")");
     }
 
     /** The hostPath volume's DirectoryOrCreate: a directory on the host's bpffs, not a new mount. */
