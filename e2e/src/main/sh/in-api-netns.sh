@@ -8,6 +8,8 @@ set -uo pipefail
 NS=xge-api
 PINS=/sys/fs/bpf/xge
 if [[ $EUID -ne 0 ]]; then exec "$@"; fi
+if [[ -n ${XGE_API_NETNS:-} ]]; then echo "in-api-netns.sh: already inside $NS" >&2; exit 1; fi
+export XGE_API_NETNS=$NS
 
 cleanup() {
   for ns in $(ip netns list | awk '$1 ~ /^xge-/ {print $1}'); do ip netns del "$ns" 2>/dev/null; done
