@@ -293,14 +293,17 @@ class HelmChartTest {
     }
 
     /**
-     * helm-java's template leaves hooks out (lint renders them, so their syntax is checked there): the pre-delete
-     * hook is checked on its source. Its selector must match the DaemonSet the operator builds.
+     * helm-java's template leaves hooks out (lint renders them, so their syntax is checked there): the post-delete
+     * hook is checked on its source. Its selector must match the DaemonSet the operator builds; it runs after the
+     * operator is gone (post-delete), does not wait (which would need get and watch) and needs only list and delete.
      */
     @Test
     void uninstallHookDeletesExactlyTheOperatorsDaemonSet() throws IOException {
         String hook = Files.readString(CHART.resolve("templates/uninstall/delete-agent-daemonset.yaml"));
-        assertThat(hook).contains("\"helm.sh/hook\" \"pre-delete\"").contains("- delete", "- daemonset",
-                "- --namespace={{ .Release.Namespace }}", "- --ignore-not-found");
+        assertThat(hook).contains("\"helm.sh/hook\" \"post-delete\"").contains("- delete", "- daemonset",
+                "- --namespace={{ .Release.Namespace }}", "- --ignore-not-found", "- --wait=false",
+                "- --cache-dir=/tmp/kube-cache", "mountPath: /tmp", "emptyDir: {}", "readOnlyRootFilesystem: true");
+        assertThat(hook).doesNotContain("pre-delete\"");
         Matcher m = Pattern.compile("--selector=(\\S+)").matcher(hook);
         assertThat(m.find()).isTrue();
         Map<String, String> dsLabels = AgentDaemonSet.desired(operatorConfig(render(c -> c).deployment()),
@@ -311,6 +314,9 @@ class HelmChartTest {
             assertThat(dsLabels).containsEntry(kv[0], kv[1]);
         }
         assertThat(hook).contains("resources: [\"daemonsets\"]\n    verbs: [\"list\", \"delete\"]");
+        // Hook weights: ServiceAccount, Role and RoleBinding before the Job.
+        assertThat(hook.split("helm.sh/hook-weight: \"-10\"", -1)).hasSize(4);
+        assertThat(hook).contains("helm.sh/hook-weight: \"0\"");
     }
 
     @Test
