@@ -271,7 +271,8 @@ static __always_inline __u64 xg_word(__u32 idx)
 /* The used dimensions' vectors, compacted: the search sees n of them, in lookup order. */
 struct xg_search {
 	__u64 sum[XG_DIMS][XG_VEC_HALVES]; /* summaries */
-	__u64 cand[XG_VEC_HALVES];         /* AND of the summaries */
+	__u64 all[XG_VEC_HALVES];          /* AND of the summaries: words non-zero in every vector */
+	__u64 cand[XG_VEC_HALVES];         /* OR of the candidate summaries, plus catch_all's word */
 	__u32 base[XG_DIMS];               /* words_base */
 	__u32 n;                           /* 1..XG_DIMS */
 	__u32 pad;
@@ -289,9 +290,10 @@ static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below)
 }
 
 /*
- * Lowest rule bit set in all n vectors, or -1. cand (per half) holds the words that are non-zero
- * in every vector; only those can hold a common bit. A word sits at words_base + its rank among
- * the vector's non-zero words, half 0 first.
+ * Lowest rule bit set in all n vectors, or -1. Only words flagged in cand & all are visited:
+ * all holds the words non-zero in every vector, cand those where a matching rule can be (see
+ * xdpguard_abi.h), so a word shared by dense vectors without a candidate costs nothing. A word
+ * sits at words_base + its rank among the vector's non-zero words, half 0 first.
  *
  * Global (not static) on purpose: the verifier checks it once, with unknown inputs, instead of
  * once per combination of used dimensions at the call site, which blew the 1M-insn budget.
@@ -307,7 +309,7 @@ __noinline int xg_search(struct xg_search *sc)
 	n = sc->n;
 
 	for (h = 0; h < XG_VEC_HALVES; h++) {
-		cand = sc->cand[h];
+		cand = sc->cand[h] & sc->all[h];
 		if (!cand)
 			continue;
 		s0 = sc->sum[0][h];
@@ -357,10 +359,12 @@ static __always_inline int xg_add_vec(struct xg_search *sc, __u32 s, __u32 v)
 	sc->sum[n][0] = hd->summary[0];
 	sc->sum[n][1] = hd->summary[1];
 	sc->base[n] = hd->words_base;
-	sc->cand[0] &= hd->summary[0];
-	sc->cand[1] &= hd->summary[1];
+	sc->all[0] &= hd->summary[0];
+	sc->all[1] &= hd->summary[1];
+	sc->cand[0] |= hd->cand[0];
+	sc->cand[1] |= hd->cand[1];
 	sc->n = n + 1;
-	return (sc->cand[0] | sc->cand[1]) != 0;
+	return (sc->all[0] | sc->all[1]) != 0;
 }
 
 /* Index in xg_vec_words of the word flagged by summary bit low of half h (sum0/sum1: the
@@ -377,19 +381,19 @@ static __always_inline __u32 xg_rank(__u32 base, __u64 sum0, __u64 sum1, __u32 h
 }
 
 /*
- * The lowest rule the cheap dimensions (already in sc, at most 2) leave, if no address can
- * exclude it, else -1. Every vector of a dimension holds that dimension's default vector (the
- * rules that do not constrain it), so a rule in the default vector of each address dimension
- * left is in whatever vector the address lookups would return. Only the first candidate word is
- * tried: this is a shortcut, the full search stays the authority.
+ * The lowest rule the cheap dimensions (already in sc, 1 or 2) leave, if no address can exclude
+ * it, else -1. Every vector of a dimension holds that dimension's default vector (the rules that
+ * do not constrain it), so a rule in the default vector of each address dimension left is in
+ * whatever vector the address lookups would return. Only the first word shared by the cheap
+ * vectors is tried: this is a shortcut, the full search stays the authority.
  */
 static __always_inline int xg_shortcut(const struct xg_search *sc, __u32 s,
 				       const struct xg_slot_config *cfg, __u32 used)
 {
 	const struct xg_vec_hdr *dd = NULL, *ds = NULL;
-	__u32 h = sc->cand[0] ? 0 : 1;
-	__u64 cand = h ? sc->cand[1] : sc->cand[0];
-	__u64 low = cand & -cand, word, bit;
+	__u32 h = sc->all[0] ? 0 : 1;
+	__u64 all = h ? sc->all[1] : sc->all[0];
+	__u64 low = all & -all, word, bit;
 
 	/* Summaries first: most misses cost two array lookups. */
 	if (used & (1u << XG_DIM_DST)) {
@@ -418,19 +422,27 @@ static __always_inline int xg_shortcut(const struct xg_search *sc, __u32 s,
 
 /*
  * The winning rule bit, or -1 (no rule matches: default action). The cheap array dimensions go
- * first and every dimension narrows the candidate summary, so a packet no rule can match skips
+ * first and every dimension narrows the shared summary, so a packet no rule can match skips
  * the expensive address lookups (hash, LPM trie) entirely.
  */
 static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s,
 				       const struct xg_pkt *p)
 {
 	const __u32 addr_dims = (1u << XG_DIM_SRC) | (1u << XG_DIM_DST);
-	__u32 used = cfg->dims_used;
+	__u32 used = cfg->dims_used, catch_all = cfg->catch_all;
 	struct xg_search sc = {
-		.cand = { ~0ULL, ~0ULL },
+		.all = { ~0ULL, ~0ULL },
 	};
 	__u32 v;
 	int bit;
+
+	/* No rule constrains anything: the first rule takes every packet. */
+	if (!used)
+		return catch_all < XG_MAX_RULES ? (int)catch_all : -1;
+	/* The rule matching every packet is a candidate like the primary ones (its word is in every
+	 * vector's summary); the search never looks beyond it. */
+	if (catch_all < XG_MAX_RULES)
+		sc.cand[catch_all >> 12] = 1ULL << ((catch_all >> 6) & 63);
 
 	if (used & (1u << XG_DIM_L4)) {
 		v = xg_array_vec(&xg_l4, s * XG_L4_ENTRIES + p->l4_index,
@@ -444,17 +456,16 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}
-	/* Nothing cheap constrains the packet: start from every rule (all_vec). */
-	if (!sc.n && !xg_add_vec(&sc, s, cfg->all_vec))
-		return -1;
 	if (!(used & addr_dims))
 		return xg_search(&sc);
 
 	/* Address lookups (hash, LPM trie) cost more than all the rest together: skip them when
 	 * their result cannot matter, e.g. for a flood matching "drop UDP source port 53". */
-	bit = xg_shortcut(&sc, s, cfg, used);
-	if (bit >= 0)
-		return bit;
+	if (sc.n) {
+		bit = xg_shortcut(&sc, s, cfg, used);
+		if (bit >= 0)
+			return bit;
+	}
 
 	if (used & (1u << XG_DIM_DST)) {
 		v = xg_addr_vec(&xg_dst_host, &xg_dst4, &xg_dst6, s, p, 1,

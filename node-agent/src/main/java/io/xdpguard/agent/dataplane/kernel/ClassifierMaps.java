@@ -22,7 +22,7 @@ import java.util.function.Function;
  */
 public final class ClassifierMaps {
     static final int SLOT_CONFIG_SIZE = 32;
-    static final int VEC_HDR_SIZE = 24;
+    static final int VEC_HDR_SIZE = 40;
     static final int RULE_SIZE = 24;
     static final int RULE_STATS_SIZE = 24;
     static final int COUNTER_SIZE = 16;
@@ -75,7 +75,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -247,7 +247,7 @@ public final class ClassifierMaps {
         for (int v : next.defaultVec()) {
             config.putInt(v);
         }
-        config.putInt(next.allVec());
+        config.putInt(next.catchAll()); // -1 is XG_NO_RULE
         slotConfig.update(Encoding.u32(slot), config.array());
     }
 
@@ -261,6 +261,7 @@ public final class ClassifierMaps {
         ByteBuffer values = Encoding.buffer(count * VEC_HDR_SIZE);
         for (int v = 0; v < count; v++) {
             values.putLong(layout.summary0()[v]).putLong(layout.summary1()[v])
+                    .putLong(layout.candidates0()[v]).putLong(layout.candidates1()[v])
                     .putInt(slot * Abi.MAX_WORDS + layout.wordsBase()[v]).putInt(0);
         }
         vecHdr.updateBatch(Encoding.u32s(slot * Abi.MAX_VECTORS, count), values.array(), count, BpfMap.UpdateFlag.ANY);

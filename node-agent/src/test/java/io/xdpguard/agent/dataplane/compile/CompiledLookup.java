@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * Reads a compiled rule set the way the XDP program reads its maps (host hash, then longest prefix, then the
- * sparse vectors ANDed word by word), so the compiler can be checked against the reference without a kernel.
+ * sparse vectors ANDed word by word over the candidate words), so the compiler can be checked against the reference without a kernel.
  */
 final class CompiledLookup {
     private CompiledLookup() {
@@ -13,6 +13,9 @@ final class CompiledLookup {
 
     /** The winning rule index, or -1. */
     static int winner(CompiledRuleSet c, ParsedPacket p) {
+        if (c.dimsUsed() == 0) {
+            return c.catchAll();
+        }
         int[] vecs = new int[Abi.DIMS];
         int used = 0;
         if ((c.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
@@ -29,15 +32,19 @@ final class CompiledLookup {
         if ((c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0) {
             vecs[used++] = c.sport()[p.sportIndex()];
         }
-        if (used == 0) {
-            vecs[used++] = c.allVec();
-        }
         VectorTable.Layout v = c.vectors();
         for (int half = 0; half < 2; half++) {
-            long candidates = -1L;
-            for (int d = 0; d < used; d++) {
-                candidates &= half == 0 ? v.summary0()[vecs[d]] : v.summary1()[vecs[d]];
+            // only words holding some vector's candidate rule, or the catch-all rule, are searched
+            long candidates = 0;
+            if (c.catchAll() >= 0 && c.catchAll() / 4096 == half) {
+                candidates |= 1L << (c.catchAll() / 64 % 64);
             }
+            long shared = -1L;
+            for (int d = 0; d < used; d++) {
+                candidates |= half == 0 ? v.candidates0()[vecs[d]] : v.candidates1()[vecs[d]];
+                shared &= half == 0 ? v.summary0()[vecs[d]] : v.summary1()[vecs[d]];
+            }
+            candidates &= shared;
             while (candidates != 0) {
                 int w = Long.numberOfTrailingZeros(candidates);
                 long word = -1L;
