@@ -34,8 +34,11 @@
 #define XG_MAX_VECTORS 65536                /* per slot */
 #define XG_MAX_WORDS 262144                 /* per slot */
 #define XG_MAX_COUNTERS 16384               /* stable counter ids, shared by both slots */
-#define XG_MAX_LPM4 1100000                 /* per map, both slots together */
-#define XG_MAX_LPM6 1100000
+/* LPM tries, per map, both slots together: 1.1M per slot, because while a slot is rewritten the other
+ * one stays live, and a 1M-CIDR set whose exact addresses overflow the host hash (the agent sizes it
+ * down, see MapCapacities) lands here almost whole. Not preallocated: the limit costs nothing unused. */
+#define XG_MAX_LPM4 2200000
+#define XG_MAX_LPM6 2200000
 #define XG_MAX_HOSTS 2200000
 
 /* Dimensions of the classifier. */
@@ -125,14 +128,14 @@ struct xg_slot_config {
 
 /* xg_vec_hdr: ARRAY, XG_SLOTS * XG_MAX_VECTORS entries, index slot * XG_MAX_VECTORS + vector. */
 struct xg_vec_hdr {
-	__u64 summary[XG_VEC_HALVES]; /* bit w of half h: word h*64+w is non-zero */
-	__u64 cand[XG_VEC_HALVES];    /* bit w of half h: word h*64+w holds a rule whose primary
-				       * dimension is the one this vector is looked up in */
-	__u32 words_base;             /* index into xg_vec_words (already slot-offset) */
-	__u32 pad;
+	__u64 summary[XG_VEC_HALVES];   /* bit w of half h: word h*64+w is non-zero */
+	__u64 cand[XG_VEC_HALVES];      /* bit w of half h: word h*64+w holds a rule whose primary
+					 * dimension is the one this vector is looked up in */
+	__u32 words_base[XG_VEC_HALVES]; /* where each half's words start in xg_vec_words (already
+					  * slot-offset): half 1 needs no popcount of half 0 */
 };
-/* xg_vec_words: ARRAY of __u64, XG_SLOTS * XG_MAX_WORDS entries. The non-zero words of a vector
- * are stored at words_base + rank, rank counting set summary bits below the word (half 0 first). */
+/* xg_vec_words: ARRAY of __u64, XG_SLOTS * XG_MAX_WORDS entries. The non-zero words of half h of a
+ * vector are at words_base[h] + rank, rank counting set summary bits below the word. */
 
 /* xg_rules: ARRAY, XG_SLOTS * XG_MAX_RULES entries, index slot * XG_MAX_RULES + rule bit. */
 struct xg_rule {
@@ -176,7 +179,11 @@ struct xg_host_key {
 	__u32 slot;
 	__u8 addr[16];
 };
-/* All address maps have a __u32 value: the vector index. */
+/* All address maps have a __u32 value: the vector index. In the LPM tries it may carry
+ * XG_HOSTS_INSIDE: some exact address inside this prefix (and inside no longer prefix) is in the
+ * host hash. The kernel looks up the trie first and the hash only then, so that the common packet,
+ * from no listed host, pays one lookup. */
+#define XG_HOSTS_INSIDE 0x80000000u
 
 /* xg_l4 / xg_sport: ARRAY of __u32 vector indices, XG_SLOTS * XG_L4_ENTRIES and
  * XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A value of 0xffffffff means

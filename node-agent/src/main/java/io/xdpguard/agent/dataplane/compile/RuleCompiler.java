@@ -39,7 +39,7 @@ public final class RuleCompiler {
     /**
      * @param hostCapacity host-hash entries one slot may use per address dimension (the map's max_entries / slots);
      *                     exact-address entries beyond it go to the LPM tries as full-length prefixes, which the
-     *                     kernel finds with the same vector after the host-hash miss
+     *                     kernel's trie lookup then finds with the same vector
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, int hostCapacity) throws RuleSetException {
         return compile(ruleSet, counterIds, hostCapacity, null);
@@ -328,6 +328,7 @@ public final class RuleCompiler {
         byte[][] stackAddress = new byte[width * 8 + 2][];
         int[] stackLength = new int[width * 8 + 2];
         int[] stackVector = new int[width * 8 + 2];
+        int[] stackEntry = new int[width * 8 + 2]; // index in lpm
 
         BitSet rootDirect = new BitSet();
         int i = 0;
@@ -339,6 +340,7 @@ public final class RuleCompiler {
         stackAddress[0] = new byte[width];
         stackLength[0] = 0;
         stackVector[0] = vectors.intern(root, primary);
+        stackEntry[0] = lpm.size();
         lpm.add(stackAddress[0], 0, stackVector[0]);
 
         int lastParent = -1;
@@ -376,12 +378,15 @@ public final class RuleCompiler {
                 } else {
                     hosts.add(first.address(), 128, vector);
                 }
+                // the kernel consults the host table only under a prefix flagged so
+                lpm.markHostsInside(stackEntry[depth]);
             } else {
-                lpm.add(first.address(), first.length(), vector);
                 depth++;
                 stackAddress[depth] = first.address();
                 stackLength[depth] = first.length();
                 stackVector[depth] = vector;
+                stackEntry[depth] = lpm.size();
+                lpm.add(first.address(), first.length(), vector);
             }
         }
     }

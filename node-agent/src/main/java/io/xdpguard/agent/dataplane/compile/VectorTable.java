@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The de-duplicated rule bit-vectors of one rule set, each stored sparsely the way the kernel reads it: a header
- * (two summary words: which 64-bit words are non-zero; two candidate words: which words hold a rule whose primary
- * dimension is the vector's; the index of its first word) and its non-zero words in one pool.
+ * The de-duplicated rule bit-vectors of one rule set, each stored sparsely the way the kernel reads it: a header (two
+ * summary words: which 64-bit words are non-zero; two candidate words: which words hold a rule whose primary
+ * dimension is the vector's; where each half's words start) and its non-zero words in one pool.
  */
 public final class VectorTable {
     /**
@@ -69,14 +69,15 @@ public final class VectorTable {
         return vectors.size();
     }
 
-    /** The kernel layout: per vector summary, candidate summary and words base, and the word pool. */
+    /** The kernel layout: per vector summary, candidate summary and the start of each half's words, and the pool. */
     public Layout layout() {
         int count = vectors.size();
         long[] summary0 = new long[count];
         long[] summary1 = new long[count];
         long[] candidates0 = new long[count];
         long[] candidates1 = new long[count];
-        int[] wordsBase = new int[count];
+        int[] wordsBase0 = new int[count];
+        int[] wordsBase1 = new int[count];
         long[] pool = new long[Math.max(1, vectors.stream().mapToInt(v -> nonZeroWords(v.bits())).sum())];
         int next = 0;
         for (int v = 0; v < count; v++) {
@@ -84,8 +85,11 @@ public final class VectorTable {
             long[] candidates = vectors.get(v).candidates().toLongArray();
             candidates0[v] = candidates.length > 0 ? candidates[0] : 0;
             candidates1[v] = candidates.length > 1 ? candidates[1] : 0;
-            wordsBase[v] = next;
+            wordsBase0[v] = next;
             for (int w = 0; w < words.length; w++) {
+                if (w == 64) {
+                    wordsBase1[v] = next;
+                }
                 if (words[w] != 0) {
                     if (w < 64) {
                         summary0[v] |= 1L << w;
@@ -95,8 +99,11 @@ public final class VectorTable {
                     pool[next++] = words[w];
                 }
             }
+            if (words.length <= 64) {
+                wordsBase1[v] = next;
+            }
         }
-        return new Layout(summary0, summary1, candidates0, candidates1, wordsBase, pool, next);
+        return new Layout(summary0, summary1, candidates0, candidates1, wordsBase0, wordsBase1, pool, next);
     }
 
     private static int nonZeroWords(BitSet bits) {
@@ -110,7 +117,7 @@ public final class VectorTable {
     }
 
     /** Vector headers and the word pool, slot-local (the writer adds the slot's offsets). */
-    public record Layout(long[] summary0, long[] summary1, long[] candidates0, long[] candidates1, int[] wordsBase,
-            long[] words, int wordCount) {
+    public record Layout(long[] summary0, long[] summary1, long[] candidates0, long[] candidates1, int[] wordsBase0,
+            int[] wordsBase1, long[] words, int wordCount) {
     }
 }

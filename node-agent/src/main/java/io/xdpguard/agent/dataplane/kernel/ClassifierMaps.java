@@ -262,7 +262,8 @@ public final class ClassifierMaps {
         for (int v = 0; v < count; v++) {
             values.putLong(layout.summary0()[v]).putLong(layout.summary1()[v])
                     .putLong(layout.candidates0()[v]).putLong(layout.candidates1()[v])
-                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase()[v]).putInt(0);
+                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase0()[v])
+                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase1()[v]);
         }
         vecHdr.updateBatch(Encoding.u32s(slot * Abi.MAX_VECTORS, count), values.array(), count, BpfMap.UpdateFlag.ANY);
         int words = layout.wordCount();
@@ -321,9 +322,9 @@ public final class ClassifierMaps {
         for (int i = 0; i < next.size(); i++) {
             byte[] key = key(next, i, slot, lpm);
             Integer old = stale.remove(ByteBuffer.wrap(key));
-            if (old == null || old != next.vector(i)) {
+            if (old == null || old != next.value(i)) {
                 keys.put(key);
-                values.putInt(next.vector(i));
+                values.putInt(next.value(i));
                 count++;
             }
         }
@@ -338,7 +339,7 @@ public final class ClassifierMaps {
     private static Map<ByteBuffer, Integer> entries(PrefixTable table, int slot, boolean lpm) {
         Map<ByteBuffer, Integer> out = new HashMap<>(table.size() * 2);
         for (int i = 0; i < table.size(); i++) {
-            out.put(ByteBuffer.wrap(key(table, i, slot, lpm)), table.vector(i));
+            out.put(ByteBuffer.wrap(key(table, i, slot, lpm)), table.value(i));
         }
         return out;
     }

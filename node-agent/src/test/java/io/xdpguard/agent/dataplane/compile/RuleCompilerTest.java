@@ -124,7 +124,8 @@ class RuleCompilerTest {
         assertThat(a.vectors().summary1()).as(as).containsExactly(b.vectors().summary1());
         assertThat(a.vectors().candidates0()).as(as).containsExactly(b.vectors().candidates0());
         assertThat(a.vectors().candidates1()).as(as).containsExactly(b.vectors().candidates1());
-        assertThat(a.vectors().wordsBase()).as(as).containsExactly(b.vectors().wordsBase());
+        assertThat(a.vectors().wordsBase0()).as(as).containsExactly(b.vectors().wordsBase0());
+        assertThat(a.vectors().wordsBase1()).as(as).containsExactly(b.vectors().wordsBase1());
         assertThat(a.vectors().words()).as(as).containsExactly(b.vectors().words());
         PrefixTable[] ta = {a.src4(), a.src6(), a.srcHosts(), a.dst4(), a.dst6(), a.dstHosts()};
         PrefixTable[] tb = {b.src4(), b.src6(), b.srcHosts(), b.dst4(), b.dst6(), b.dstHosts()};
@@ -133,7 +134,7 @@ class RuleCompilerTest {
             for (int i = 0; i < ta[t].size(); i++) {
                 assertThat(ta[t].address(i)).as(as).containsExactly(tb[t].address(i));
                 assertThat(ta[t].length(i)).as(as).isEqualTo(tb[t].length(i));
-                assertThat(ta[t].vector(i)).as(as).isEqualTo(tb[t].vector(i));
+                assertThat(ta[t].value(i)).as(as).isEqualTo(tb[t].value(i));
             }
         }
     }
