@@ -328,11 +328,13 @@ public final class ClassifierMaps {
                 count++;
             }
         }
-        if (count > 0) {
-            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
-        }
+        // Stale entries go first: the slot is inactive, and a slot using its whole share of a map (a big CIDR set's
+        // hosts fill the host hash's) would otherwise need room for its old and new entries at once.
         for (ByteBuffer key : stale.keySet()) {
             map.delete(key.array());
+        }
+        if (count > 0) {
+            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
         }
     }
 
