@@ -13,7 +13,7 @@ import io.xdpguard.agent.dataplane.libbpf.BpfObjectFile;
  * @param lpm6  entries of xg_src6 and xg_dst6 each; 0 keeps the object's size
  */
 public record MapCapacities(int hosts, int lpm4, int lpm6) {
-    /** Hosts 131072 (65536 per slot), LPM tries as compiled (1,100,000). */
+    /** Hosts 131072 (65536 per slot), LPM tries as compiled (2,200,000: 1,100,000 per slot). */
     public static final MapCapacities DEFAULT = new MapCapacities(131_072, 0, 0);
     /** Every map as the object declares it. */
     public static final MapCapacities OBJECT = new MapCapacities(0, 0, 0);
