@@ -3,6 +3,7 @@ package io.xdpguard.agent.bench;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.xdpguard.agent.cluster.MockCluster;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
 import io.xdpguard.agent.dataplane.libbpf.Bpffs;
@@ -72,7 +73,8 @@ import java.util.regex.Pattern;
  * should-pass datagrams from a netns, SIGTERM/SIGKILL and restart several times: leaked and lost datagrams.</li>
  * </ul>
  * Options: {@code --quick}, {@code --id xgabNNNNN} (prefix of every veth, netns and bpffs directory),
- * {@code --only agent,restart}, {@code --runtime jar|plain}, {@code --jvm-flags "..."}, {@code --debounce-ms N}.
+ * {@code --only agent,restart}, {@code --runtime jar|plain}, {@code --jvm-flags "..."}, {@code --debounce-ms N},
+ * {@code --changes N} (one-rule changes measured; at least 1).
  */
 public final class AgentBenchmark {
 
@@ -103,7 +105,7 @@ public final class AgentBenchmark {
     static final int ALLOWED_PORT = 5000;
     static final int DENIED_PORT = 5001;
 
-    private final Config config;
+    private Config config;
     private final Consumer<String> out;
     private final String id;
     private final Path repo;
@@ -138,7 +140,18 @@ public final class AgentBenchmark {
         bench.runtime = arg(a, "--runtime", bench.runtime);
         bench.jvmFlags = arg(a, "--jvm-flags", bench.jvmFlags);
         bench.debounceMillis = Long.parseLong(arg(a, "--debounce-ms", "0"));
-        bench.run();
+        if (a.contains("--changes")) {
+            Config c = bench.config;
+            bench.config = new Config(c.rules(), c.cidrs(), Integer.parseInt(arg(a, "--changes", "0")), c.restarts(),
+                    c.pps(), c.holdSeconds(), c.initialTimeoutSeconds());
+        }
+        try {
+            bench.run();
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0); // the mock API server's threads are not daemons
     }
 
     private static String arg(List<String> args, String name, String otherwise) {
@@ -224,7 +237,8 @@ public final class AgentBenchmark {
         Thread.sleep(3000);
         Memory memory = memory(agent, metrics);
         emit(String.format(Locale.ROOT, "{\"bench\":\"agent_rss\",\"rules\":%d,\"cidrs\":%d,\"runtime\":\"%s\",\"jvm_flags\":\"%s\","
-                + "\"initial_apply_s\":%.3f,%s}", config.rules(), config.cidrs(), runtime, jvmFlags, initialSeconds, memory.json()));
+                + "\"malloc_arena_max\":\"%s\",\"initial_apply_s\":%.3f,%s}", config.rules(), config.cidrs(), runtime, jvmFlags,
+                System.getenv().getOrDefault("MALLOC_ARENA_MAX", "default"), initialSeconds, memory.json()));
 
         // one-rule changes, one at a time, the 1,000 rules / 1M CIDRs in force
         double[] switchMs = new double[config.changes()];
@@ -236,6 +250,7 @@ public final class AgentBenchmark {
             XdpFilter changed = admin.resources(XdpFilter.class).withName("bench-apps").get();
             Rule rule = changed.getSpec().getRules().get(Math.floorMod(i * 37 + 1, changed.getSpec().getRules().size()));
             rule.setProtocol(Protocol.TCP);
+            rule.setIcmpTypes(new ArrayList<>());
             rule.setPorts(List.of(String.valueOf(30000 + i)));
             long sent = System.nanoTime();
             changed = admin.resource(changed).update();
@@ -270,7 +285,13 @@ public final class AgentBenchmark {
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (System.nanoTime() < deadline) {
-            XdpNodeState state = admin.resources(XdpNodeState.class).withName(node).get();
+            XdpNodeState state;
+            try {
+                state = admin.resources(XdpNodeState.class).withName(node).get();
+            } catch (KubernetesClientException e) { // the mock server is busy (e.g. listing 1M CIDRs to the agent)
+                Thread.sleep(100);
+                continue;
+            }
             if (state != null && state.getStatus() != null) {
                 Map<String, FilterNodeStatus> byName = new LinkedHashMap<>();
                 state.getStatus().getFilters().forEach(f -> byName.put(f.name(), f));
@@ -285,8 +306,9 @@ public final class AgentBenchmark {
             }
             Thread.sleep(5);
         }
-        throw new IllegalStateException("not enforcing " + generations + " within " + seconds + " s; agent output:\n"
-                + agent.output());
+        XdpNodeState last = admin.resources(XdpNodeState.class).withName(node).get();
+        throw new IllegalStateException("not enforcing " + generations + " within " + seconds + " s; node state: "
+                + (last == null ? null : io.fabric8.kubernetes.client.utils.Serialization.asJson(last.getStatus())) + "; agent output:\n" + agent.output());
     }
 
     /** VmRSS/VmHWM and heap used, then a full GC (jcmd GC.run) and the same again. */
@@ -295,6 +317,8 @@ public final class AgentBenchmark {
         double heap = metrics.heapUsed();
         Commands.run(List.of("jcmd", String.valueOf(agent.pid()), "GC.run"), 60);
         Thread.sleep(1000);
+        String histogram = Commands.tryRun(List.of("jcmd", String.valueOf(agent.pid()), "GC.class_histogram"), 120);
+        log("heap after GC, largest classes:%n%s", String.join("\n", histogram.lines().limit(18).toList()));
         return new Memory(rss, procStatus(agent.pid(), "VmRSS"), procStatus(agent.pid(), "VmHWM"), heap,
                 metrics.heapUsed(), metrics.heapCommitted());
     }
