@@ -74,7 +74,7 @@ import java.util.regex.Pattern;
  * </ul>
  * Options: {@code --quick}, {@code --id xgabNNNNN} (prefix of every veth, netns and bpffs directory),
  * {@code --only agent,restart}, {@code --runtime jar|plain}, {@code --jvm-flags "..."}, {@code --debounce-ms N},
- * {@code --changes N} (one-rule changes measured; at least 1).
+ * {@code --changes N} (one-rule changes measured; at least 1), {@code --settle-s S} (idle time before the RSS reading).
  */
 public final class AgentBenchmark {
 
@@ -113,6 +113,7 @@ public final class AgentBenchmark {
     private String runtime;
     private String jvmFlags = CONTAINER_JVM_FLAGS;
     private long debounceMillis = 0;
+    private long settleMillis = 3000;
     private final List<Runnable> cleanup = Collections.synchronizedList(new ArrayList<>());
 
     public AgentBenchmark(Config config, Consumer<String> out, String id) {
@@ -140,6 +141,7 @@ public final class AgentBenchmark {
         bench.runtime = arg(a, "--runtime", bench.runtime);
         bench.jvmFlags = arg(a, "--jvm-flags", bench.jvmFlags);
         bench.debounceMillis = Long.parseLong(arg(a, "--debounce-ms", "0"));
+        bench.settleMillis = (long) (Double.parseDouble(arg(a, "--settle-s", "3")) * 1000);
         if (a.contains("--changes")) {
             Config c = bench.config;
             bench.config = new Config(c.rules(), c.cidrs(), Integer.parseInt(arg(a, "--changes", "0")), c.restarts(),
@@ -183,8 +185,7 @@ public final class AgentBenchmark {
     private void agent() throws Exception {
         Net net = new Net(id + "a");
         Path root = bpffsRoot(id + "a");
-        MockCluster cluster = new MockCluster().start();
-        cleanup.add(cluster::close);
+        MockCluster cluster = startMockCluster();
         KubernetesClient admin = cluster.client();
         cleanup.add(admin::close);
         String node = id + "-node";
@@ -234,11 +235,12 @@ public final class AgentBenchmark {
         log("agent pid %d enforcing after %.1f s", agent.pid(), initialSeconds);
         Metrics metrics = new Metrics(httpPort);
 
-        Thread.sleep(3000);
+        Thread.sleep(settleMillis); // idle, as an agent is between changes
         Memory memory = memory(agent, metrics);
         emit(String.format(Locale.ROOT, "{\"bench\":\"agent_rss\",\"rules\":%d,\"cidrs\":%d,\"runtime\":\"%s\",\"jvm_flags\":\"%s\","
-                + "\"malloc_arena_max\":\"%s\",\"initial_apply_s\":%.3f,%s}", config.rules(), config.cidrs(), runtime, jvmFlags,
-                System.getenv().getOrDefault("MALLOC_ARENA_MAX", "default"), initialSeconds, memory.json()));
+                + "\"malloc_arena_max\":\"%s\",\"idle_s\":%.1f,\"initial_apply_s\":%.3f,%s}", config.rules(), config.cidrs(),
+                runtime, jvmFlags, System.getenv().getOrDefault("MALLOC_ARENA_MAX", "default"), settleMillis / 1000.0,
+                initialSeconds, memory.json()));
 
         // one-rule changes, one at a time, the 1,000 rules / 1M CIDRs in force
         double[] switchMs = new double[config.changes()];
@@ -279,6 +281,23 @@ public final class AgentBenchmark {
         emit(String.format(Locale.ROOT, "{\"bench\":\"agent_rss_after_changes\",\"rules\":%d,\"cidrs\":%d,\"changes\":%d,%s}",
                 config.rules(), config.cidrs(), config.changes(), afterChanges.json()));
         agent.close();
+    }
+
+    /** The mock API server; its first requests can time out (2 s) on a loaded machine, so it gets three tries. */
+    private MockCluster startMockCluster() throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            MockCluster cluster = new MockCluster();
+            cleanup.add(cluster::close);
+            try {
+                return cluster.start();
+            } catch (KubernetesClientException e) {
+                cluster.close();
+                if (attempt == 3) {
+                    throw e;
+                }
+                log("mock API server start failed (%s), retrying", e.getMessage());
+            }
+        }
     }
 
     private void awaitApplied(KubernetesClient admin, String node, Map<String, Long> generations, int seconds, Child agent)
