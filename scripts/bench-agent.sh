@@ -2,8 +2,8 @@
 # Node agent benchmarks (see docs/benchmarks/control-plane.md, sections Agent and Restart): builds the agent and
 # node-agent's test classes if needed, then runs io.xdpguard.agent.bench.AgentBenchmark as root. JSON lines go to
 # stdout and to $OUT (default target/bench-agent.jsonl); progress to stderr.
-#   scripts/bench-agent.sh                full run: 1,000 rules + 1,000,000 CIDRs, 200 changes, 6 restarts (~10 min)
-#   scripts/bench-agent.sh --quick        smoke-test sizes (< 1 min; what AgentBenchmarkSmokeTest runs)
+#   scripts/bench-agent.sh                full run: 1,000 rules + 1,000,000 CIDRs, 200 changes, 6 restarts (~7 min)
+#   scripts/bench-agent.sh --quick        smoke-test sizes (~1 min, more on a loaded machine; what AgentBenchmarkSmokeTest runs)
 #   scripts/bench-agent.sh --only restart one section: agent (RSS and change latency) or restart
 # More options: --runtime jar|plain (the packaged agent, default when built, or the same classes without Quarkus),
 # --jvm-flags "..." (the agent JVM's; default: the container's, see AgentBenchmark.CONTAINER_JVM_FLAGS),

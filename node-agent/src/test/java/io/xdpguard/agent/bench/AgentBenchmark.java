@@ -2,7 +2,9 @@ package io.xdpguard.agent.bench;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.xdpguard.agent.cluster.MockCluster;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
@@ -186,7 +188,10 @@ public final class AgentBenchmark {
         Net net = new Net(id + "a");
         Path root = bpffsRoot(id + "a");
         MockCluster cluster = startMockCluster();
-        KubernetesClient admin = cluster.client();
+        // not cluster.client(): its 2 s request timeout is too short while the mock server lists 1M CIDRs
+        KubernetesClient admin = new KubernetesClientBuilder().withConfig(new ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+                .withMasterUrl(cluster.client().getMasterUrl().toString()).withNamespace("default")
+                .withRequestTimeout(60_000).withConnectionTimeout(10_000).build()).build();
         cleanup.add(admin::close);
         String node = id + "-node";
         admin.nodes().resource(new NodeBuilder().withNewMetadata().withName(node).addToLabels("bench", "agent")
