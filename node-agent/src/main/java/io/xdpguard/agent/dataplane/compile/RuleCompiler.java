@@ -1,6 +1,5 @@
 package io.xdpguard.agent.dataplane.compile;
 
-import inet.ipaddr.IPAddress;
 import io.xdpguard.agent.dataplane.rules.AddressMatch;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
@@ -290,16 +289,15 @@ public final class RuleCompiler {
                 anyRules.set(i);
                 continue;
             }
-            for (IPAddress prefix : match.prefixes()) {
-                if (prefix.isIPv4()) {
-                    if (count4 == packed4.length) {
-                        packed4 = Arrays.copyOf(packed4, count4 * 2);
-                    }
-                    long address = prefix.toIPv4().longValue();
-                    packed4[count4++] = (address << 19) | ((long) prefix.getNetworkPrefixLength() << 13) | i;
-                } else {
-                    v6.add(new Prefix(prefix.getBytes(), prefix.getNetworkPrefixLength(), i));
-                }
+            if (count4 + match.ipv4Count() > packed4.length) {
+                packed4 = Arrays.copyOf(packed4, Math.max(count4 * 2, count4 + match.ipv4Count()));
+            }
+            for (int k = 0; k < match.ipv4Count(); k++) {
+                long address = match.ipv4(k) & 0xffffffffL;
+                packed4[count4++] = (address << 19) | ((long) match.ipv4Length(k) << 13) | i;
+            }
+            for (int k = 0; k < match.ipv6Count(); k++) {
+                v6.add(new Prefix(match.ipv6(k), match.ipv6Length(k), i));
             }
         }
         Arrays.sort(packed4, 0, count4); // same order as the comparator below: address, then length (then rule)
