@@ -46,6 +46,8 @@ public final class ControlPlaneBenchmark {
     static final String USER_AGENT = "xdpguard-bench";
     static final String FILTER = "bench-all-nodes";
     static final Duration QUIET = Duration.ofSeconds(2);
+    /** Agents start in batches, each synced before the next, as a DaemonSet rollout would bring them up. */
+    static final int START_BATCH = 50;
     private static final long START = System.nanoTime();
 
     private final Path operatorJar;
@@ -61,6 +63,8 @@ public final class ControlPlaneBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        // Before anything logs: the mock server logs through JUL, node-agent's Quarkus deps bring JBoss LogManager.
+        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         List<Integer> sizes = List.of(50, 200, 1000);
         Path jar = Path.of("operator/target/quarkus-app/quarkus-run.jar");
         Path work = Path.of("target/bench-control-plane");
@@ -110,10 +114,13 @@ public final class ControlPlaneBenchmark {
                 api.clearRequests();
                 cpu.mark();
                 long t = System.nanoTime();
-                agents.start(api.url(), names);
-                await(() -> agents.synced() == n && reporting(states, n), "all agents synced and reporting");
+                for (int from = 0; from < n; from += START_BATCH) {
+                    int to = Math.min(n, from + START_BATCH);
+                    agents.start(api.url(), names.subList(from, to));
+                    await(() -> agents.synced() == to && reporting(states, to), to + " agents synced and reporting");
+                }
                 long startupMs = ms(t);
-                emit.accept(figure("startup", n, startupMs, null, awaitQuiet(api), cpu));
+                emit.accept(figure("startup", n, timings("ms_all_agents_synced", startupMs), awaitQuiet(api), cpu));
 
                 // apply
                 api.clearRequests();
@@ -131,7 +138,7 @@ public final class ControlPlaneBenchmark {
                 long readyMs = ms(t);
                 await(() -> enforcing(states, generation) == n, "every node state at generation " + generation);
                 long nodesMs = allEnforcing[0] == 0 ? ms(t) : (allEnforcing[0] - t) / 1_000_000;
-                emit.accept(figure("apply", n, readyMs, nodesMs, awaitQuiet(api), cpu));
+                emit.accept(figure("apply", n, timings("ms_to_ready", readyMs, "ms_all_nodes_report", nodesMs), awaitQuiet(api), cpu));
 
                 // rule change
                 api.clearRequests();
@@ -154,7 +161,8 @@ public final class ControlPlaneBenchmark {
                 }, "every node state at generation " + next);
                 await(() -> ready(filters, next, n), "the filter Ready at generation " + next);
                 long readyAgainMs = ms(t);
-                emit.accept(figure("rule_change", n, readyAgainMs, (reported[0] - t) / 1_000_000, awaitQuiet(api), cpu));
+                emit.accept(figure("rule_change", n, timings("ms_to_ready", readyAgainMs, "ms_all_nodes_report",
+                        (reported[0] - t) / 1_000_000), awaitQuiet(api), cpu));
 
                 filters.close();
                 states.close();
@@ -164,15 +172,20 @@ public final class ControlPlaneBenchmark {
         return figures;
     }
 
-    private Map<String, Object> figure(String phase, int n, long msReady, Long msNodes, RequestCounts counts, Cpu cpu) {
+    private static Map<String, Object> timings(Object... keyValues) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            out.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return out;
+    }
+
+    private Map<String, Object> figure(String phase, int n, Map<String, Object> timings, RequestCounts counts, Cpu cpu) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("benchmark", "control-plane");
         f.put("phase", phase);
         f.put("nodes", n);
-        f.put("ms_to_ready", msReady);
-        if (msNodes != null) {
-            f.put("ms_all_nodes_report", msNodes);
-        }
+        f.putAll(timings);
         f.put("writes_per_node", round(counts.changeWrites() / (double) n));
         f.put("agent_writes", counts.agentWrites());
         f.put("operator_writes", counts.operatorWrites());
@@ -183,8 +196,12 @@ public final class ControlPlaneBenchmark {
         f.put("operator_requests", counts.operatorRequests());
         f.put("watches_opened", counts.agentWatches() + counts.operatorWatches());
         f.put("error_responses", counts.errors());
-        f.put("operator_cpu_ms", cpu.operatorMs());
-        f.put("agents_jvm_cpu_ms", cpu.ownMs());
+        long operatorCpu = cpu.operatorMs();
+        long ownCpu = cpu.ownMs();
+        f.put("operator_cpu_ms", operatorCpu);
+        f.put("agents_jvm_cpu_ms", ownCpu);
+        f.put("cpu_ms_per_node", round((operatorCpu + ownCpu) / (double) n));
+        f.put("load_average", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
         return f;
     }
 
