@@ -18,5 +18,5 @@ if [[ ! -f $CP_FILE || ! -f operator/target/quarkus-app/quarkus-run.jar
     -Dmdep.outputFile="$PWD/$CP_FILE" -Dmdep.includeScope=runtime >&2
 fi
 mkdir -p "$(dirname "$OUT")"
-java -Xmx3g -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -cp "e2e/target/classes:$(cat "$CP_FILE")" io.xdpguard.e2e.scale.ControlPlaneBenchmark "$@" | tee "$OUT"
+# Plain JUL (not JBoss LogManager) so that the agents' warnings reach stderr.
+java -Xmx3g -cp "e2e/target/classes:$(cat "$CP_FILE")" io.xdpguard.e2e.scale.ControlPlaneBenchmark "$@" | tee "$OUT"

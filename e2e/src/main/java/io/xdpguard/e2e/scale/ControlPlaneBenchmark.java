@@ -63,8 +63,6 @@ public final class ControlPlaneBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        // Before anything logs: the mock server logs through JUL, node-agent's Quarkus deps bring JBoss LogManager.
-        System.setProperty("java.util.logging.manager", "org.jboss.logmanager.LogManager");
         List<Integer> sizes = List.of(50, 200, 1000);
         Path jar = Path.of("operator/target/quarkus-app/quarkus-run.jar");
         Path work = Path.of("target/bench-control-plane");
