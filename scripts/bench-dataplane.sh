@@ -5,6 +5,7 @@
 #   scripts/bench-dataplane.sh            full run (~15 min)
 #   scripts/bench-dataplane.sh --quick    smoke-test sizes (~1 min)
 #   scripts/bench-dataplane.sh --only load   one section (test_run, drop, load)
+#   scripts/bench-dataplane.sh --only test_run --rules 1,4096 --cidrs 0   a narrower test_run matrix
 # Needs: root, clang, iproute2, xdp-tools (xdp-filter), a kernel with BPF_F_TEST_XDP_LIVE_FRAMES (5.18+).
 set -euo pipefail
 cd "$(dirname "$0")/.."

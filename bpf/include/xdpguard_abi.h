@@ -9,6 +9,13 @@
  * order). Vectors are sparse and two-level: a header holds a summary of which 64-bit words are
  * non-zero, and the non-zero words are stored contiguously in a shared word pool.
  *
+ * Only some words are searched. Every rule that constrains a dimension has one "primary" dimension
+ * (the first it constrains of source, destination, L4 with ports/types, source port, L4 protocol
+ * only); a vector's candidate summary flags the words holding rules of its own dimension that are
+ * primary there. A matching rule is in the candidate summary of its primary dimension's vector, or
+ * constrains nothing (then the first such rule, catch_all, ends the search), so the search visits
+ * only the words flagged by some candidate summary, not every word that all vectors share.
+ *
  * Every classification map exists once per interface and holds two generations ("slots"); the
  * slot is part of the key. A packet reads the active slot once and uses it for every lookup, so
  * a rule set becomes live with one 4-byte write of xg_active (the atomic switch).
@@ -18,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 1
+#define XG_ABI_VERSION 2
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -27,8 +34,11 @@
 #define XG_MAX_VECTORS 65536                /* per slot */
 #define XG_MAX_WORDS 262144                 /* per slot */
 #define XG_MAX_COUNTERS 16384               /* stable counter ids, shared by both slots */
-#define XG_MAX_LPM4 1100000                 /* per map, both slots together */
-#define XG_MAX_LPM6 1100000
+/* LPM tries, per map, both slots together: 1.1M per slot, because while a slot is rewritten the other
+ * one stays live, and a 1M-CIDR set whose exact addresses overflow the host hash (the agent sizes it
+ * down, see MapCapacities) lands here almost whole. Not preallocated: the limit costs nothing unused. */
+#define XG_MAX_LPM4 2200000
+#define XG_MAX_LPM6 2200000
 #define XG_MAX_HOSTS 2200000
 
 /* Dimensions of the classifier. */
@@ -112,17 +122,20 @@ struct xg_slot_config {
 	__u32 dims_used;      /* bit (1 << enum xg_dim): dimensions some rule constrains */
 	__u32 default_action; /* enum xg_default */
 	__u32 default_vec[XG_DIMS]; /* vector index for a dimension whose lookup misses */
-	__u32 all_vec;        /* vector with every rule's bit: used for an unused dimension */
+	__u32 catch_all;      /* lowest rule constraining no dimension (matches every packet), or XG_NO_RULE */
 };
+#define XG_NO_RULE 0xffffffffu
 
 /* xg_vec_hdr: ARRAY, XG_SLOTS * XG_MAX_VECTORS entries, index slot * XG_MAX_VECTORS + vector. */
 struct xg_vec_hdr {
-	__u64 summary[XG_VEC_HALVES]; /* bit w of half h: word h*64+w is non-zero */
-	__u32 words_base;             /* index into xg_vec_words (already slot-offset) */
-	__u32 pad;
+	__u64 summary[XG_VEC_HALVES];   /* bit w of half h: word h*64+w is non-zero */
+	__u64 cand[XG_VEC_HALVES];      /* bit w of half h: word h*64+w holds a rule whose primary
+					 * dimension is the one this vector is looked up in */
+	__u32 words_base[XG_VEC_HALVES]; /* where each half's words start in xg_vec_words (already
+					  * slot-offset): half 1 needs no popcount of half 0 */
 };
-/* xg_vec_words: ARRAY of __u64, XG_SLOTS * XG_MAX_WORDS entries. The non-zero words of a vector
- * are stored at words_base + rank, rank counting set summary bits below the word (half 0 first). */
+/* xg_vec_words: ARRAY of __u64, XG_SLOTS * XG_MAX_WORDS entries. The non-zero words of half h of a
+ * vector are at words_base[h] + rank, rank counting set summary bits below the word. */
 
 /* xg_rules: ARRAY, XG_SLOTS * XG_MAX_RULES entries, index slot * XG_MAX_RULES + rule bit. */
 struct xg_rule {
@@ -166,7 +179,11 @@ struct xg_host_key {
 	__u32 slot;
 	__u8 addr[16];
 };
-/* All address maps have a __u32 value: the vector index. */
+/* All address maps have a __u32 value: the vector index. In the LPM tries it may carry
+ * XG_HOSTS_INSIDE: some exact address inside this prefix (and inside no longer prefix) is in the
+ * host hash. The kernel looks up the trie first and the hash only then, so that the common packet,
+ * from no listed host, pays one lookup. */
+#define XG_HOSTS_INSIDE 0x80000000u
 
 /* xg_l4 / xg_sport: ARRAY of __u32 vector indices, XG_SLOTS * XG_L4_ENTRIES and
  * XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A value of 0xffffffff means

@@ -221,20 +221,17 @@ static __always_inline const struct xg_vec_hdr *xg_vec(__u32 s, __u32 v)
 	return bpf_map_lookup_elem(&xg_vec_hdr, &key);
 }
 
-/* Source or destination vector: exact host first (a hash), then the longest prefix. */
+/* Source or destination vector: the longest prefix, then the exact host (a hash) when the prefix
+ * has host entries inside (XG_HOSTS_INSIDE), or when the trie has no answer at all. */
 static __always_inline __u32 xg_addr_vec(void *host_map, void *lpm4_map, void *lpm6_map,
 					 __u32 s, const struct xg_pkt *p, int dst, __u32 dflt)
 {
 	struct xg_host_key hk;
 	__u32 slot_be = bpf_htonl(s);
-	__u32 *v;
+	__u32 *v, *hv, found;
 
 	hk.slot = s;
 	xg_addr16(hk.addr, p, dst);
-	v = bpf_map_lookup_elem(host_map, &hk);
-	if (v)
-		return *v;
-
 	if (p->family == 4) {
 		struct xg_lpm4_key k4;
 
@@ -250,7 +247,13 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *lpm4_map, void *l
 		__builtin_memcpy(k6.addr, hk.addr, 16);
 		v = bpf_map_lookup_elem(lpm6_map, &k6);
 	}
-	return v ? *v : dflt;
+	found = v ? *v : XG_HOSTS_INSIDE | dflt;
+	if (found & XG_HOSTS_INSIDE) {
+		hv = bpf_map_lookup_elem(host_map, &hk);
+		if (hv)
+			return *hv;
+	}
+	return found & ~XG_HOSTS_INSIDE;
 }
 
 /* Vector index from an array dimension (L4, source port). */
@@ -270,15 +273,16 @@ static __always_inline __u64 xg_word(__u32 idx)
 
 /* The used dimensions' vectors, compacted: the search sees n of them, in lookup order. */
 struct xg_search {
-	__u64 sum[XG_DIMS][XG_VEC_HALVES]; /* summaries */
-	__u64 cand[XG_VEC_HALVES];         /* AND of the summaries */
-	__u32 base[XG_DIMS];               /* words_base */
-	__u32 n;                           /* 1..XG_DIMS */
+	__u64 sum[XG_DIMS][XG_VEC_HALVES];  /* summaries */
+	__u64 all[XG_VEC_HALVES];           /* AND of the summaries: words non-zero in every vector */
+	__u64 cand[XG_VEC_HALVES];          /* OR of the candidate summaries, plus catch_all's word */
+	__u32 base[XG_DIMS][XG_VEC_HALVES]; /* words_base */
+	__u32 n;                            /* 1..XG_DIMS */
 	__u32 pad;
 };
 
-/* Word of a vector whose non-zero words before it, in xg_vec_words order, start at base and
- * are flagged in sum & below. The first candidate usually has none below: skip the popcount. */
+/* Word of a vector half whose non-zero words start at base, with sum & below flagging the ones
+ * before it (its rank). The first non-zero word is the common case: no popcount. */
 static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below)
 {
 	__u64 x = sum & below;
@@ -289,9 +293,9 @@ static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below)
 }
 
 /*
- * Lowest rule bit set in all n vectors, or -1. cand (per half) holds the words that are non-zero
- * in every vector; only those can hold a common bit. A word sits at words_base + its rank among
- * the vector's non-zero words, half 0 first.
+ * Lowest rule bit set in all n vectors, or -1. Only words flagged in cand & all are visited:
+ * all holds the words non-zero in every vector, cand those where a matching rule can be (see
+ * xdpguard_abi.h), so a word shared by dense vectors without a candidate costs nothing.
  *
  * Global (not static) on purpose: the verifier checks it once, with unknown inputs, instead of
  * once per combination of used dimensions at the call site, which blew the 1M-insn budget.
@@ -307,24 +311,17 @@ __noinline int xg_search(struct xg_search *sc)
 	n = sc->n;
 
 	for (h = 0; h < XG_VEC_HALVES; h++) {
-		cand = sc->cand[h];
+		cand = sc->cand[h] & sc->all[h];
 		if (!cand)
 			continue;
 		s0 = sc->sum[0][h];
 		s1 = sc->sum[1][h];
 		s2 = sc->sum[2][h];
 		s3 = sc->sum[3][h];
-		b0 = sc->base[0];
-		b1 = sc->base[1];
-		b2 = sc->base[2];
-		b3 = sc->base[3];
-		if (h) {
-			/* Half 1 words come after all of half 0's. */
-			b0 += xg_popcount(sc->sum[0][0]);
-			b1 += xg_popcount(sc->sum[1][0]);
-			b2 += xg_popcount(sc->sum[2][0]);
-			b3 += xg_popcount(sc->sum[3][0]);
-		}
+		b0 = sc->base[0][h];
+		b1 = sc->base[1][h];
+		b2 = sc->base[2][h];
+		b3 = sc->base[3][h];
 		for (i = 0; i < 64; i++) {
 			if (!cand)
 				break;
@@ -356,81 +353,84 @@ static __always_inline int xg_add_vec(struct xg_search *sc, __u32 s, __u32 v)
 		return 0;
 	sc->sum[n][0] = hd->summary[0];
 	sc->sum[n][1] = hd->summary[1];
-	sc->base[n] = hd->words_base;
-	sc->cand[0] &= hd->summary[0];
-	sc->cand[1] &= hd->summary[1];
+	sc->base[n][0] = hd->words_base[0];
+	sc->base[n][1] = hd->words_base[1];
+	sc->all[0] &= hd->summary[0];
+	sc->all[1] &= hd->summary[1];
+	sc->cand[0] |= hd->cand[0];
+	sc->cand[1] |= hd->cand[1];
 	sc->n = n + 1;
-	return (sc->cand[0] | sc->cand[1]) != 0;
-}
-
-/* Index in xg_vec_words of the word flagged by summary bit low of half h (sum0/sum1: the
- * summaries, base: words_base). The first word of a vector is the common case: no popcount. */
-static __always_inline __u32 xg_rank(__u32 base, __u64 sum0, __u64 sum1, __u32 h, __u64 low)
-{
-	__u64 x = (h ? sum1 : sum0) & (low - 1);
-
-	if (h && sum0)
-		base += xg_popcount(sum0);
-	if (x)
-		base += xg_popcount(x);
-	return base;
+	return (sc->all[0] | sc->all[1]) != 0;
 }
 
 /*
- * The lowest rule the cheap dimensions (already in sc, at most 2) leave, if no address can
- * exclude it, else -1. Every vector of a dimension holds that dimension's default vector (the
- * rules that do not constrain it), so a rule in the default vector of each address dimension
- * left is in whatever vector the address lookups would return. Only the first candidate word is
- * tried: this is a shortcut, the full search stays the authority.
+ * The lowest rule the cheap dimensions (already in sc, 1 or 2) leave, if no address can exclude
+ * it, else -1. Every vector of a dimension holds that dimension's default vector (the rules that
+ * do not constrain it), so a rule in the default vector of each address dimension left is in
+ * whatever vector the address lookups would return. Only the first word shared by the cheap
+ * vectors is tried: this is a shortcut, the full search stays the authority.
  */
 static __always_inline int xg_shortcut(const struct xg_search *sc, __u32 s,
 				       const struct xg_slot_config *cfg, __u32 used)
 {
 	const struct xg_vec_hdr *dd = NULL, *ds = NULL;
-	__u32 h = sc->cand[0] ? 0 : 1;
-	__u64 cand = h ? sc->cand[1] : sc->cand[0];
-	__u64 low = cand & -cand, word, bit;
+	__u32 h = sc->all[0] ? 0 : 1;
+	__u64 all = h ? sc->all[1] : sc->all[0];
+	__u64 low = all & -all, below, word, bit;
 
-	/* Summaries first: most misses cost two array lookups. */
+	/* A rule that does not constrain addresses is a candidate of L4, source port or catch_all:
+	 * without one in this word, the lowest rule here constrains an address (or there is none). */
+	if (!(low & (h ? sc->cand[1] : sc->cand[0])))
+		return -1;
+	/* Then summaries: most misses cost two array lookups. */
 	if (used & (1u << XG_DIM_DST)) {
 		dd = xg_vec(s, cfg->default_vec[XG_DIM_DST]);
-		if (!dd || !((h ? dd->summary[1] : dd->summary[0]) & low))
+		if (!dd || !(dd->summary[h] & low))
 			return -1;
 	}
 	if (used & (1u << XG_DIM_SRC)) {
 		ds = xg_vec(s, cfg->default_vec[XG_DIM_SRC]);
-		if (!ds || !((h ? ds->summary[1] : ds->summary[0]) & low))
+		if (!ds || !(ds->summary[h] & low))
 			return -1;
 	}
 
-	word = xg_word(xg_rank(sc->base[0], sc->sum[0][0], sc->sum[0][1], h, low));
+	below = low - 1;
+	word = xg_rank_word(sc->base[0][h], sc->sum[0][h], below);
 	if (sc->n > 1)
-		word &= xg_word(xg_rank(sc->base[1], sc->sum[1][0], sc->sum[1][1], h, low));
+		word &= xg_rank_word(sc->base[1][h], sc->sum[1][h], below);
 	if (!word)
 		return -1;
 	bit = word & -word;
-	if (dd && !(xg_word(xg_rank(dd->words_base, dd->summary[0], dd->summary[1], h, low)) & bit))
+	if (dd && !(xg_rank_word(dd->words_base[h], dd->summary[h], below) & bit))
 		return -1;
-	if (ds && !(xg_word(xg_rank(ds->words_base, ds->summary[0], ds->summary[1], h, low)) & bit))
+	if (ds && !(xg_rank_word(ds->words_base[h], ds->summary[h], below) & bit))
 		return -1;
-	return ((h * 64 + xg_popcount(low - 1)) << 6) + xg_ctz(word);
+	return ((h * 64 + xg_popcount(below)) << 6) + xg_ctz(word);
 }
 
 /*
  * The winning rule bit, or -1 (no rule matches: default action). The cheap array dimensions go
- * first and every dimension narrows the candidate summary, so a packet no rule can match skips
+ * first and every dimension narrows the shared summary, so a packet no rule can match skips
  * the expensive address lookups (hash, LPM trie) entirely.
  */
 static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s,
 				       const struct xg_pkt *p)
 {
 	const __u32 addr_dims = (1u << XG_DIM_SRC) | (1u << XG_DIM_DST);
-	__u32 used = cfg->dims_used;
+	__u32 used = cfg->dims_used, catch_all = cfg->catch_all;
 	struct xg_search sc = {
-		.cand = { ~0ULL, ~0ULL },
+		.all = { ~0ULL, ~0ULL },
 	};
 	__u32 v;
 	int bit;
+
+	/* No rule constrains anything: the first rule takes every packet. */
+	if (!used)
+		return catch_all < XG_MAX_RULES ? (int)catch_all : -1;
+	/* The rule matching every packet is a candidate like the primary ones (its word is in every
+	 * vector's summary); the search never looks beyond it. */
+	if (catch_all < XG_MAX_RULES)
+		sc.cand[catch_all >> 12] = 1ULL << ((catch_all >> 6) & 63);
 
 	if (used & (1u << XG_DIM_L4)) {
 		v = xg_array_vec(&xg_l4, s * XG_L4_ENTRIES + p->l4_index,
@@ -444,17 +444,16 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}
-	/* Nothing cheap constrains the packet: start from every rule (all_vec). */
-	if (!sc.n && !xg_add_vec(&sc, s, cfg->all_vec))
-		return -1;
 	if (!(used & addr_dims))
 		return xg_search(&sc);
 
 	/* Address lookups (hash, LPM trie) cost more than all the rest together: skip them when
 	 * their result cannot matter, e.g. for a flood matching "drop UDP source port 53". */
-	bit = xg_shortcut(&sc, s, cfg, used);
-	if (bit >= 0)
-		return bit;
+	if (sc.n) {
+		bit = xg_shortcut(&sc, s, cfg, used);
+		if (bit >= 0)
+			return bit;
+	}
 
 	if (used & (1u << XG_DIM_DST)) {
 		v = xg_addr_vec(&xg_dst_host, &xg_dst4, &xg_dst6, s, p, 1,

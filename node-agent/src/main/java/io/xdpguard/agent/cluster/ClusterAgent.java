@@ -178,10 +178,11 @@ public final class ClusterAgent implements AutoCloseable {
 
     /** Schedules one reconcile of the whole state after the debounce time (events within it coalesce). */
     public void trigger() {
+        long seen = System.nanoTime(); // now, not when the reconciler thread gets to it
         try {
             executor.execute(() -> {
                 if (changeSeenNanos == 0) {
-                    changeSeenNanos = System.nanoTime();
+                    changeSeenNanos = seen;
                 }
                 if (scheduled == null || scheduled.isDone()) {
                     scheduled = executor.schedule(this::reconcileSafely, settings.debounce().toMillis(), TimeUnit.MILLISECONDS);
@@ -293,6 +294,7 @@ public final class ClusterAgent implements AutoCloseable {
         List<InterfacePlan> toApply = List.copyOf(plans.values());
         List<InterfaceReport> reports;
         String applyError = null;
+        long switchedBefore = dataplane.lastSwitchNanos();
         try {
             reports = dataplane.apply(toApply);
             lastApplied.clear();
@@ -309,6 +311,10 @@ public final class ClusterAgent implements AutoCloseable {
         }
         if (metrics != null) {
             metrics.applied(seen, System.nanoTime());
+            long switched = dataplane.lastSwitchNanos();
+            if (switched != switchedBefore) {
+                metrics.switched(seen, switched);
+            }
             metrics.enforced(toApply, reports, applyError == null);
         }
         if (samples != null) {

@@ -55,7 +55,8 @@ final class LastGood {
         Map<String, XdpCidrSet> usableSets = new TreeMap<>();
         for (XdpCidrSet set : currentSets) {
             String name = set.getMetadata().getName();
-            if (XdpFilterValidator.validate(set).valid()) {
+            // the same object as the last valid version: unchanged (informer objects are replaced, never modified)
+            if (sets.get(name) == set || XdpFilterValidator.validate(set).valid()) {
                 sets.put(name, set);
                 usableSets.put(name, set);
             } else if (sets.containsKey(name)) {

@@ -19,6 +19,14 @@ public interface Dataplane extends AutoCloseable {
      */
     List<InterfaceReport> apply(List<InterfacePlan> plans);
 
+    /**
+     * {@link System#nanoTime()} when a rule set was last switched in (the one-word write that makes the kernel use
+     * the newly written slot, on any interface); 0 before the first switch. For the switch-latency metric.
+     */
+    default long lastSwitchNanos() {
+        return 0;
+    }
+
     /** The current state of every interface of ours, read from the kernel. */
     List<InterfaceReport> observe();
 

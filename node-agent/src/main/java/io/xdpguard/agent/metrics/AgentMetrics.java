@@ -38,6 +38,7 @@ public final class AgentMetrics {
     public static final String MAP_ENTRIES = "xdpguard.map.entries";
     public static final String MAP_CAPACITY = "xdpguard.map.capacity";
     public static final String APPLY_LATENCY = "xdpguard.apply.latency";
+    public static final String SWITCH_LATENCY = "xdpguard.switch.latency";
     public static final String APPLY_FAILURES = "xdpguard.apply.failures";
     public static final String ATTACHED_INTERFACES = "xdpguard.attached.interfaces";
     public static final String NODE_STATE_WRITES = "xdpguard.node.state.writes";
@@ -51,6 +52,7 @@ public final class AgentMetrics {
     private final MeterRegistry registry;
     private final Dataplane dataplane;
     private final Timer applyLatency;
+    private final Timer switchLatency;
     private final Counter dataplaneFailures;
     private final Counter interfaceFailures;
     private final Map<String, AtomicInteger> attached = new ConcurrentHashMap<>();
@@ -66,6 +68,10 @@ public final class AgentMetrics {
         this.dataplane = dataplane;
         this.applyLatency = Timer.builder(APPLY_LATENCY)
                 .description("From seeing a change to the dataplane apply returning")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        this.switchLatency = Timer.builder(SWITCH_LATENCY)
+                .description("From seeing a change to the atomic switch of the rule set it changed")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
         this.dataplaneFailures = Counter.builder(APPLY_FAILURES).tag("kind", "dataplane")
@@ -86,6 +92,11 @@ public final class AgentMetrics {
 
     public void applied(long changeSeenNanos, long appliedNanos) {
         applyLatency.record(Duration.ofNanos(Math.max(0, appliedNanos - changeSeenNanos)));
+    }
+
+    /** A change seen at {@code changeSeenNanos} was switched in at {@code switchedNanos} (both System.nanoTime). */
+    public void switched(long changeSeenNanos, long switchedNanos) {
+        switchLatency.record(Duration.ofNanos(Math.max(0, switchedNanos - changeSeenNanos)));
     }
 
     public void dataplaneFailed() {

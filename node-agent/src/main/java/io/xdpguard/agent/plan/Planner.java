@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns the filters and CIDR sets a node sees into per-interface plans, exactly as the agent enforces them: select
@@ -32,6 +33,12 @@ import java.util.TreeMap;
 public final class Planner {
     private static final ObjectMapper CANONICAL = new ObjectMapper()
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    /** Digests of CIDR sets by name, with the cidrs list they were computed from (see {@link #setDigest}). */
+    private static final Map<String, SetDigest> SET_DIGESTS = new ConcurrentHashMap<>();
+
+    private record SetDigest(List<String> cidrs, int size, String digest) {
+    }
 
     private Planner() {
     }
@@ -68,6 +75,9 @@ public final class Planner {
                 errors.add(new FilterError(e.filter(), name, e.getMessage()));
             }
         }
+        // parsed sets and digests of sets nobody plans with any more are dropped (a deleted set may be large)
+        RuleMerger.retainParsedSets(cidrSets.keySet());
+        SET_DIGESTS.keySet().retainAll(cidrSets.keySet());
         return new Plan(plans, byInterface, errors);
     }
 
@@ -93,12 +103,28 @@ public final class Planner {
             inputs.put("filter/" + filter.getMetadata().getName(), filter.getSpec());
             List<Rule> rules = filter.getSpec().getRules() == null ? List.of() : filter.getSpec().getRules();
             rules.stream().filter(r -> r.getSourceSets() != null).flatMap(r -> r.getSourceSets().stream()).distinct()
-                    .sorted().forEach(set -> inputs.put("set/" + set, cidrSets.get(set).getSpec()));
+                    .sorted().forEach(set -> inputs.put("set/" + set, setDigest(set, cidrSets.get(set))));
         }
         inputs.put("failsafe", failsafe.toString());
+        return digest(inputs);
+    }
+
+    /** A set's digest, computed once per version of the set (its cidrs list object), not per reconcile. */
+    private static String setDigest(String name, XdpCidrSet set) {
+        List<String> cidrs = set.getSpec().getCidrs();
+        SetDigest cached = SET_DIGESTS.get(name);
+        if (cached != null && cached.cidrs() == cidrs && cached.size() == cidrs.size()) {
+            return cached.digest();
+        }
+        String digest = digest(set.getSpec());
+        SET_DIGESTS.put(name, new SetDigest(cidrs, cidrs.size(), digest));
+        return digest;
+    }
+
+    private static String digest(Object value) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(CANONICAL.writeValueAsString(inputs).getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(sha.digest(CANONICAL.writeValueAsString(value).getBytes(StandardCharsets.UTF_8)));
         } catch (JsonProcessingException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot digest a rule set", e);
         }

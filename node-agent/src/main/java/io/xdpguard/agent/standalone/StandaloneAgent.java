@@ -51,9 +51,14 @@ public final class StandaloneAgent {
         long started = System.nanoTime();
         ApiObjects objects = files.read();
         Plan plan = Planner.plan(objects.filters(), objects.cidrSets(), nodeLabels.get(), interfaces.get(), failsafe);
+        long switchedBefore = dataplane.lastSwitchNanos();
         List<InterfaceReport> reports = dataplane.apply(plan.interfaces());
         if (metrics != null) {
             metrics.applied(started, System.nanoTime());
+            long switched = dataplane.lastSwitchNanos();
+            if (switched != switchedBefore) {
+                metrics.switched(started, switched);
+            }
             metrics.enforced(plan.interfaces(), reports, true);
         }
         List<String> errors = new ArrayList<>(objects.errors());

@@ -52,7 +52,8 @@ import java.util.function.Consumer;
  * <li>{@code load_cidrs} / {@code apply_one_rule_change}: Classifier.apply times with many CIDRs.</li>
  * </ul>
  * Options: {@code --quick} (smoke test sizes), {@code --id xgbNNNNN} (prefix of veths/netns, for cleanup by the
- * caller), {@code --only test_run,drop,load} (a subset of the sections).
+ * caller), {@code --only test_run,drop,load} (a subset of the sections), {@code --rules 1,4096} and
+ * {@code --cidrs 0,1000000} (the test_run matrix's rule and CIDR counts).
  */
 public final class DataplaneBenchmark {
 
@@ -66,6 +67,12 @@ public final class DataplaneBenchmark {
 
         static Config quick() {
             return new Config(20_000, 3, new int[] {1, 100}, new int[] {0, 1000}, 100_000, 2, 10_000, 3, 3);
+        }
+
+        /** This config with the test_run matrix narrowed to the given rule and CIDR counts (null: unchanged). */
+        Config withMatrix(int[] rules, int[] cidrs) {
+            return new Config(repeat, runs, rules != null ? rules : ruleCounts, cidrs != null ? cidrs : cidrCounts,
+                    liveFrames, liveRuns, loadCidrs, loadRuns, changeRuns);
         }
     }
 
@@ -101,8 +108,9 @@ public final class DataplaneBenchmark {
         String id = idArg >= 0 && idArg + 1 < args.length ? args[idArg + 1]
                 : "xgb" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
         int onlyArg = Arrays.asList(args).indexOf("--only");
+        Config config = (quick ? Config.quick() : Config.full()).withMatrix(intsArg(args, "--rules"), intsArg(args, "--cidrs"));
         PrintStream stdout = System.out;
-        DataplaneBenchmark bench = new DataplaneBenchmark(quick ? Config.quick() : Config.full(), line -> {
+        DataplaneBenchmark bench = new DataplaneBenchmark(config, line -> {
             stdout.println(line);
             stdout.flush();
         }, id);
@@ -110,6 +118,15 @@ public final class DataplaneBenchmark {
             bench.only = Set.of(args[onlyArg + 1].split(","));
         }
         bench.run();
+    }
+
+    /** The comma-separated integers after {@code option}, or null when it is absent. */
+    private static int[] intsArg(String[] args, String option) {
+        int at = Arrays.asList(args).indexOf(option);
+        if (at < 0 || at + 1 >= args.length) {
+            return null;
+        }
+        return Arrays.stream(args[at + 1].split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     /** Runs every benchmark; cleans up its veths, netns and xdp-filter even when one fails. */

@@ -20,6 +20,8 @@ public class LeaderElectionProducer {
         OperatorConfig.LeaderElection le = config.leaderElection();
         return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(le.leaseName())
                 .withLeaseNamespace(config.namespace())
+                // The pod name (Downward API), as the Lease's holderIdentity: what `kubectl get lease` should show.
+                .withIdentity(config.podName())
                 .withLeaseDuration(le.leaseDuration())
                 .withRenewDeadline(le.renewDeadline())
                 .withRetryPeriod(le.retryPeriod())

@@ -28,6 +28,8 @@ public final class Abi {
     public static final int FRAGMENT_IPV6_OFFSET = 256;
     public static final int SPORT_NONE = 3 * 65536;
     public static final int SPORT_ENTRIES = 3 * 65536 + 1;
+    /** LPM value flag: the host table holds exact addresses inside this prefix (and inside no longer one). */
+    public static final int HOSTS_INSIDE = 0x80000000;
 
     public static final int ACT_PASS = 0;
     public static final int ACT_DROP = 1;

@@ -8,6 +8,7 @@ import java.util.List;
  *
  * @param dimsUsed   bit (1 << Abi.DIM_*) for each dimension some rule constrains
  * @param defaultVec per dimension, the vector for a lookup that misses
+ * @param catchAll   the first rule that constrains no dimension, or -1
  * @param l4         per L4 key (class * 65536 + value), the vector id
  * @param sport      per source-port key, the vector id
  * @param addresses  the address dimensions (also in the fields above), for the next compile to reuse
@@ -17,7 +18,7 @@ public record CompiledRuleSet(
         int dimsUsed,
         int defaultAction,
         int[] defaultVec,
-        int allVec,
+        int catchAll,
         VectorTable.Layout vectors,
         PrefixTable src4,
         PrefixTable src6,

@@ -3,29 +3,35 @@ package io.xdpguard.agent.dataplane.compile;
 import java.util.Arrays;
 
 /**
- * Address prefixes of one family with their vector ids, stored in flat arrays (a million prefixes must stay
- * compact): the address bytes of entry i are {@code addresses[i*width .. (i+1)*width)}.
+ * Address prefixes of one family with their map values (vector id, and for LPM entries {@link Abi#HOSTS_INSIDE}),
+ * stored in flat arrays (a million prefixes must stay compact): the address bytes of entry i are
+ * {@code addresses[i*width .. (i+1)*width)}.
  */
 public final class PrefixTable {
     private final int width;
     private byte[] addresses;
     private int[] lengths;
-    private int[] vectors;
+    private int[] values;
     private int size;
 
     public PrefixTable(int width) {
         this.width = width;
         this.addresses = new byte[16 * width];
         this.lengths = new int[16];
-        this.vectors = new int[16];
+        this.values = new int[16];
     }
 
     void add(byte[] address, int length, int vector) {
         grow();
         System.arraycopy(address, 0, addresses, size * width, width);
         lengths[size] = length;
-        vectors[size] = vector;
+        values[size] = vector;
         size++;
+    }
+
+    /** Flags entry i: exact addresses inside it (and inside no longer entry) are in the host table. */
+    void markHostsInside(int i) {
+        values[i] |= Abi.HOSTS_INSIDE;
     }
 
     /** Adds the /128 host entry of IPv4 address {@code ipv4} in its IPv4-mapped form, without an array per entry. */
@@ -37,7 +43,7 @@ public final class PrefixTable {
         addresses[at + 11] = (byte) 0xff;
         System.arraycopy(ipv4, 0, addresses, at + 12, 4);
         lengths[size] = 128;
-        vectors[size] = vector;
+        values[size] = vector;
         size++;
     }
 
@@ -46,7 +52,7 @@ public final class PrefixTable {
             int capacity = size * 2;
             addresses = Arrays.copyOf(addresses, capacity * width);
             lengths = Arrays.copyOf(lengths, capacity);
-            vectors = Arrays.copyOf(vectors, capacity);
+            values = Arrays.copyOf(values, capacity);
         }
     }
 
@@ -73,6 +79,15 @@ public final class PrefixTable {
     }
 
     public int vector(int i) {
-        return vectors[i];
+        return values[i] & ~Abi.HOSTS_INSIDE;
+    }
+
+    public boolean hostsInside(int i) {
+        return (values[i] & Abi.HOSTS_INSIDE) != 0;
+    }
+
+    /** What the kernel map holds for entry i: the vector id with its flags. */
+    public int value(int i) {
+        return values[i];
     }
 }

@@ -1,6 +1,5 @@
 package io.xdpguard.agent.dataplane.compile;
 
-import inet.ipaddr.IPAddress;
 import io.xdpguard.agent.dataplane.rules.AddressMatch;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
@@ -19,7 +18,8 @@ import java.util.function.Function;
 /**
  * Compiles a rule set into the classifier's map contents ("Linear Bit Vector Search"): per dimension, every key the
  * kernel can look up maps to the vector of rules that match that key; the kernel ANDs one vector per dimension and
- * takes the lowest set bit. Pure: no kernel involved.
+ * takes the lowest set bit, searching only the words that the vectors' candidate summaries flag (see
+ * {@link #primaryDimension}). Pure: no kernel involved.
  */
 public final class RuleCompiler {
     private static final int FULL = 65535;
@@ -38,7 +38,7 @@ public final class RuleCompiler {
     /**
      * @param hostCapacity host-hash entries one slot may use per address dimension (the map's max_entries / slots);
      *                     exact-address entries beyond it go to the LPM tries as full-length prefixes, which the
-     *                     kernel finds with the same vector after the host-hash miss
+     *                     kernel's trie lookup then finds with the same vector
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, int hostCapacity) throws RuleSetException {
         return compile(ruleSet, counterIds, hostCapacity, null);
@@ -72,7 +72,7 @@ public final class RuleCompiler {
         }
         // Continue from the address dimensions' vectors: their ids are what the prefix tables hold.
         VectorTable vectors = VectorTable.copyOf(addresses.vectors());
-        int allVec = 0;
+        BitSet[] primary = primaryRules(rules);
 
         int[] defaultVec = new int[Abi.DIMS];
         defaultVec[Abi.DIM_SRC] = addresses.srcDefault();
@@ -87,14 +87,14 @@ public final class RuleCompiler {
         int[] l4 = new int[Abi.L4_ENTRIES];
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
             int cls = c;
-            sweep(rules, r -> l4Ranges(r, cls), vectors, l4, c * 65536);
+            sweep(rules, r -> l4Ranges(r, cls), vectors, primary[Abi.DIM_L4], l4, c * 65536);
         }
         defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER * 65536];
 
         int[] sport = new int[Abi.SPORT_ENTRIES];
         for (int c = Abi.L4_TCP; c <= Abi.L4_SCTP; c++) {
             int cls = c;
-            sweep(rules, r -> sportRanges(r, cls), vectors, sport, c * 65536);
+            sweep(rules, r -> sportRanges(r, cls), vectors, primary[Abi.DIM_SPORT], sport, c * 65536);
         }
         BitSet noSourcePorts = new BitSet();
         for (int i = 0; i < rules.size(); i++) {
@@ -102,7 +102,7 @@ public final class RuleCompiler {
                 noSourcePorts.set(i);
             }
         }
-        sport[Abi.SPORT_NONE] = vectors.intern(noSourcePorts);
+        sport[Abi.SPORT_NONE] = vectors.intern(noSourcePorts, primary[Abi.DIM_SPORT]);
         defaultVec[Abi.DIM_SPORT] = sport[Abi.SPORT_NONE];
 
         if (vectors.size() > Abi.MAX_VECTORS) {
@@ -115,7 +115,56 @@ public final class RuleCompiler {
                     + Abi.MAX_WORDS + " the dataplane holds");
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
-                allVec, layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses);
+                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses);
+    }
+
+    /**
+     * The dimension whose vectors flag rule {@code r} as a search candidate: the first it constrains of source,
+     * destination, destination port or ICMP type, source port, protocol; -1 when it constrains none. The kernel
+     * searches only words holding some vector's candidates (and the {@link #catchAll} rule's word): a matching rule
+     * is in the vector of each dimension it constrains, so in particular in its primary one's candidates. The order
+     * puts the usually most selective condition first, so that a packet's candidate words stay few even when many
+     * rules share its port or have no source condition (a dense AND of vectors without a common rule).
+     */
+    static int primaryDimension(MatchRule r) {
+        if (!r.sources().any()) {
+            return Abi.DIM_SRC;
+        }
+        if (!r.destinations().any()) {
+            return Abi.DIM_DST;
+        }
+        if (!r.ports().isEmpty() || !r.icmpTypes().isEmpty()) {
+            return Abi.DIM_L4;
+        }
+        if (!r.sourcePorts().isEmpty()) {
+            return Abi.DIM_SPORT;
+        }
+        return r.protocol() != Protocol.Any ? Abi.DIM_L4 : -1;
+    }
+
+    /** Per dimension, the rules whose {@link #primaryDimension} it is. */
+    private static BitSet[] primaryRules(List<MatchRule> rules) {
+        BitSet[] out = new BitSet[Abi.DIMS];
+        for (int d = 0; d < Abi.DIMS; d++) {
+            out[d] = new BitSet();
+        }
+        for (int i = 0; i < rules.size(); i++) {
+            int d = primaryDimension(rules.get(i));
+            if (d >= 0) {
+                out[d].set(i);
+            }
+        }
+        return out;
+    }
+
+    /** The first rule that constrains no dimension (it matches every packet), or -1 (XG_NO_RULE). */
+    private static int catchAll(List<MatchRule> rules) {
+        for (int i = 0; i < rules.size(); i++) {
+            if (primaryDimension(rules.get(i)) < 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static List<CompiledRule> compileRules(List<MatchRule> rules, int[] counterIds) {
@@ -166,14 +215,14 @@ public final class RuleCompiler {
     // ---- address dimensions -------------------------------------------------------------------------------------
 
     /**
-     * The source and destination dimensions of a rule set: vectors 0.. (the all-rules vector first, then every
-     * vector the address walk interned, in id order), the default vectors and the prefix tables. They depend only on
-     * the rule count and each rule's address lists, so a change elsewhere (ports, actions, ...) reuses them:
+     * The source and destination dimensions of a rule set: vectors 0.. (every vector the address walk interned, in id
+     * order), the default vectors and the prefix tables. They depend only on the rule count and each rule's address
+     * lists (which also decide the rules primary in these dimensions), so a change elsewhere (ports, actions, ...) reuses them:
      * with a 1,000,000-CIDR blocklist, recompiling it costs seconds while the rule change needs milliseconds, and
      * the writer skips prefix tables that are the very objects a slot already holds. Immutable once built.
      */
     public record AddressDimensions(int ruleCount, int hostCapacity, List<AddressMatch> sources, List<AddressMatch> destinations,
-            List<BitSet> vectors, int srcDefault, int dstDefault, PrefixTable src4, PrefixTable src6,
+            List<VectorTable.Vector> vectors, int srcDefault, int dstDefault, PrefixTable src4, PrefixTable src6,
             PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts) {
 
         /** Whether {@code rules} have exactly the address lists these were compiled from. */
@@ -197,23 +246,19 @@ public final class RuleCompiler {
 
     private static AddressDimensions compileAddressDimensions(List<MatchRule> rules, int hostCapacity) {
         VectorTable vectors = new VectorTable();
-        BitSet all = new BitSet();
-        all.set(0, rules.size());
-        vectors.intern(all); // id 0: allVec
+        BitSet[] primary = primaryRules(rules);
         PrefixTable src4 = new PrefixTable(4);
         PrefixTable src6 = new PrefixTable(16);
         PrefixTable srcHosts = new PrefixTable(16);
-        int srcDefault = compileAddresses(rules, MatchRule::sources, vectors, src4, src6, srcHosts, hostCapacity);
+        int srcDefault = compileAddresses(rules, MatchRule::sources, vectors, primary[Abi.DIM_SRC], src4, src6, srcHosts,
+                hostCapacity);
         PrefixTable dst4 = new PrefixTable(4);
         PrefixTable dst6 = new PrefixTable(16);
         PrefixTable dstHosts = new PrefixTable(16);
-        int dstDefault = compileAddresses(rules, MatchRule::destinations, vectors, dst4, dst6, dstHosts, hostCapacity);
-        List<BitSet> interned = new ArrayList<>(vectors.size());
-        for (int v = 0; v < vectors.size(); v++) {
-            interned.add(vectors.bits(v));
-        }
+        int dstDefault = compileAddresses(rules, MatchRule::destinations, vectors, primary[Abi.DIM_DST], dst4, dst6,
+                dstHosts, hostCapacity);
         return new AddressDimensions(rules.size(), hostCapacity, rules.stream().map(MatchRule::sources).toList(),
-                rules.stream().map(MatchRule::destinations).toList(), List.copyOf(interned), srcDefault, dstDefault,
+                rules.stream().map(MatchRule::destinations).toList(), vectors.vectors(), srcDefault, dstDefault,
                 src4, src6, srcHosts, dst4, dst6, dstHosts);
     }
 
@@ -231,7 +276,7 @@ public final class RuleCompiler {
      * any prefix containing it, so that the longest match alone decides.
      */
     private static int compileAddresses(List<MatchRule> rules, Function<MatchRule, AddressMatch> dimension,
-            VectorTable vectors, PrefixTable lpm4, PrefixTable lpm6, PrefixTable hosts, int hostCapacity) {
+            VectorTable vectors, BitSet primary, PrefixTable lpm4, PrefixTable lpm6, PrefixTable hosts, int hostCapacity) {
         BitSet anyRules = new BitSet();
         // IPv4 prefixes packed as address(32) | length(6) | rule(13 bits: < MAX_RULES): sorting a long[] is many
         // times faster than sorting a million Prefix objects by byte-array comparisons (most of a 1M-CIDR load).
@@ -244,16 +289,15 @@ public final class RuleCompiler {
                 anyRules.set(i);
                 continue;
             }
-            for (IPAddress prefix : match.prefixes()) {
-                if (prefix.isIPv4()) {
-                    if (count4 == packed4.length) {
-                        packed4 = Arrays.copyOf(packed4, count4 * 2);
-                    }
-                    long address = prefix.toIPv4().longValue();
-                    packed4[count4++] = (address << 19) | ((long) prefix.getNetworkPrefixLength() << 13) | i;
-                } else {
-                    v6.add(new Prefix(prefix.getBytes(), prefix.getNetworkPrefixLength(), i));
-                }
+            if (count4 + match.ipv4Count() > packed4.length) {
+                packed4 = Arrays.copyOf(packed4, Math.max(count4 * 2, count4 + match.ipv4Count()));
+            }
+            for (int k = 0; k < match.ipv4Count(); k++) {
+                long address = match.ipv4(k) & 0xffffffffL;
+                packed4[count4++] = (address << 19) | ((long) match.ipv4Length(k) << 13) | i;
+            }
+            for (int k = 0; k < match.ipv6Count(); k++) {
+                v6.add(new Prefix(match.ipv6(k), match.ipv6Length(k), i));
             }
         }
         Arrays.sort(packed4, 0, count4); // same order as the comparator below: address, then length (then rule)
@@ -268,20 +312,21 @@ public final class RuleCompiler {
             int c = Arrays.compareUnsigned(a.address(), b.address());
             return c != 0 ? c : Integer.compare(a.length(), b.length());
         });
-        int anyVec = vectors.intern(anyRules);
-        walk(v4, 4, anyRules, vectors, lpm4, hosts, hostCapacity);
-        walk(v6, 16, anyRules, vectors, lpm6, hosts, hostCapacity);
+        int anyVec = vectors.intern(anyRules, primary);
+        walk(v4, 4, anyRules, vectors, primary, lpm4, hosts, hostCapacity);
+        walk(v6, 16, anyRules, vectors, primary, lpm6, hosts, hostCapacity);
         return anyVec;
     }
 
     /** @param prefixes sorted by address (unsigned), then length */
-    private static void walk(List<Prefix> prefixes, int width, BitSet anyRules, VectorTable vectors, PrefixTable lpm,
-            PrefixTable hosts, int hostCapacity) {
+    private static void walk(List<Prefix> prefixes, int width, BitSet anyRules, VectorTable vectors, BitSet primary,
+            PrefixTable lpm, PrefixTable hosts, int hostCapacity) {
         Map<Derivation, Integer> derived = new HashMap<>();
         int depth = 0;
         byte[][] stackAddress = new byte[width * 8 + 2][];
         int[] stackLength = new int[width * 8 + 2];
         int[] stackVector = new int[width * 8 + 2];
+        int[] stackEntry = new int[width * 8 + 2]; // index in lpm
 
         BitSet rootDirect = new BitSet();
         int i = 0;
@@ -292,7 +337,8 @@ public final class RuleCompiler {
         root.or(rootDirect);
         stackAddress[0] = new byte[width];
         stackLength[0] = 0;
-        stackVector[0] = vectors.intern(root);
+        stackVector[0] = vectors.intern(root, primary);
+        stackEntry[0] = lpm.size();
         lpm.add(stackAddress[0], 0, stackVector[0]);
 
         int lastParent = -1;
@@ -318,7 +364,7 @@ public final class RuleCompiler {
                 vector = derived.computeIfAbsent(new Derivation(parent, direct), d -> {
                     BitSet bits = (BitSet) vectors.bits(d.parent()).clone();
                     bits.or(d.direct());
-                    return vectors.intern(bits);
+                    return vectors.intern(bits, primary);
                 });
                 lastParent = parent;
                 lastDirect = direct;
@@ -330,12 +376,15 @@ public final class RuleCompiler {
                 } else {
                     hosts.add(first.address(), 128, vector);
                 }
+                // the kernel consults the host table only under a prefix flagged so
+                lpm.markHostsInside(stackEntry[depth]);
             } else {
-                lpm.add(first.address(), first.length(), vector);
                 depth++;
                 stackAddress[depth] = first.address();
                 stackLength[depth] = first.length();
                 stackVector[depth] = vector;
+                stackEntry[depth] = lpm.size();
+                lpm.add(first.address(), first.length(), vector);
             }
         }
     }
@@ -427,7 +476,7 @@ public final class RuleCompiler {
      * over the range boundaries so the cost follows the number of ranges, not 65536 × rules.
      */
     private static void sweep(List<MatchRule> rules, Function<MatchRule, List<Ports.Range>> ranges, VectorTable vectors,
-            int[] out, int offset) {
+            BitSet primary, int[] out, int offset) {
         List<int[]> events = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             for (Ports.Range range : ranges.apply(rules.get(i))) {
@@ -438,7 +487,7 @@ public final class RuleCompiler {
         events.sort((a, b) -> Integer.compare(a[0], b[0]));
         int[] depth = new int[rules.size()];
         BitSet active = new BitSet();
-        int vector = vectors.intern(new BitSet());
+        int vector = vectors.intern(new BitSet(), primary);
         int value = 0;
         int e = 0;
         while (value <= FULL) {
@@ -453,7 +502,7 @@ public final class RuleCompiler {
                 }
             }
             if (changed) {
-                vector = vectors.intern((BitSet) active.clone());
+                vector = vectors.intern((BitSet) active.clone(), primary);
             }
             int next = e < events.size() ? Math.min(events.get(e)[0], FULL + 1) : FULL + 1;
             Arrays.fill(out, offset + value, offset + next, vector);

@@ -22,7 +22,7 @@ import java.util.function.Function;
  */
 public final class ClassifierMaps {
     static final int SLOT_CONFIG_SIZE = 32;
-    static final int VEC_HDR_SIZE = 24;
+    static final int VEC_HDR_SIZE = 40;
     static final int RULE_SIZE = 24;
     static final int RULE_STATS_SIZE = 24;
     static final int COUNTER_SIZE = 16;
@@ -75,7 +75,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -247,7 +247,7 @@ public final class ClassifierMaps {
         for (int v : next.defaultVec()) {
             config.putInt(v);
         }
-        config.putInt(next.allVec());
+        config.putInt(next.catchAll()); // -1 is XG_NO_RULE
         slotConfig.update(Encoding.u32(slot), config.array());
     }
 
@@ -261,7 +261,9 @@ public final class ClassifierMaps {
         ByteBuffer values = Encoding.buffer(count * VEC_HDR_SIZE);
         for (int v = 0; v < count; v++) {
             values.putLong(layout.summary0()[v]).putLong(layout.summary1()[v])
-                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase()[v]).putInt(0);
+                    .putLong(layout.candidates0()[v]).putLong(layout.candidates1()[v])
+                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase0()[v])
+                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase1()[v]);
         }
         vecHdr.updateBatch(Encoding.u32s(slot * Abi.MAX_VECTORS, count), values.array(), count, BpfMap.UpdateFlag.ANY);
         int words = layout.wordCount();
@@ -320,24 +322,26 @@ public final class ClassifierMaps {
         for (int i = 0; i < next.size(); i++) {
             byte[] key = key(next, i, slot, lpm);
             Integer old = stale.remove(ByteBuffer.wrap(key));
-            if (old == null || old != next.vector(i)) {
+            if (old == null || old != next.value(i)) {
                 keys.put(key);
-                values.putInt(next.vector(i));
+                values.putInt(next.value(i));
                 count++;
             }
         }
-        if (count > 0) {
-            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
-        }
+        // Stale entries go first: the slot is inactive, and a slot using its whole share of a map (a big CIDR set's
+        // hosts fill the host hash's) would otherwise need room for its old and new entries at once.
         for (ByteBuffer key : stale.keySet()) {
             map.delete(key.array());
+        }
+        if (count > 0) {
+            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
         }
     }
 
     private static Map<ByteBuffer, Integer> entries(PrefixTable table, int slot, boolean lpm) {
         Map<ByteBuffer, Integer> out = new HashMap<>(table.size() * 2);
         for (int i = 0; i < table.size(); i++) {
-            out.put(ByteBuffer.wrap(key(table, i, slot, lpm)), table.vector(i));
+            out.put(ByteBuffer.wrap(key(table, i, slot, lpm)), table.value(i));
         }
         return out;
     }

@@ -152,6 +152,9 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     private final List<String> startupLog = new ArrayList<>();
     private Map<String, BpfMapSpec> specs;
     private boolean started;
+    /** The options' crash points, and the clock of the last atomic switch (for the switch-latency metric). */
+    private final CrashPoint points;
+    private volatile long lastSwitchNanos;
 
     public KernelDataplane() {
         this(Options.defaults());
@@ -161,6 +164,17 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         this.options = options;
         this.base = options.bpffsRoot().resolve(BASE_DIR);
         this.root = base.resolve(LAYOUT_VERSION);
+        this.points = point -> {
+            if ("switched".equals(point)) {
+                lastSwitchNanos = System.nanoTime();
+            }
+            options.crashPoint().reached(point);
+        };
+    }
+
+    @Override
+    public long lastSwitchNanos() {
+        return lastSwitchNanos;
     }
 
     /** {@code <bpffs>/xdpguard/v1}. */
@@ -407,10 +421,10 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         if (f.classifier == null || !Arrays.equals(f.objectSha, options.object().sha256())) {
             replaceProgram(f, plan);
         } else if (!Arrays.equals(f.ruleSetSha, wantedSha)) {
-            f.classifier.apply(plan.rules(), wantedSha, options.crashPoint());
+            f.classifier.apply(plan.rules(), wantedSha, points);
             f.ruleSetSha = wantedSha;
         } else if (f.classifier.current() == null && !f.classifier.assume(plan.rules())) {
-            f.classifier.apply(plan.rules(), wantedSha, options.crashPoint());
+            f.classifier.apply(plan.rules(), wantedSha, points);
         }
         f.ruleSetId = plan.ruleSetId();
         return observeOne(f, note);
@@ -427,7 +441,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             c = Classifier.load(options.object(), dir, options.capacities());
             byte[] sha = ruleSetSha(plan.ruleSetId());
             c.maps().writeOwner(ClassifierMaps.Owner.of(ifindex, plan.name(), options.object().sha256(), UNKNOWN));
-            c.apply(plan.rules(), sha, options.crashPoint());
+            c.apply(plan.rules(), sha, points);
             c.program().pin(dir.resolve(PROG_PIN));
             Mode mode;
             if (foreign == null) {
@@ -479,13 +493,13 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             }
             if (!Arrays.equals(owner.ruleSetSha256(), wantedSha)
                     || (n.current() == null && !n.assume(plan.rules()))) {
-                n.apply(plan.rules(), wantedSha, options.crashPoint());
+                n.apply(plan.rules(), wantedSha, points);
             }
             Files.deleteIfExists(newPin);
             n.program().pin(newPin);
-            options.crashPoint().reached("upgrade-loaded");
+            points.reached("upgrade-loaded");
             XdpAttachment.replace(f.ifindex, n.program(), f.mode, f.program);
-            options.crashPoint().reached("upgrade-replaced");
+            points.reached("upgrade-replaced");
             Files.move(newPin, f.dir.resolve(PROG_PIN), StandardCopyOption.ATOMIC_MOVE);
             n.maps().writeOwner(n.maps().owner().withObject(options.object().sha256()));
         } catch (IOException e) {
@@ -518,9 +532,9 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         try {
             n = Classifier.load(options.object(), next, options.capacities());
             n.maps().writeOwner(ClassifierMaps.Owner.of(f.ifindex, f.name, options.object().sha256(), UNKNOWN));
-            n.apply(plan.rules(), wantedSha, options.crashPoint());
+            n.apply(plan.rules(), wantedSha, points);
             n.program().pin(next.resolve(PROG_PIN));
-            options.crashPoint().reached("rebuild-loaded");
+            points.reached("rebuild-loaded");
             XdpAttachment.replace(f.ifindex, n.program(), f.mode, f.program);
         } catch (RuntimeException | RuleSetException e) {
             if (n != null) {

@@ -13,7 +13,11 @@ import io.xdpguard.agent.dataplane.libbpf.BpfObjectFile;
  * @param lpm6  entries of xg_src6 and xg_dst6 each; 0 keeps the object's size
  */
 public record MapCapacities(int hosts, int lpm4, int lpm6) {
-    /** Hosts 131072 (65536 per slot), LPM tries as compiled (1,100,000). */
+    /**
+     * Hosts 131072 (65536 per slot); LPM tries as compiled, 2,200,000 each: both slots share a trie, and a change
+     * writes the new set into the inactive slot while the old one is still in force, so a rule set of ~1,000,000
+     * prefixes needs room for two. LPM tries are never preallocated: unused capacity costs nothing.
+     */
     public static final MapCapacities DEFAULT = new MapCapacities(131_072, 0, 0);
     /** Every map as the object declares it. */
     public static final MapCapacities OBJECT = new MapCapacities(0, 0, 0);

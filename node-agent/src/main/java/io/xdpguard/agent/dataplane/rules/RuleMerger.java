@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Merges the (already validated) filters selecting one interface into the rule set it enforces: failsafe rules
@@ -30,7 +31,46 @@ public final class RuleMerger {
             .comparingInt((XdpFilter f) -> f.getSpec().effectivePriority())
             .thenComparing(f -> f.getMetadata().getName());
 
+    /**
+     * Parsed XdpCidrSets by name, reused while the set's {@code cidrs} list is the same object: the agent's informer
+     * cache keeps one object per version of a set, so an unchanged set of 50,000 CIDRs is parsed once, not on every
+     * reconcile. API objects are never modified in place (a new version is a new object).
+     */
+    private static final Map<String, ParsedSet> PARSED = new ConcurrentHashMap<>();
+    /**
+     * Source matches of rules that use CIDR sets, by set names and direct sources: the same {@link AddressMatch}
+     * object while none of the sets changed, which the compiler then recognises by identity (no comparison of a
+     * million prefixes to see that nothing changed).
+     */
+    private static final Map<String, CombinedSources> COMBINED = new ConcurrentHashMap<>();
+
+    private record ParsedSet(List<String> cidrs, int size, AddressMatch prefixes) {
+        boolean parsedFrom(List<String> now) {
+            return cidrs == now && size == now.size();
+        }
+    }
+
+    private record CombinedSources(List<String> direct, List<ParsedSet> sets, AddressMatch match) {
+        boolean combines(List<String> directNow, List<List<String>> setsNow) {
+            if (!direct.equals(directNow) || sets.size() != setsNow.size()) {
+                return false;
+            }
+            for (int i = 0; i < sets.size(); i++) {
+                if (!sets.get(i).parsedFrom(setsNow.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     private RuleMerger() {
+    }
+
+    /** Forgets the parsed content of every CIDR set not named in {@code inUse}. */
+    public static void retainParsedSets(Set<String> inUse) {
+        PARSED.keySet().retainAll(inUse);
+        COMBINED.keySet().removeIf(key -> !inUse.containsAll(List.of(key.substring(0, key.indexOf('|')).split(","))));
     }
 
     public static RuleSet merge(List<XdpFilter> filters, Map<String, XdpCidrSet> cidrSets, FailsafeConfig failsafe)
@@ -86,17 +126,47 @@ public final class RuleMerger {
         if (sets.isEmpty()) {
             return direct;
         }
-        List<IPAddress> prefixes = new ArrayList<>(direct.prefixes());
+        List<List<String>> lists = new ArrayList<>(sets.size());
         for (int i = 0; i < sets.size(); i++) {
             XdpCidrSet set = cidrSets.get(sets.get(i));
             if (set == null) {
                 throw new RuleSetException(filter, at + ".sourceSets[" + i + "]: XdpCidrSet \"" + sets.get(i) + "\" not found");
             }
-            for (String cidr : set.getSpec().getCidrs()) {
-                prefixes.add(Cidrs.parse(cidr));
-            }
+            lists.add(set.getSpec().getCidrs());
         }
-        return AddressMatch.of(prefixes);
+        List<String> directCidrs = rule.getSources() == null ? List.of() : rule.getSources();
+        String key = String.join(",", sets) + "|" + directCidrs;
+        CombinedSources cached = COMBINED.get(key);
+        if (cached != null && cached.combines(directCidrs, lists)) {
+            return cached.match();
+        }
+        List<AddressMatch> prefixes = new ArrayList<>(sets.size() + 1);
+        if (!direct.any()) {
+            prefixes.add(direct);
+        }
+        List<ParsedSet> parts = new ArrayList<>(sets.size());
+        for (int i = 0; i < sets.size(); i++) {
+            ParsedSet part = parsed(sets.get(i), lists.get(i));
+            parts.add(part);
+            prefixes.add(part.prefixes());
+        }
+        AddressMatch match = AddressMatch.concat(prefixes);
+        COMBINED.put(key, new CombinedSources(List.copyOf(directCidrs), parts, match));
+        return match;
+    }
+
+    private static ParsedSet parsed(String name, List<String> cidrs) {
+        ParsedSet cached = PARSED.get(name);
+        if (cached != null && cached.parsedFrom(cidrs)) {
+            return cached;
+        }
+        List<IPAddress> prefixes = new ArrayList<>(cidrs.size());
+        for (String cidr : cidrs) {
+            prefixes.add(Cidrs.parse(cidr));
+        }
+        ParsedSet parsed = new ParsedSet(cidrs, cidrs.size(), AddressMatch.of(prefixes));
+        PARSED.put(name, parsed);
+        return parsed;
     }
 
     private static AddressMatch addresses(List<String> cidrs) {

@@ -4,8 +4,8 @@ import io.xdpguard.agent.dataplane.packet.ParsedPacket;
 import java.util.Arrays;
 
 /**
- * Reads a compiled rule set the way the XDP program reads its maps (host hash, then longest prefix, then the
- * sparse vectors ANDed word by word), so the compiler can be checked against the reference without a kernel.
+ * Reads a compiled rule set the way the XDP program reads its maps (longest prefix, then host hash, then the
+ * sparse vectors ANDed word by word over the candidate words), so the compiler can be checked against the reference without a kernel.
  */
 final class CompiledLookup {
     private CompiledLookup() {
@@ -13,6 +13,9 @@ final class CompiledLookup {
 
     /** The winning rule index, or -1. */
     static int winner(CompiledRuleSet c, ParsedPacket p) {
+        if (c.dimsUsed() == 0) {
+            return c.catchAll();
+        }
         int[] vecs = new int[Abi.DIMS];
         int used = 0;
         if ((c.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
@@ -29,23 +32,26 @@ final class CompiledLookup {
         if ((c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0) {
             vecs[used++] = c.sport()[p.sportIndex()];
         }
-        if (used == 0) {
-            vecs[used++] = c.allVec();
-        }
         VectorTable.Layout v = c.vectors();
         for (int half = 0; half < 2; half++) {
-            long candidates = -1L;
-            for (int d = 0; d < used; d++) {
-                candidates &= half == 0 ? v.summary0()[vecs[d]] : v.summary1()[vecs[d]];
+            // only words holding some vector's candidate rule, or the catch-all rule, are searched
+            long candidates = 0;
+            if (c.catchAll() >= 0 && c.catchAll() / 4096 == half) {
+                candidates |= 1L << (c.catchAll() / 64 % 64);
             }
+            long shared = -1L;
+            for (int d = 0; d < used; d++) {
+                candidates |= half == 0 ? v.candidates0()[vecs[d]] : v.candidates1()[vecs[d]];
+                shared &= half == 0 ? v.summary0()[vecs[d]] : v.summary1()[vecs[d]];
+            }
+            candidates &= shared;
             while (candidates != 0) {
                 int w = Long.numberOfTrailingZeros(candidates);
                 long word = -1L;
                 for (int d = 0; d < used; d++) {
-                    long s0 = v.summary0()[vecs[d]];
-                    long own = half == 0 ? s0 : v.summary1()[vecs[d]];
-                    int rank = (half == 1 ? Long.bitCount(s0) : 0) + Long.bitCount(own & ((1L << w) - 1));
-                    word &= v.words()[v.wordsBase()[vecs[d]] + rank];
+                    long own = half == 0 ? v.summary0()[vecs[d]] : v.summary1()[vecs[d]];
+                    int base = half == 0 ? v.wordsBase0()[vecs[d]] : v.wordsBase1()[vecs[d]];
+                    word &= v.words()[base + Long.bitCount(own & ((1L << w) - 1))];
                 }
                 if (word != 0) {
                     return (half * 64 + w) * 64 + Long.numberOfTrailingZeros(word);
@@ -56,22 +62,25 @@ final class CompiledLookup {
         return -1;
     }
 
+    /** Longest prefix first; the host table only under a prefix flagged HOSTS_INSIDE (or without any prefix). */
     private static int address(PrefixTable hosts, PrefixTable lpm, byte[] mapped, int family, int fallback) {
-        for (int i = 0; i < hosts.size(); i++) {
-            if (Arrays.equals(hosts.address(i), mapped)) {
-                return hosts.vector(i);
-            }
-        }
         byte[] address = family == 4 ? Arrays.copyOfRange(mapped, 12, 16) : mapped;
         int best = -1;
         int bestLength = -1;
         for (int i = 0; i < lpm.size(); i++) {
             if (lpm.length(i) > bestLength && prefixMatches(lpm.address(i), lpm.length(i), address)) {
-                best = lpm.vector(i);
+                best = i;
                 bestLength = lpm.length(i);
             }
         }
-        return best < 0 ? fallback : best;
+        if (best < 0 || lpm.hostsInside(best)) {
+            for (int i = 0; i < hosts.size(); i++) {
+                if (Arrays.equals(hosts.address(i), mapped)) {
+                    return hosts.vector(i);
+                }
+            }
+        }
+        return best < 0 ? fallback : lpm.vector(best);
     }
 
     private static boolean prefixMatches(byte[] prefix, int length, byte[] address) {

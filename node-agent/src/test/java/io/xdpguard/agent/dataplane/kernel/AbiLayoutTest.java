@@ -30,8 +30,8 @@ class AbiLayoutTest {
     /** Byte offsets the Java encoders write each field at, in their order. */
     private static final Map<String, Map<String, Integer>> JAVA_LAYOUT = Map.of(
             "xg_active", ordered("slot", 0, "generation", 4),
-            "xg_slot_config", ordered("rule_count", 0, "dims_used", 4, "default_action", 8, "default_vec", 12, "all_vec", 28),
-            "xg_vec_hdr", ordered("summary", 0, "words_base", 16, "pad", 20),
+            "xg_slot_config", ordered("rule_count", 0, "dims_used", 4, "default_action", 8, "default_vec", 12, "catch_all", 28),
+            "xg_vec_hdr", ordered("summary", 0, "cand", 16, "words_base", 32),
             "xg_rule", ordered("counter_id", 0, "action", 4, "flags", 5, "filter_index", 6, "sample_rate", 8,
                     "rate_pps", 12, "rate_burst", 16, "pad", 20),
             "xg_rule_stats", ordered("packets", 0, "bytes", 8, "rate_limited", 16),
