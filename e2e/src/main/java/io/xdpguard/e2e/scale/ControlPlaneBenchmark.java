@@ -14,6 +14,8 @@ import io.xdpguard.api.v1alpha1.XdpNodeState;
 import io.xdpguard.api.v1alpha1.status.FilterNodeStatus;
 import io.xdpguard.api.v1alpha1.status.FilterPhase;
 import io.xdpguard.api.v1alpha1.status.XdpFilterStatus;
+import io.xdpguard.e2e.apiserver.DevApiServer;
+import io.xdpguard.e2e.apiserver.RequestLog;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
@@ -94,13 +96,13 @@ public final class ControlPlaneBenchmark {
         };
         List<String> names = IntStream.range(0, n).mapToObj(i -> String.format(Locale.ROOT, "node-%05d", i)).toList();
         progress("N=%d: starting the API server and creating %d nodes", n, n);
-        try (ApiServer api = ApiServers.start(); KubernetesClient driver = client(api.url())) {
+        try (DevApiServer api = DevApiServer.start("127.0.0.1", 0); KubernetesClient driver = client(api.url())) {
             progress("N=%d: API server at %s", n, api.url());
             for (int i = 0; i < n; i++) {
                 driver.nodes().resource(node(names.get(i), i)).create();
             }
             progress("N=%d: starting the operator", n);
-            try (OperatorProcess operator = OperatorProcess.start(operatorJar, api.url(), api.operatorEnvironment(),
+            try (OperatorProcess operator = OperatorProcess.start(operatorJar, api.url(),
                     workDir.resolve("operator-" + n + ".log"), Duration.ofSeconds(120));
                     SimulatedAgents agents = new SimulatedAgents()) {
                 SharedIndexInformer<XdpFilter> filters = driver.resources(XdpFilter.class).inform();
@@ -109,7 +111,7 @@ public final class ControlPlaneBenchmark {
 
                 // startup
                 awaitQuiet(api);
-                api.clearRequests();
+                api.requests().clear();
                 cpu.mark();
                 long t = System.nanoTime();
                 for (int from = 0; from < n; from += START_BATCH) {
@@ -121,7 +123,7 @@ public final class ControlPlaneBenchmark {
                 emit.accept(figure("startup", n, timings("ms_all_agents_synced", startupMs), awaitQuiet(api), cpu));
 
                 // apply
-                api.clearRequests();
+                api.requests().clear();
                 cpu.mark();
                 t = System.nanoTime();
                 XdpFilter created = driver.resources(XdpFilter.class).resource(filter(List.of("23"))).create();
@@ -139,7 +141,7 @@ public final class ControlPlaneBenchmark {
                 emit.accept(figure("apply", n, timings("ms_to_ready", readyMs, "ms_all_nodes_report", nodesMs), awaitQuiet(api), cpu));
 
                 // rule change
-                api.clearRequests();
+                api.requests().clear();
                 cpu.mark();
                 t = System.nanoTime();
                 XdpFilter changed = driver.resources(XdpFilter.class).withName(FILTER).edit(f -> {
@@ -208,12 +210,12 @@ public final class ControlPlaneBenchmark {
     }
 
     /** Waits until no request but lease renewals and our own has been answered for {@link #QUIET}; counts them all. */
-    private RequestCounts awaitQuiet(ApiServer api) {
+    private RequestCounts awaitQuiet(DevApiServer api) {
         long deadline = System.nanoTime() + timeout.toNanos();
         int seen = -1;
         long quietSince = System.nanoTime();
         while (true) {
-            List<ApiServer.Request> requests = api.requests();
+            List<RequestLog.RequestRecord> requests = api.requests().all();
             int changing = (int) requests.stream()
                     .filter(r -> !USER_AGENT.equals(r.userAgent()) && !RequestCounts.resource(r.path()).equals(RequestCounts.LEASES))
                     .count();

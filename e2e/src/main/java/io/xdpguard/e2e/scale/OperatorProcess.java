@@ -29,13 +29,8 @@ final class OperatorProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /**
-     * Starts the operator and waits until its readiness check (informers synced) is up.
-     *
-     * @param extraEnv more environment, e.g. {@code QUARKUS_OPERATOR_SDK_ENABLE_SSA=false} for an API server without
-     *                 server-side apply
-     */
-    static OperatorProcess start(Path jar, String apiServerUrl, Map<String, String> extraEnv, Path log, Duration timeout) {
+    /** Starts the operator and waits until its readiness check (informers synced) is up. */
+    static OperatorProcess start(Path jar, String apiServerUrl, Path log, Duration timeout) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " does not exist: build it first (./mvnw -B -ntp -o package -DskipTests -pl operator,e2e -am)");
         }
@@ -51,7 +46,6 @@ final class OperatorProcess implements AutoCloseable {
         env.put("POD_NAMESPACE", NAMESPACE);
         env.put("POD_NAME", "xdpguard-operator-bench");
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        env.putAll(extraEnv);
         Process process;
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());

@@ -1,5 +1,7 @@
 package io.xdpguard.e2e.scale;
 
+import io.xdpguard.e2e.apiserver.RequestLog;
+
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,7 +17,7 @@ record RequestCounts(int agentRequests, int operatorRequests, int agentWatches, 
 
     static final String LEASES = "leases";
 
-    static RequestCounts of(List<ApiServer.Request> requests, String ownUserAgent) {
+    static RequestCounts of(List<RequestLog.RequestRecord> requests, String ownUserAgent) {
         int agentRequests = 0;
         int operatorRequests = 0;
         int agentWatches = 0;
@@ -24,13 +26,13 @@ record RequestCounts(int agentRequests, int operatorRequests, int agentWatches, 
         int errors = 0;
         Map<String, Integer> agentWrites = new TreeMap<>();
         Map<String, Integer> operatorWrites = new TreeMap<>();
-        for (ApiServer.Request r : requests) {
+        for (RequestLog.RequestRecord r : requests) {
             String ua = r.userAgent() == null ? "" : r.userAgent();
             if (ua.equals(ownUserAgent)) {
                 continue;
             }
             boolean agent = ua.startsWith(SimulatedAgents.USER_AGENT_PREFIX);
-            boolean watch = r.query() != null && r.query().contains("watch=true");
+            boolean watch = r.query().contains("watch=true");
             if (agent) {
                 agentRequests++;
                 agentWatches += watch ? 1 : 0;
