@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,7 +73,8 @@ class ClusterEndToEndTest {
             assertAnswered(node, PINGS, 0);
             assertThat(cluster.agentEndpoint(node).counter("xdpguard_rule_packets_total", "filter=\"" + FILTER + "\"",
                     "rule=\"blocklist\"")).as("blocklist drops counted on %s", node).isGreaterThanOrEqualTo(PINGS);
-            assertThat(enforced(node).appliedGeneration()).isEqualTo(1L);
+            assertThat(entry(node).orElseThrow().phase()).isEqualTo(FilterPhase.Enforcing);
+            assertThat(entry(node).orElseThrow().appliedGeneration()).isEqualTo(1L);
         }
         assertThat(cluster.agentEndpoint("node-1").drops()).contains(SimulatedNetwork.blockedClient(1))
                 .contains("blocklist");
@@ -94,7 +96,10 @@ class ClusterEndToEndTest {
         });
         assertThat(rejected.getStatus().getNodes().enforcing()).isEqualTo(2);
         for (String node : cluster.nodes()) {
-            assertThat(enforced(node).appliedGeneration()).as("generation in force on %s", node).isEqualTo(1L);
+            FilterNodeStatus reported = Waits.until(node + " reports the rejected generation", Duration.ofSeconds(60),
+                    () -> entry(node).filter(f -> f.phase() == FilterPhase.Failed).orElse(null));
+            assertThat(reported.appliedGeneration()).as("generation in force on %s", node).isEqualTo(1L);
+            assertThat(reported.message()).contains("10.78.1.300/32");
             assertAnswered(node, PINGS, 0);
         }
 
@@ -182,8 +187,7 @@ class ClusterEndToEndTest {
         return cluster.client().resources(XdpNodeState.class).withName(node).get();
     }
 
-    private static FilterNodeStatus enforced(String node) {
-        return nodeState(node).getStatus().getFilters().stream().filter(f -> FILTER.equals(f.name())).findFirst()
-                .filter(f -> f.phase() == FilterPhase.Enforcing).orElseThrow();
+    private static Optional<FilterNodeStatus> entry(String node) {
+        return nodeState(node).getStatus().getFilters().stream().filter(f -> FILTER.equals(f.name())).findFirst();
     }
 }
