@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Control-plane scale benchmark (see docs/benchmarks/control-plane.md): builds the operator and the e2e module with
-# the reactor (offline), then runs io.xdpguard.e2e.scale.ControlPlaneBenchmark: per N, a stand-in API server, N Nodes,
+# the reactor (offline), then runs io.xdpguard.e2e.scale.ControlPlaneBenchmark: per N, the dev API server (in this JVM), N Nodes,
 # the operator jar as its own process and N simulated agents in this JVM. JSON lines go to stdout and to $OUT
 # (default target/bench-control-plane.jsonl); progress to stderr, the operator's log to target/bench-control-plane/.
 #   scripts/bench-control-plane.sh                  N = 50, 200, 1000 (~10 min)
