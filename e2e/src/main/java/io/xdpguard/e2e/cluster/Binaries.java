@@ -43,7 +43,7 @@ public record Binaries(Path root) {
 
     /** A JVM sized like a small pod; the agent's one-shot commands get no HTTP port. */
     List<String> operatorCommand() {
-        return List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC", "-jar", operatorJar().toString());
+        return List.of(JAVA, "-Xmx512m", "-XX:+UseSerialGC", "-jar", operatorJar().toString());
     }
 
     List<String> agentCommand(String... args) {

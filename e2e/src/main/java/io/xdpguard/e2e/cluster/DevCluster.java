@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  */
 public final class DevCluster implements AutoCloseable {
     public static final int API_PORT = 6443;
-    public static final String NAMESPACE = "xdpguard-system";
+    public static final String NAMESPACE = OperatorProcess.NAMESPACE;
     public static final String AGENT_DAEMONSET = "xdpguard-agent";
     private static final int OPERATOR_HTTP_PORT = 8080;
     private static final String USER_AGENT = "xdpguard-e2e-harness";
@@ -45,7 +45,7 @@ public final class DevCluster implements AutoCloseable {
     private DevApiServer apiServer;
     private KubernetesClient client;
     private Kubectl kubectl;
-    private ManagedProcess operator;
+    private OperatorProcess operator;
     private SimulatedKubelet kubelet;
 
     private DevCluster(Binaries binaries, Path workDir, Consumer<String> narrator) {
@@ -113,20 +113,13 @@ public final class DevCluster implements AutoCloseable {
 
     /** Starts the operator as the chart's Deployment would (one replica here). */
     public void startOperator() {
-        Map<String, String> env = Map.of(
-                "KUBERNETES_MASTER", apiServer.url(),
-                "POD_NAMESPACE", NAMESPACE,
-                "POD_NAME", "xdpguard-operator-0",
-                "QUARKUS_HTTP_PORT", String.valueOf(OPERATOR_HTTP_PORT),
-                "XDPGUARD_OPERATOR_AGENT_IMAGE", "xdpguard-agent:dev");
-        operator = ManagedProcess.start("operator", binaries.operatorCommand(), env, workDir.resolve("operator.log"));
-        new AgentEndpoint("127.0.0.1", OPERATOR_HTTP_PORT).awaitReady(operator);
+        operator = OperatorProcess.start(binaries, apiServer.url(), OPERATOR_HTTP_PORT, workDir.resolve("operator.log"));
         narrator.accept("operator: running (pid " + operator.pid() + ")");
     }
 
     /** Stops the operator (SIGTERM), as when its Deployment is scaled to zero. */
     public void stopOperator() {
-        operator.stop();
+        operator.close();
         narrator.accept("operator: stopped");
     }
 

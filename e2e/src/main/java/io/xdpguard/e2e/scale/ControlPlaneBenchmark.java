@@ -15,9 +15,14 @@ import io.xdpguard.api.v1alpha1.status.FilterNodeStatus;
 import io.xdpguard.api.v1alpha1.status.FilterPhase;
 import io.xdpguard.api.v1alpha1.status.XdpFilterStatus;
 import io.xdpguard.e2e.apiserver.DevApiServer;
+import io.xdpguard.e2e.cluster.Binaries;
+import io.xdpguard.e2e.cluster.OperatorProcess;
 import io.xdpguard.e2e.apiserver.RequestLog;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,13 +57,13 @@ public final class ControlPlaneBenchmark {
     static final int START_BATCH = 50;
     private static final long START = System.nanoTime();
 
-    private final Path operatorJar;
+    private final Binaries binaries;
     private final Path workDir;
     private final Duration timeout;
     private final Consumer<Map<String, Object>> out;
 
-    public ControlPlaneBenchmark(Path operatorJar, Path workDir, Duration timeout, Consumer<Map<String, Object>> out) {
-        this.operatorJar = operatorJar;
+    public ControlPlaneBenchmark(Binaries binaries, Path workDir, Duration timeout, Consumer<Map<String, Object>> out) {
+        this.binaries = binaries;
         this.workDir = workDir;
         this.timeout = timeout;
         this.out = out;
@@ -66,18 +71,16 @@ public final class ControlPlaneBenchmark {
 
     public static void main(String[] args) throws Exception {
         List<Integer> sizes = List.of(50, 200, 1000);
-        Path jar = Path.of("operator/target/quarkus-app/quarkus-run.jar");
         Path work = Path.of("target/bench-control-plane");
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--nodes" -> sizes = java.util.Arrays.stream(args[i + 1].split(",")).map(Integer::valueOf).toList();
-                case "--operator-jar" -> jar = Path.of(args[i + 1]);
                 case "--work-dir" -> work = Path.of(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         PrintStream stdout = System.out;
-        ControlPlaneBenchmark bench = new ControlPlaneBenchmark(jar, work, Duration.ofMinutes(5), figure -> {
+        ControlPlaneBenchmark bench = new ControlPlaneBenchmark(Binaries.ofCheckout(), work, Duration.ofMinutes(5), figure -> {
             stdout.println(Serialization.asJson(figure));
             stdout.flush();
         });
@@ -102,8 +105,8 @@ public final class ControlPlaneBenchmark {
                 driver.nodes().resource(node(names.get(i), i)).create();
             }
             progress("N=%d: starting the operator", n);
-            try (OperatorProcess operator = OperatorProcess.start(operatorJar, api.url(),
-                    workDir.resolve("operator-" + n + ".log"), Duration.ofSeconds(120));
+            try (OperatorProcess operator = OperatorProcess.start(binaries, api.url(), freePort(),
+                    workDir.toAbsolutePath().resolve("operator-" + n + ".log"));
                     SimulatedAgents agents = new SimulatedAgents()) {
                 SharedIndexInformer<XdpFilter> filters = driver.resources(XdpFilter.class).inform();
                 SharedIndexInformer<XdpNodeState> states = driver.resources(XdpNodeState.class).inform();
@@ -291,6 +294,14 @@ public final class ControlPlaneBenchmark {
     static KubernetesClient client(String url) {
         return new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty()).withMasterUrl(url)
                 .withUserAgent(USER_AGENT).build()).build();
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static long ms(long startNanos) {

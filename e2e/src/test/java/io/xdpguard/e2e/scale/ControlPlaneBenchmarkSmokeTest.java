@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.xdpguard.e2e.cluster.Binaries;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,7 +19,7 @@ class ControlPlaneBenchmarkSmokeTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void fiveNodesGetReadyWithinTheWriteBudget() throws Exception {
-        ControlPlaneBenchmark bench = new ControlPlaneBenchmark(Path.of("../operator/target/quarkus-app/quarkus-run.jar"),
+        ControlPlaneBenchmark bench = new ControlPlaneBenchmark(Binaries.ofCheckout(),
                 Path.of("target/bench-control-plane"), Duration.ofSeconds(60), figure -> { });
 
         List<Map<String, Object>> figures = bench.run(5);
