@@ -4,7 +4,7 @@
 # Idempotent: installs only missing packages. Needs root for apt and mount.
 set -euo pipefail
 
-packages=(openjdk-17-jdk-headless clang llvm libbpf-dev libbpf1 bpftool iproute2 ethtool xdp-tools tcpdump iputils-ping netcat-openbsd procps util-linux)
+packages=(openjdk-17-jdk-headless clang llvm libbpf-dev libbpf1 bpftool iproute2 ethtool xdp-tools tcpdump iputils-ping netcat-openbsd procps util-linux python3)
 # The demo and the e2e tests drive the dev API server with a real kubectl: Debian's own only when none is installed.
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
 missing=()
