@@ -1,5 +1,7 @@
 package io.xdpguard.agent.bench;
 
+import io.xdpguard.agent.dataplane.testing.AttachWatch;
+import io.xdpguard.agent.dataplane.testing.UdpReceiver;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
@@ -28,12 +30,8 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,11 +49,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -451,7 +446,7 @@ public final class AgentBenchmark {
         log("agent 0 enforcing, program %d", progId);
         net.sendUdp(ALLOWED_PORT, 3); // ARP resolved before the measured stream
 
-        try (Receiver allowed = new Receiver(net.hostIp, ALLOWED_PORT); Receiver denied = new Receiver(net.hostIp, DENIED_PORT);
+        try (UdpReceiver allowed = new UdpReceiver(net.hostIp, ALLOWED_PORT); UdpReceiver denied = new UdpReceiver(net.hostIp, DENIED_PORT);
                 AttachWatch watch = new AttachWatch(net.ifindex)) {
             long streamStart = System.nanoTime();
             Sender sender = new Sender(net, config.pps(), configDir.resolve("stop"));
@@ -514,89 +509,6 @@ public final class AgentBenchmark {
     private static int attachedId(int ifindex) {
         XdpAttachment.Status st = XdpAttachment.query(ifindex);
         return st.drvProgId() != 0 ? st.drvProgId() : st.skbProgId();
-    }
-
-    /** Polls the attached program id every millisecond; records every id seen (0: nothing attached). */
-    static final class AttachWatch implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Set<Integer> seen = ConcurrentHashMap.newKeySet();
-        private final AtomicLong polls = new AtomicLong();
-        private final Thread thread;
-
-        AttachWatch(int ifindex) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    seen.add(attachedId(ifindex));
-                    polls.incrementAndGet();
-                    try {
-                        Thread.sleep(1);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "attach-watch");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        Set<Integer> stop() throws InterruptedException {
-            running.set(false);
-            thread.join(5000);
-            return seen;
-        }
-
-        long polls() {
-            return polls.get();
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-        }
-    }
-
-    /** Counts UDP datagrams arriving at one address and port. */
-    static final class Receiver implements AutoCloseable {
-        private final DatagramSocket socket;
-        private final AtomicLong count = new AtomicLong();
-
-        Receiver(String ip, int port) throws IOException {
-            socket = new DatagramSocket(null);
-            socket.setReuseAddress(true);
-            socket.setReceiveBufferSize(8 << 20);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(ip), port));
-            Thread thread = new Thread(() -> {
-                byte[] buf = new byte[2048];
-                while (!socket.isClosed()) {
-                    try {
-                        socket.receive(new DatagramPacket(buf, buf.length));
-                        count.incrementAndGet();
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "udp-" + port);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        /** The count once it stopped growing for 500 ms. */
-        long settled() throws InterruptedException {
-            long last = -1;
-            while (true) {
-                long now = count.get();
-                if (now == last) {
-                    return now;
-                }
-                last = now;
-                Thread.sleep(500);
-            }
-        }
-
-        @Override
-        public void close() {
-            socket.close();
-        }
     }
 
     /** A paced stream of UDP datagram pairs (one to the allowed port, one to the denied port) from the netns. */

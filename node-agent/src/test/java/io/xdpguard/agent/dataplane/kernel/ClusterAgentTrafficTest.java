@@ -1,5 +1,6 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import io.xdpguard.agent.dataplane.testing.UdpReceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -182,7 +183,7 @@ class ClusterAgentTrafficTest {
 
     /** Sends {@code count} datagrams to the port; counts those to the denied port sent while all were dropped. */
     private long delivered(int port, int count) {
-        try (Lifecycle.Receiver receiver = new Lifecycle.Receiver(net.hostIp, port)) {
+        try (UdpReceiver receiver = new UdpReceiver(net.hostIp, port)) {
             net.sendUdp(port, count);
             long got = receiver.settled();
             if (port == DENIED && got == 0) {

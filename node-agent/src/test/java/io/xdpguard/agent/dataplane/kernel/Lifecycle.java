@@ -3,7 +3,6 @@ package io.xdpguard.agent.dataplane.kernel;
 import io.xdpguard.agent.dataplane.InterfacePlan;
 import io.xdpguard.agent.dataplane.libbpf.Bpffs;
 import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
-import io.xdpguard.agent.dataplane.libbpf.XdpAttachment;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.dataplane.rules.RuleMerger;
 import io.xdpguard.agent.dataplane.testing.Commands;
@@ -11,12 +10,6 @@ import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
 import io.xdpguard.api.v1alpha1.spec.AttachMode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,8 +18,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /** Shared fixtures of the lifecycle tests: veth + netns, UDP traffic, bpffs roots, plans, child JVMs. */
 final class Lifecycle {
@@ -127,96 +118,6 @@ final class Lifecycle {
         public void close() {
             tryRun(List.of("ip", "link", "del", name), 30);
             tryRun(List.of("ip", "netns", "del", ns), 30);
-        }
-    }
-
-    /** Counts UDP datagrams arriving at one address and port. */
-    static final class Receiver implements AutoCloseable {
-        private final DatagramSocket socket;
-        private final AtomicLong count = new AtomicLong();
-        private final Thread thread;
-
-        Receiver(String ip, int port) {
-            try {
-                socket = new DatagramSocket(null);
-                socket.setReuseAddress(true);
-                socket.setReceiveBufferSize(8 << 20);
-                socket.bind(new InetSocketAddress(InetAddress.getByName(ip), port));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            thread = new Thread(() -> {
-                byte[] buf = new byte[2048];
-                while (!socket.isClosed()) {
-                    try {
-                        socket.receive(new DatagramPacket(buf, buf.length));
-                        count.incrementAndGet();
-                    } catch (SocketException e) {
-                        return;
-                    } catch (IOException e) {
-                        return;
-                    }
-                }
-            }, "udp-" + port);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        long count() {
-            return count.get();
-        }
-
-        /** The count once it stopped growing for 300 ms. */
-        long settled() throws InterruptedException {
-            long last = -1;
-            while (true) {
-                long now = count.get();
-                if (now == last) {
-                    return now;
-                }
-                last = now;
-                Thread.sleep(300);
-            }
-        }
-
-        @Override
-        public void close() {
-            socket.close();
-        }
-    }
-
-    /** Polls the attached program id of an interface until stopped; records every id seen (0 = nothing attached). */
-    static final class AttachWatch implements AutoCloseable {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final java.util.Set<Integer> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private final AtomicLong polls = new AtomicLong();
-        private final Thread thread;
-
-        AttachWatch(int ifindex) {
-            thread = new Thread(() -> {
-                while (running.get()) {
-                    XdpAttachment.Status st = XdpAttachment.query(ifindex);
-                    seen.add(st.drvProgId() != 0 ? st.drvProgId() : st.skbProgId());
-                    polls.incrementAndGet();
-                }
-            }, "attach-watch");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        java.util.Set<Integer> stop() throws InterruptedException {
-            running.set(false);
-            thread.join(5000);
-            return seen;
-        }
-
-        long polls() {
-            return polls.get();
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import io.xdpguard.agent.dataplane.testing.AttachWatch;
+import io.xdpguard.agent.dataplane.testing.UdpReceiver;
 import static io.xdpguard.agent.dataplane.kernel.Lifecycle.ALLOWED_PORT;
 import static io.xdpguard.agent.dataplane.kernel.Lifecycle.DENIED_PORT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,8 +62,8 @@ class LifecycleRestartTest {
 
     /** {allowed received, denied received} for 20 datagrams of each. */
     private long[] traffic() throws Exception {
-        try (Lifecycle.Receiver allowed = new Lifecycle.Receiver(net.hostIp, ALLOWED_PORT);
-                Lifecycle.Receiver denied = new Lifecycle.Receiver(net.hostIp, DENIED_PORT)) {
+        try (UdpReceiver allowed = new UdpReceiver(net.hostIp, ALLOWED_PORT);
+                UdpReceiver denied = new UdpReceiver(net.hostIp, DENIED_PORT)) {
             net.sendUdp(ALLOWED_PORT, 20);
             net.sendUdp(DENIED_PORT, 20);
             return new long[] {allowed.settled(), denied.settled()};
@@ -70,14 +72,14 @@ class LifecycleRestartTest {
 
     @Test
     void sigkillAndRestartUnderTrafficNeverLetsADeniedPacketThrough() throws Exception {
-        try (Lifecycle.Receiver allowed = new Lifecycle.Receiver(net.hostIp, ALLOWED_PORT);
-                Lifecycle.Receiver denied = new Lifecycle.Receiver(net.hostIp, DENIED_PORT);
+        try (UdpReceiver allowed = new UdpReceiver(net.hostIp, ALLOWED_PORT);
+                UdpReceiver denied = new UdpReceiver(net.hostIp, DENIED_PORT);
                 Lifecycle.Child first = child(DENIED_PORT, "-", "hold")) {
             String applied = first.await("APPLIED", 60);
             int progId = Integer.parseInt(applied.split(" ")[0]);
             assertThat(applied).contains("ENFORCING");
 
-            Lifecycle.AttachWatch watch = new Lifecycle.AttachWatch(net.ifindex);
+            AttachWatch watch = new AttachWatch(net.ifindex);
             CompletableFuture<Long> flow = net.flow(6);
             Thread.sleep(1500);
             int exit = first.killAndWait();
@@ -162,7 +164,7 @@ class LifecycleRestartTest {
         int oldId = attachedId(net.ifindex);
         Path variant = Lifecycle.variantObjectFile();
         try {
-            Lifecycle.AttachWatch watch = new Lifecycle.AttachWatch(net.ifindex);
+            AttachWatch watch = new AttachWatch(net.ifindex);
             try (Lifecycle.Child crashing = child(DENIED_PORT, crashAt, variant)) {
                 crashing.await("CRASHING", 60);
                 assertThat(crashing.process.waitFor()).isEqualTo(137);

@@ -1,5 +1,7 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import io.xdpguard.agent.dataplane.testing.AttachWatch;
+import io.xdpguard.agent.dataplane.testing.UdpReceiver;
 import static io.xdpguard.agent.dataplane.kernel.Lifecycle.ALLOWED_PORT;
 import static io.xdpguard.agent.dataplane.kernel.Lifecycle.DENIED_PORT;
 import static io.xdpguard.agent.dataplane.kernel.Lifecycle.plan;
@@ -68,8 +70,8 @@ class LifecycleTest {
 
     /** Sends 20 allowed and 20 denied datagrams; returns {allowed received, denied received}. */
     private long[] traffic() throws Exception {
-        try (Lifecycle.Receiver allowed = new Lifecycle.Receiver(net.hostIp, ALLOWED_PORT);
-                Lifecycle.Receiver denied = new Lifecycle.Receiver(net.hostIp, DENIED_PORT)) {
+        try (UdpReceiver allowed = new UdpReceiver(net.hostIp, ALLOWED_PORT);
+                UdpReceiver denied = new UdpReceiver(net.hostIp, DENIED_PORT)) {
             net.sendUdp(ALLOWED_PORT, 20);
             net.sendUdp(DENIED_PORT, 20);
             return new long[] {allowed.settled(), denied.settled()};
@@ -148,7 +150,7 @@ class LifecycleTest {
         first.close();
         assertThat(attachedId(net.ifindex)).as("attached after the agent is gone").isEqualTo(progId);
 
-        try (Lifecycle.AttachWatch watch = new Lifecycle.AttachWatch(net.ifindex)) {
+        try (AttachWatch watch = new AttachWatch(net.ifindex)) {
             KernelDataplane second = dataplane();
             assertThat(second.startupLog()).anyMatch(l -> l.contains("adopted program " + progId));
             assertThat(second.observe()).singleElement().satisfies(o -> {
@@ -185,7 +187,7 @@ class LifecycleTest {
         ObjectBytes variant = Lifecycle.variantObject();
         assertThat(variant.sha256Hex()).isNotEqualTo(ObjectBytes.shipped().sha256Hex());
 
-        Lifecycle.AttachWatch watch = track(new Lifecycle.AttachWatch(net.ifindex));
+        AttachWatch watch = track(new AttachWatch(net.ifindex));
         KernelDataplane upgraded = track(new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)
                 .withObject(variant)));
         InterfaceReport r = upgraded.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
@@ -340,7 +342,7 @@ class LifecycleTest {
             assertThat(names).as("metadata maps bound to the program").contains("xg_owner", "xg_counter_keys");
         }
 
-        Lifecycle.AttachWatch watch = track(new Lifecycle.AttachWatch(net.ifindex));
+        AttachWatch watch = track(new AttachWatch(net.ifindex));
         KernelDataplane second = track(new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)));
         InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
         Thread.sleep(50);
@@ -387,7 +389,7 @@ class LifecycleTest {
         Lifecycle.sh("bpftool", "map", "create", dir.resolve("xg_counter_keys").toString(), "type", "hash", "key", "4",
                 "value", "256", "entries", "100", "name", "xg_counter_keys", "flags", "1");
 
-        Lifecycle.AttachWatch watch = track(new Lifecycle.AttachWatch(net.ifindex));
+        AttachWatch watch = track(new AttachWatch(net.ifindex));
         KernelDataplane second = dataplane();
         assertThat(second.startupLog()).anyMatch(l -> l.contains("incompatible"));
         InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);

@@ -1,5 +1,6 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import io.xdpguard.agent.dataplane.testing.UdpReceiver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpguard.agent.cli.AgentCommand;
@@ -119,7 +120,7 @@ class StandaloneTrafficTest {
     }
 
     private long delivered(int port, int count) {
-        try (Lifecycle.Receiver receiver = new Lifecycle.Receiver(net.hostIp, port)) {
+        try (UdpReceiver receiver = new UdpReceiver(net.hostIp, port)) {
             net.sendUdp(port, count);
             return receiver.settled();
         } catch (InterruptedException e) {
