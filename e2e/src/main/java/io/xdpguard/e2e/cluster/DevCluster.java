@@ -147,16 +147,8 @@ public final class DevCluster implements AutoCloseable {
         return kubectl;
     }
 
-    public DevApiServer apiServer() {
-        return apiServer;
-    }
-
     public SimulatedKubelet kubelet() {
         return kubelet;
-    }
-
-    public SimulatedNetwork network() {
-        return network;
     }
 
     public Binaries binaries() {

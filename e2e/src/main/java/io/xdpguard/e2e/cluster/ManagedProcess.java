@@ -37,10 +37,6 @@ public final class ManagedProcess implements AutoCloseable {
         }
     }
 
-    public String name() {
-        return name;
-    }
-
     public long pid() {
         return process.pid();
     }

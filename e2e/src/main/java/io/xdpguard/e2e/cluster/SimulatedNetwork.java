@@ -88,10 +88,6 @@ public final class SimulatedNetwork implements AutoCloseable {
         Host.run("ip", "-n", ns, "link", "set", "lo", "up");
     }
 
-    public int nodeCount() {
-        return nodeCount;
-    }
-
     public static String nodeName(int i) {
         return "node-" + i;
     }
