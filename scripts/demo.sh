@@ -12,4 +12,4 @@ echo "== building (the first run downloads dependencies through the Maven wrappe
 ./mvnw -B -ntp -q install -DskipTests
 cp_file=e2e/target/demo-classpath.txt
 ./mvnw -B -ntp -o -q dependency:build-classpath -pl e2e -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=runtime
-e2e/src/main/sh/in-api-netns.sh java -Xmx512m -cp "e2e/target/classes:$(cat "$cp_file")" io.xdpguard.e2e.demo.ClusterDemo
+e2e/src/main/sh/in-api-netns.sh java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "e2e/target/classes:$(cat "$cp_file")" io.xdpguard.e2e.demo.ClusterDemo
