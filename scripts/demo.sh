@@ -11,5 +11,5 @@ scripts/setup-host.sh
 echo "== building (the first run downloads dependencies through the Maven wrapper)"
 ./mvnw -B -ntp -q install -DskipTests
 cp_file=e2e/target/demo-classpath.txt
-./mvnw -B -ntp -o -q dependency:build-classpath -pl e2e -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=runtime
+./mvnw -B -ntp -q dependency:build-classpath -pl e2e -Dmdep.outputFile="$PWD/$cp_file" -Dmdep.includeScope=runtime
 e2e/src/main/sh/in-api-netns.sh java -Xmx512m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "e2e/target/classes:$(cat "$cp_file")" io.xdpguard.e2e.demo.ClusterDemo
