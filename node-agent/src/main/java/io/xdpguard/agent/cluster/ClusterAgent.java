@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -271,6 +272,15 @@ public final class ClusterAgent implements AutoCloseable {
         List<XdpFilter> filterObjects = filterInformer.getStore().list().stream()
                 .filter(f -> f.getMetadata().getDeletionTimestamp() == null).toList();
         LastGood.Resolution resolution = lastGood.resolve(filterObjects, setInformer.getStore().list(), labels);
+        List<String> unknownInForce = inForceWithoutKnownSpec(resolution);
+        if (!unknownInForce.isEmpty()) {
+            String message = "filters " + unknownInForce + " are invalid now and their last good generation, still "
+                    + "enforced by the kernel, is unknown to this agent (it started since): nothing is changed on this "
+                    + "node until they are fixed or deleted";
+            LOG.warn(message);
+            state = new State(true, "HoldingAdoptedRules", message);
+            return;
+        }
         FailsafeConfig failsafe = failsafe(node);
         Plan plan = Planner.plan(resolution.inForce(), resolution.cidrSets(), labels, interfaces, failsafe);
 
@@ -339,6 +349,24 @@ public final class ClusterAgent implements AutoCloseable {
             LOG.warnf("cannot write XdpNodeState %s (retrying): %s", settings.nodeName(), e.getMessage());
         }
         events.report(failures(filterObjects, status));
+    }
+
+    /**
+     * Filters that select this node, whose current generation is invalid, of which this agent has no last good
+     * version (it started after that version was applied), but whose rules the kernel still enforces: applying now
+     * would drop them, failing open. The node is held as adopted instead (fail-static) until they are fixed or
+     * deleted.
+     */
+    private List<String> inForceWithoutKnownSpec(LastGood.Resolution resolution) {
+        List<String> unknown = resolution.filters().values().stream()
+                .filter(r -> r.failure() != null && r.inForce() == null && r.selected())
+                .map(LastGood.Resolved::name).toList();
+        if (unknown.isEmpty()) {
+            return List.of();
+        }
+        Set<String> enforced = new TreeSet<>();
+        interfaces.forEach(iface -> enforced.addAll(dataplane.filtersInForce(iface)));
+        return unknown.stream().filter(enforced::contains).toList();
     }
 
     private List<InterfaceReport> observeQuietly() {

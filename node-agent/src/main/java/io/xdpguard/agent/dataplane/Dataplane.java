@@ -5,6 +5,8 @@ import io.xdpguard.agent.dataplane.kernel.RuleCounters;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The node's XDP state behind one interface, so that domain code never touches libbpf: the real kernel
@@ -32,6 +34,17 @@ public interface Dataplane extends AutoCloseable {
 
     /** Counters of one interface: per rule key ("filter/rule") and per verdict reason. */
     Optional<Counters> counters(String interfaceName);
+
+    /**
+     * The filters with rules in force on this interface, read from the kernel: right after an adoption from the
+     * pinned rule keys, so a restarted agent knows what its predecessor enforced.
+     */
+    default Set<String> filtersInForce(String interfaceName) {
+        Set<String> filters = new TreeSet<>();
+        counters(interfaceName).ifPresent(c -> c.rules().keySet()
+                .forEach(key -> filters.add(key.substring(0, Math.max(0, key.indexOf('/'))))));
+        return filters;
+    }
 
     /** Detaches and unpins everything of ours on this host; returns what it removed, for the user. */
     List<String> removeAll();

@@ -187,6 +187,25 @@ class ClusterAgentTest {
     }
 
     @Test
+    void anAgentRestartedWhileAFilterIsInvalidKeepsWhatItsPredecessorEnforced() {
+        put(filter("block", null, 500, "192.0.2.0/24"));
+        startAgent();
+        awaitTrue(() -> sources("eth0").equals(List.of("192.0.2.0/24")), "enforced");
+        // The agent stops; the dataplane keeps its state, as pinned maps and attached programs do.
+        agent.close();
+        agentClient.close();
+
+        put(filter("block", null, 500, "198.51.100.1/24"));
+        startAgent();
+        awaitTrue(() -> "HoldingAdoptedRules".equals(agent.state().reason()), "the node is held as adopted");
+        assertThat(agent.state().message()).contains("block");
+        assertThat(sources("eth0")).as("the rules in force before the restart stay").containsExactly("192.0.2.0/24");
+
+        put(filter("block", null, 500, "198.51.100.0/24"));
+        awaitTrue(() -> sources("eth0").equals(List.of("198.51.100.0/24")), "the fixed generation is applied");
+    }
+
+    @Test
     void cidrSetChangeReplansAndAMissingSetKeepsTheLastGoodVersion() {
         putSet("bad-actors", "192.0.2.0/24");
         put(Filters.filter("by-set", """

@@ -3,11 +3,15 @@ package io.xdpguard.agent.dataplane.testing;
 import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.InterfacePlan;
 import io.xdpguard.agent.dataplane.InterfaceReport;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /** A dataplane in memory: enforces every plan at once and records them, for tests of everything above the kernel. */
 public final class FakeDataplane implements Dataplane {
@@ -77,6 +81,12 @@ public final class FakeDataplane implements Dataplane {
     @Override
     public Optional<Counters> counters(String interfaceName) {
         return Optional.empty();
+    }
+
+    @Override
+    public synchronized Set<String> filtersInForce(String interfaceName) {
+        return enforced(interfaceName).map(p -> p.rules().rules().stream().map(MatchRule::filter)
+                .collect(Collectors.toCollection(TreeSet::new))).orElseGet(TreeSet::new);
     }
 
     @Override
