@@ -2,6 +2,7 @@ package io.xdpguard.e2e.cluster;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The built operator and agent of this checkout (`./mvnw package` makes them), run as `java -jar`. */
@@ -47,7 +48,7 @@ public record Binaries(Path root) {
     }
 
     List<String> agentCommand(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC"));
+        List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC"));
         if (args.length > 0 && !args[0].equals("run")) {
             cmd.add("-Dquarkus.http.host-enabled=false");
         }

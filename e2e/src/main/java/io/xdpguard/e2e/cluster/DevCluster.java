@@ -164,8 +164,8 @@ public final class DevCluster implements AutoCloseable {
     }
 
     /** The node's agent's HTTP endpoints. */
-    public AgentEndpoint agentEndpoint(String node) {
-        return new AgentEndpoint(SimulatedNetwork.nodeAddress(index(node)), 9402);
+    public HttpEndpoint agentEndpoint(String node) {
+        return new HttpEndpoint(SimulatedNetwork.nodeAddress(index(node)), 9402);
     }
 
     /** Every file the node's agent has pinned, relative to its bpffs root. */

@@ -29,7 +29,7 @@ public final class OperatorProcess implements AutoCloseable {
                 "QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         ManagedProcess process = ManagedProcess.start("operator", binaries.operatorCommand(), env, log);
         try {
-            new AgentEndpoint("127.0.0.1", httpPort).awaitReady(process);
+            new HttpEndpoint("127.0.0.1", httpPort).awaitReady(process);
         } catch (RuntimeException e) {
             process.close();
             throw e;

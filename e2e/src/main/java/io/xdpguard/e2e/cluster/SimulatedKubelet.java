@@ -193,7 +193,7 @@ public final class SimulatedKubelet implements AutoCloseable {
 
     private void awaitReady(String node) {
         Running running = agents.get(node);
-        new AgentEndpoint(SimulatedNetwork.nodeAddress(nodeIndex.get(node)),
+        new HttpEndpoint(SimulatedNetwork.nodeAddress(nodeIndex.get(node)),
                 Integer.parseInt(running.env().getOrDefault("XDPGUARD_HTTP_PORT", "9402"))).awaitReady(running.process());
         narrator.accept("kubelet: agent running on " + node + " (pid " + running.process().pid() + ")");
     }

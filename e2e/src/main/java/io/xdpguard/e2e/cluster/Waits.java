@@ -23,7 +23,7 @@ public final class Waits {
             } catch (RuntimeException e) {
                 last = e;
             }
-            AgentEndpoint.sleep(POLL_MILLIS);
+            HttpEndpoint.sleep(POLL_MILLIS);
         }
         throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what, last);
     }

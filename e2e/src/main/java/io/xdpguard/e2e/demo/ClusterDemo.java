@@ -1,6 +1,6 @@
 package io.xdpguard.e2e.demo;
 
-import io.xdpguard.e2e.cluster.AgentEndpoint;
+import io.xdpguard.e2e.cluster.HttpEndpoint;
 import io.xdpguard.e2e.cluster.DevCluster;
 import io.xdpguard.e2e.cluster.Kubectl;
 import io.xdpguard.e2e.cluster.SimulatedNetwork;
@@ -106,7 +106,7 @@ public final class ClusterDemo {
         }
     }
 
-    private static String firstSample(AgentEndpoint agent) {
+    private static String firstSample(HttpEndpoint agent) {
         String json = agent.drops().trim();
         int end = json.indexOf('}');
         return json.startsWith("[{") && end > 0 ? json.substring(1, end + 1) : json;

@@ -122,7 +122,7 @@ class ClusterEndToEndTest {
         CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(
                 () -> Traffic.ping(SimulatedNetwork.blockedClient(2), SimulatedNetwork.externalAddress(2), count));
 
-        AgentEndpoint.sleep(1000);
+        HttpEndpoint.sleep(1000);
         cluster.kubelet().crashAndRestart(node);
 
         assertThat(allowed.join()).as("allowed pings answered while the agent was killed and restarted").isEqualTo(count);

@@ -84,8 +84,8 @@ public final class ClusterAgent implements AutoCloseable {
     private ScheduledFuture<?> scheduled;
     private long changeSeenNanos;
 
-    /** The Node as read directly from the API server at shutdown; null while the informer's copy is used. */
-    private volatile Node freshNode;
+    /** The Node as read directly from the API server, during the last reconcile at shutdown; reconciler thread only. */
+    private Node freshNode;
     private volatile State state = new State(false, "WaitingForApiServer", "the informers have not listed yet");
     private volatile XdpNodeStateStatus lastStatus;
     private final AtomicLong heartbeat = new AtomicLong(System.nanoTime());
@@ -244,9 +244,8 @@ public final class ClusterAgent implements AutoCloseable {
     }
 
     private Node ownNode() {
-        Node fresh = freshNode;
-        if (fresh != null) {
-            return fresh;
+        if (freshNode != null) {
+            return freshNode;
         }
         return nodeInformer.getStore().list().stream()
                 .filter(n -> settings.nodeName().equals(n.getMetadata().getName())).findFirst().orElse(null);
@@ -506,11 +505,18 @@ public final class ClusterAgent implements AutoCloseable {
             return;
         }
         try {
-            freshNode = client.nodes().withName(settings.nodeName()).get();
-            if (freshNode == null) {
+            Node fresh = client.nodes().withName(settings.nodeName()).get();
+            if (fresh == null) {
                 return;
             }
-            executor.submit(this::reconcileSafely).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            executor.submit(() -> {
+                freshNode = fresh;
+                try {
+                    reconcileSafely();
+                } finally {
+                    freshNode = null;
+                }
+            }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (KubernetesClientException | java.util.concurrent.ExecutionException
                 | java.util.concurrent.TimeoutException | java.util.concurrent.RejectedExecutionException e) {
             LOG.warnf("last reconcile before shutdown not completed (%s); enforcement stays as it is", e.getMessage());

@@ -9,14 +9,17 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** An agent's HTTP endpoints (metrics, health, drop samples) at its node's address, as Prometheus reaches them. */
-public final class AgentEndpoint {
+/**
+ * The HTTP endpoints of an agent or the operator (Quarkus health and metrics; an agent also serves drop samples), as
+ * Prometheus and the kubelet reach them.
+ */
+public final class HttpEndpoint {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String base;
 
-    public AgentEndpoint(String address, int port) {
+    public HttpEndpoint(String address, int port) {
         this.base = "http://" + address + ":" + port;
     }
 
