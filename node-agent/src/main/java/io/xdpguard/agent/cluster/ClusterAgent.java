@@ -67,6 +67,7 @@ public final class ClusterAgent implements AutoCloseable {
     private final AgentMetrics metrics;
     private final DropSamples samples;
     private final LastGood lastGood = new LastGood();
+    private final HeapTrimmer heapTrimmer = HeapTrimmer.forThisJvm();
     private final NodeStateWriter writer;
     private final FilterEvents events;
     private final ScheduledExecutorService executor;
@@ -348,6 +349,9 @@ public final class ClusterAgent implements AutoCloseable {
             LOG.warnf("cannot write XdpNodeState %s (retrying): %s", settings.nodeName(), e.getMessage());
         }
         events.report(failures(filterObjects, status));
+        if (heapTrimmer.afterReconcile()) {
+            LOG.debug("collected the heap after a large load");
+        }
     }
 
     /**

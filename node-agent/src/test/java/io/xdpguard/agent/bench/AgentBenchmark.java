@@ -92,12 +92,13 @@ public final class AgentBenchmark {
     }
 
     /**
-     * The agent container's JVM: the image sets -XX:MaxRAMPercentage=75 and -XX:+ExitOnOutOfMemoryError, the chart
-     * limits the container to 512Mi (so a 384 MiB heap), and in a container of that size the JVM picks SerialGC
-     * (not a "server class machine": < 1792 MB). MaxRAM and UseSerialGC recreate that outside a container.
+     * The agent container's JVM: the image's JAVA_OPTS_APPEND (node-agent/src/main/docker/Dockerfile), and the
+     * chart limits the container to 512Mi (so a 384 MiB heap); MaxRAM recreates that limit outside a container.
      */
     static final String CONTAINER_JVM_FLAGS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC "
-            + "-XX:+ExitOnOutOfMemoryError";
+            + "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:+ExitOnOutOfMemoryError";
+    /** The image's MALLOC_ARENA_MAX, given to the agent unless the benchmark's own environment sets one. */
+    static final String CONTAINER_MALLOC_ARENA_MAX = "2";
     static final int CIDRS_PER_SET = 50_000;
     /** Changes after the agent's start that are reported apart (second slot filled, cold code). */
     static final int WARM_UP_CHANGES = 10;
@@ -243,7 +244,7 @@ public final class AgentBenchmark {
         Memory memory = memory(agent, metrics);
         emit(String.format(Locale.ROOT, "{\"bench\":\"agent_rss\",\"rules\":%d,\"cidrs\":%d,\"runtime\":\"%s\",\"jvm_flags\":\"%s\","
                 + "\"malloc_arena_max\":\"%s\",\"idle_s\":%.1f,\"initial_apply_s\":%.3f,%s}", config.rules(), config.cidrs(),
-                runtime, jvmFlags, System.getenv().getOrDefault("MALLOC_ARENA_MAX", "default"), settleMillis / 1000.0,
+                runtime, jvmFlags, System.getenv().getOrDefault("MALLOC_ARENA_MAX", CONTAINER_MALLOC_ARENA_MAX), settleMillis / 1000.0,
                 initialSeconds, memory.json()));
 
         // one-rule changes, one at a time, the 1,000 rules / 1M CIDRs in force
@@ -347,17 +348,24 @@ public final class AgentBenchmark {
         Thread.sleep(1000);
         String histogram = Commands.tryRun(List.of("jcmd", String.valueOf(agent.pid()), "GC.class_histogram"), 120);
         log("heap after GC, largest classes:%n%s", String.join("\n", histogram.lines().limit(18).toList()));
-        return new Memory(rss, procStatus(agent.pid(), "VmRSS"), procStatus(agent.pid(), "VmHWM"), heap,
-                metrics.heapUsed(), metrics.heapCommitted());
+        if (jvmFlags.contains("NativeMemoryTracking")) {
+            log("JVM memory by area:%n%s", Commands.tryRun(List.of("jcmd", String.valueOf(agent.pid()),
+                    "VM.native_memory", "summary"), 60));
+        }
+        return new Memory(rss, procStatus(agent.pid(), "VmRSS"), procStatus(agent.pid(), "RssAnon"),
+                procStatus(agent.pid(), "RssFile"), procStatus(agent.pid(), "VmHWM"), heap, metrics.heapUsed(),
+                metrics.heapCommitted());
     }
 
-    record Memory(long rssKib, long rssAfterGcKib, long hwmKib, double heapUsed, double heapUsedAfterGc,
-            double heapCommitted) {
+    /** RSS (before the forced GC), then after it split into anonymous memory and mapped files (libjvm, CDS, jars). */
+    record Memory(long rssKib, long rssAfterGcKib, long rssAnonKib, long rssFileKib, long hwmKib, double heapUsed,
+            double heapUsedAfterGc, double heapCommitted) {
         String json() {
-            return String.format(Locale.ROOT, "\"rss_mib\":%.1f,\"rss_after_gc_mib\":%.1f,\"peak_rss_mib\":%.1f,"
-                    + "\"heap_used_mib\":%.1f,\"heap_used_after_gc_mib\":%.1f,\"heap_committed_mib\":%.1f",
-                    rssKib / 1024.0, rssAfterGcKib / 1024.0, hwmKib / 1024.0, heapUsed / (1 << 20),
-                    heapUsedAfterGc / (1 << 20), heapCommitted / (1 << 20));
+            return String.format(Locale.ROOT, "\"rss_mib\":%.1f,\"rss_after_gc_mib\":%.1f,\"rss_anon_mib\":%.1f,"
+                    + "\"rss_file_mib\":%.1f,\"peak_rss_mib\":%.1f,\"heap_used_mib\":%.1f,"
+                    + "\"heap_used_after_gc_mib\":%.1f,\"heap_committed_mib\":%.1f",
+                    rssKib / 1024.0, rssAfterGcKib / 1024.0, rssAnonKib / 1024.0, rssFileKib / 1024.0, hwmKib / 1024.0,
+                    heapUsed / (1 << 20), heapUsedAfterGc / (1 << 20), heapCommitted / (1 << 20));
         }
     }
 
@@ -676,6 +684,7 @@ public final class AgentBenchmark {
             }
             cmd.addAll(args);
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().putIfAbsent("MALLOC_ARENA_MAX", CONTAINER_MALLOC_ARENA_MAX);
             pb.environment().putAll(env);
             process = pb.start();
             Thread t = new Thread(() -> {

@@ -1,6 +1,7 @@
 package io.xdpguard.api.v1alpha1.spec;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.xdpguard.api.v1alpha1.Api;
@@ -12,6 +13,7 @@ public class XdpCidrSetSpec {
     @Required
     @Size(max = Api.MAX_CIDRS_PER_SET)
     @JsonPropertyDescription("IPv4/IPv6 CIDRs or bare addresses; at most 50,000 (larger lists span several sets).")
+    @JsonDeserialize(using = CompactStringList.Deserializer.class)
     private List<String> cidrs = new ArrayList<>();
 
     public XdpCidrSetSpec() {

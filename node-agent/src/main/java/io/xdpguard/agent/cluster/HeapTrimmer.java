@@ -1,0 +1,42 @@
+package io.xdpguard.agent.cluster;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.util.function.LongSupplier;
+
+/**
+ * Gives heap back to the OS after a reconcile that made it grow by a lot. Loading large XdpCidrSets creates millions
+ * of short-lived objects at once; the JVM then keeps the heap they needed committed for the agent's lifetime (its
+ * collectors shrink the heap only at a full collection). One full collection right after such a load, with the
+ * image's {@code -XX:MaxHeapFreeRatio}, returns that memory: hundreds of MiB on a node with a million CIDRs.
+ */
+final class HeapTrimmer {
+    /** Growth of the committed heap since the last trim that is worth a full collection (~0.1-0.3 s here). */
+    static final long GROWTH_BYTES = 64L << 20;
+
+    private final LongSupplier committedBytes;
+    private final Runnable fullCollection;
+    private long committedAfterTrim;
+
+    HeapTrimmer(LongSupplier committedBytes, Runnable fullCollection) {
+        this.committedBytes = committedBytes;
+        this.fullCollection = fullCollection;
+        this.committedAfterTrim = committedBytes.getAsLong();
+    }
+
+    static HeapTrimmer forThisJvm() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        return new HeapTrimmer(() -> memory.getHeapMemoryUsage().getCommitted(), System::gc);
+    }
+
+    /** Called after each reconcile; true when it collected. */
+    boolean afterReconcile() {
+        if (committedBytes.getAsLong() - committedAfterTrim < GROWTH_BYTES) {
+            return false;
+        }
+        fullCollection.run();
+        // What stays committed now is what the live data needs: the next trim waits for as much growth again.
+        committedAfterTrim = committedBytes.getAsLong();
+        return true;
+    }
+}

@@ -1,0 +1,47 @@
+package io.xdpguard.agent.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class HeapTrimmerTest {
+    private static final long MIB = 1 << 20;
+    private final AtomicLong committed = new AtomicLong(100 * MIB);
+    private final AtomicInteger collections = new AtomicInteger();
+    /** A full collection shrinks the heap to what the test says is live. */
+    private final AtomicLong liveAfterCollection = new AtomicLong();
+    private final HeapTrimmer trimmer = new HeapTrimmer(committed::get, () -> {
+        collections.incrementAndGet();
+        committed.set(liveAfterCollection.get());
+    });
+
+    @Test
+    void collectsOnceAfterTheHeapGrewByALoadAndNotOnOrdinaryReconciles() {
+        committed.set(100 * MIB + HeapTrimmer.GROWTH_BYTES - 1);
+        assertThat(trimmer.afterReconcile()).isFalse();
+
+        committed.set(500 * MIB);
+        liveAfterCollection.set(150 * MIB);
+        assertThat(trimmer.afterReconcile()).isTrue();
+        assertThat(committed.get()).isEqualTo(150 * MIB);
+
+        committed.set(170 * MIB);
+        assertThat(trimmer.afterReconcile()).isFalse();
+        assertThat(collections.get()).isOne();
+    }
+
+    @Test
+    void aHeapThatStaysLargeBecauseItIsLiveIsNotCollectedAgainAndAgain() {
+        committed.set(400 * MIB);
+        liveAfterCollection.set(400 * MIB);
+        assertThat(trimmer.afterReconcile()).isTrue();
+
+        committed.set(400 * MIB + HeapTrimmer.GROWTH_BYTES / 2);
+        assertThat(trimmer.afterReconcile()).isFalse();
+        committed.set(400 * MIB + HeapTrimmer.GROWTH_BYTES);
+        assertThat(trimmer.afterReconcile()).isTrue();
+        assertThat(collections.get()).isEqualTo(2);
+    }
+}
