@@ -349,8 +349,9 @@ public final class ClusterAgent implements AutoCloseable {
             LOG.warnf("cannot write XdpNodeState %s (retrying): %s", settings.nodeName(), e.getMessage());
         }
         events.report(failures(filterObjects, status));
-        if (heapTrimmer.afterReconcile()) {
-            LOG.debug("collected the heap after a large load");
+        HeapTrimmer.Trim trim = heapTrimmer.afterReconcile();
+        if (trim != null) {
+            LOG.info(trim);
         }
     }
 

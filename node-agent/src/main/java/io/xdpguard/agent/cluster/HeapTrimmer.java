@@ -29,14 +29,23 @@ final class HeapTrimmer {
         return new HeapTrimmer(() -> memory.getHeapMemoryUsage().getCommitted(), System::gc);
     }
 
-    /** Called after each reconcile; true when it collected. */
-    boolean afterReconcile() {
-        if (committedBytes.getAsLong() - committedAfterTrim < GROWTH_BYTES) {
-            return false;
+    /** Called after each reconcile: the committed heap before and after the collection it ran, or null. */
+    Trim afterReconcile() {
+        long before = committedBytes.getAsLong();
+        if (before - committedAfterTrim < GROWTH_BYTES) {
+            return null;
         }
         fullCollection.run();
         // What stays committed now is what the live data needs: the next trim waits for as much growth again.
         committedAfterTrim = committedBytes.getAsLong();
-        return true;
+        return new Trim(before, committedAfterTrim);
+    }
+
+    record Trim(long committedBefore, long committedAfter) {
+        @Override
+        public String toString() {
+            return String.format("collected the heap after a large load: %d MiB committed before, %d MiB after",
+                    committedBefore >> 20, committedAfter >> 20);
+        }
     }
 }
