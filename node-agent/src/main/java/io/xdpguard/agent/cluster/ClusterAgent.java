@@ -242,6 +242,13 @@ public final class ClusterAgent implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.errorf(e, "reconcile failed; enforcement stays as it is");
         }
+        // Only after a start does this write anything (a whole slot, seconds with a million CIDRs); a change seen
+        // meanwhile waits for it, as it would otherwise have written that slot itself.
+        try {
+            executor.execute(dataplane::prepareNextChange);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
     }
 
     private Node ownNode() {

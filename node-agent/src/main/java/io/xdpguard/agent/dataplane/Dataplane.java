@@ -29,6 +29,13 @@ public interface Dataplane extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Work that makes the next {@link #apply} fast, done while nothing is pending (e.g. filling a rule-set slot that
+     * a start left empty or unknown). Changes nothing that is enforced; failures are logged, not thrown.
+     */
+    default void prepareNextChange() {
+    }
+
     /** The current state of every interface of ours, read from the kernel. */
     List<InterfaceReport> observe();
 

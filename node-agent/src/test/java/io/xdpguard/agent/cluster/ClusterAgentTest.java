@@ -106,6 +106,7 @@ class ClusterAgentTest {
         XdpNodeStateStatus state = awaitState(s -> phase(s, "core-only") == FilterPhase.NotSelected
                 && phase(s, "edge-only") == FilterPhase.Enforcing);
         assertThat(entry(state, "core-only").interfaces()).isEmpty();
+        awaitTrue(() -> dataplane.preparesAfterLastApply() > 0, "the next change prepared after the sync");
 
         admin.nodes().withName(NODE).edit(n -> {
             n.getMetadata().getLabels().put("role", "core");

@@ -12,6 +12,7 @@ import io.xdpguard.agent.dataplane.libbpf.TestRunResult;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.rules.RuleSetException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -102,12 +103,15 @@ public final class Classifier implements AutoCloseable {
                     file.setPinPath(name, pinDir.resolve(name));
                 }
             }
+            // Unpinned maps, and pinned ones this load creates, are new, hence empty; maps pinned before may hold a
+            // previous agent's entries.
+            boolean freshMaps = pinDir == null
+                    || PinnedMaps.names(file).stream().noneMatch(name -> Files.exists(pinDir.resolve(name)));
             file.load();
             // userspace-only metadata maps: bound, so that a program whose pins were lost still leads to them
             file.program(PROGRAM_NAME).bindMap(file.map("xg_owner"));
             file.program(PROGRAM_NAME).bindMap(file.map("xg_counter_keys"));
-            // unpinned maps are new, hence empty; pinned ones may hold a previous agent's entries
-            return fromObject(file, pinDir == null);
+            return fromObject(file, freshMaps);
         } catch (RuntimeException e) {
             file.close();
             throw e;
@@ -205,6 +209,29 @@ public final class Classifier implements AutoCloseable {
         }
         counterIds = counterIds.assign(ruleSet);
         current = ruleSet;
+        return true;
+    }
+
+    /**
+     * Writes the rule set in force into the inactive slot when that slot is empty or its content unknown (after a
+     * start or an adoption), so that the next change writes only its difference instead of a whole slot (seconds
+     * with a million CIDRs). Nothing is switched: the kernel keeps using the active slot.
+     *
+     * @return whether anything was written
+     */
+    public synchronized boolean prepareInactiveSlot() throws RuleSetException {
+        int target = 1 - maps.active().slot();
+        if (current == null || slots[target] != null) {
+            return false;
+        }
+        CompiledRuleSet compiled = lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
+                : RuleCompiler.compile(current, counterIds.ids(), maps.hostCapacityPerSlot(), lastCompiled);
+        boolean empty = slotEmpty[target];
+        slots[target] = null;
+        slotEmpty[target] = false;
+        maps.writeSlot(target, compiled, null, empty);
+        slots[target] = compiled;
+        lastCompiled = compiled;
         return true;
     }
 

@@ -840,6 +840,20 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         };
     }
 
+    @Override
+    public synchronized void prepareNextChange() {
+        for (Iface f : interfaces.values()) {
+            if (f.classifier == null) {
+                continue;
+            }
+            try {
+                f.classifier.prepareInactiveSlot();
+            } catch (RuntimeException | RuleSetException e) {
+                LOG.log(System.Logger.Level.WARNING, "preparing the inactive slot of if" + f.ifindex + " failed", e);
+            }
+        }
+    }
+
     private synchronized Set<Classifier> liveClassifiers() {
         Set<Classifier> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         interfaces.values().stream().map(f -> f.classifier).filter(java.util.Objects::nonNull).forEach(live::add);

@@ -19,10 +19,12 @@ public final class FakeDataplane implements Dataplane {
     private final Map<String, InterfaceReport.ForeignProgram> foreign = new TreeMap<>();
     private int applies;
     private int writes;
+    private int preparesAfterLastApply;
 
     @Override
     public synchronized List<InterfaceReport> apply(List<InterfacePlan> plans) {
         applies++;
+        preparesAfterLastApply = 0;
         Map<String, InterfacePlan> next = new TreeMap<>();
         for (InterfacePlan plan : plans) {
             if (foreign.containsKey(plan.name())) {
@@ -76,6 +78,16 @@ public final class FakeDataplane implements Dataplane {
 
     public synchronized int applies() {
         return applies;
+    }
+
+    @Override
+    public synchronized void prepareNextChange() {
+        preparesAfterLastApply++;
+    }
+
+    /** How often {@link #prepareNextChange} was called since the last apply. */
+    public synchronized int preparesAfterLastApply() {
+        return preparesAfterLastApply;
     }
 
     @Override
