@@ -5,10 +5,23 @@ import inet.ipaddr.AddressStringParameters;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Parses the address strings of the API: an IPv4/IPv6 CIDR with no host bits set, or a bare address. */
 public final class Cidrs {
     private static final IPAddressStringParameters STRICT = strictParameters();
+    /** Entries of {@link #RECENT_RULE_ADDRESSES}: the rules of a few full interfaces, ~300 bytes each. */
+    static final int RECENT_CAPACITY = 8192;
+    /** Text to its {@link IPAddress}, or to the message of the error it gives; least recently used first. */
+    private static final Map<String, Object> RECENT_RULE_ADDRESSES = Collections.synchronizedMap(
+            new LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
+                    return size() > RECENT_CAPACITY;
+                }
+            });
 
     private Cidrs() {
     }
@@ -48,5 +61,26 @@ public final class Cidrs {
                     + address.toPrefixBlock().toCanonicalString() + "\"?");
         }
         return address;
+    }
+
+    /**
+     * {@link #parse}, answered from a bounded cache of recent texts: for the addresses of rules, which each new
+     * generation of a filter mostly repeats and which are parsed again on every change (validation, then merge). Not
+     * for XdpCidrSets: each version of a set is parsed once, and a million entries would only flush the cache.
+     */
+    public static IPAddress parseRuleAddress(String text) {
+        Object parsed = RECENT_RULE_ADDRESSES.get(text);
+        if (parsed == null) {
+            try {
+                parsed = parse(text);
+            } catch (IllegalArgumentException e) {
+                parsed = e.getMessage();
+            }
+            RECENT_RULE_ADDRESSES.put(text, parsed);
+        }
+        if (parsed instanceof IPAddress address) {
+            return address;
+        }
+        throw new IllegalArgumentException((String) parsed);
     }
 }

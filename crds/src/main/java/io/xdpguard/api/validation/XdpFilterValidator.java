@@ -68,7 +68,11 @@ public final class XdpFilterValidator {
                     + " are allowed (split the list into several XdpCidrSets)"));
         }
         for (int i = 0; i < cidrs.size() && out.size() < 100; i++) {
-            checkCidr("spec.cidrs[" + i + "]", cidrs.get(i), out);
+            try {
+                Cidrs.parse(cidrs.get(i));
+            } catch (IllegalArgumentException e) {
+                out.add(new Violation("spec.cidrs[" + i + "]", e.getMessage()));
+            }
         }
         return new ValidationResult(out);
     }
@@ -234,7 +238,7 @@ public final class XdpFilterValidator {
         boolean v4 = false;
         boolean v6 = false;
         for (int i = 0; i < list.size(); i++) {
-            IPAddress address = checkCidr(at + "[" + i + "]", list.get(i), out);
+            IPAddress address = checkRuleAddress(at + "[" + i + "]", list.get(i), out);
             if (address != null) {
                 v4 |= address.isIPv4();
                 v6 |= address.isIPv6();
@@ -243,9 +247,9 @@ public final class XdpFilterValidator {
         return new Families(v4, v6, list.isEmpty());
     }
 
-    private static IPAddress checkCidr(String at, String text, List<Violation> out) {
+    private static IPAddress checkRuleAddress(String at, String text, List<Violation> out) {
         try {
-            return Cidrs.parse(text);
+            return Cidrs.parseRuleAddress(text);
         } catch (IllegalArgumentException e) {
             out.add(new Violation(at, e.getMessage()));
             return null;

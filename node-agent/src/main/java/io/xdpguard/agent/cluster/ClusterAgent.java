@@ -302,12 +302,6 @@ public final class ClusterAgent implements AutoCloseable {
                 byInterface.put(name, lastFiltersByInterface.getOrDefault(name, List.of()));
             }
         }
-        Map<String, Long> generations = new HashMap<>();
-        resolution.inForce().forEach(f -> generations.put(f.getMetadata().getName(), LastGood.generation(f)));
-        for (InterfacePlan p : plan.interfaces()) {
-            contents.computeIfAbsent(p.ruleSetId(), id -> contentOf(p, generations));
-        }
-
         List<InterfacePlan> toApply = List.copyOf(plans.values());
         List<InterfaceReport> reports;
         String applyError = null;
@@ -333,6 +327,12 @@ public final class ClusterAgent implements AutoCloseable {
                 metrics.switched(seen, switched);
             }
             metrics.enforced(toApply, reports, applyError == null);
+        }
+        // After the switch: the status's per-rule content is not needed to enforce.
+        Map<String, Long> generations = new HashMap<>();
+        resolution.inForce().forEach(f -> generations.put(f.getMetadata().getName(), LastGood.generation(f)));
+        for (InterfacePlan p : plan.interfaces()) {
+            contents.computeIfAbsent(p.ruleSetId(), id -> contentOf(p, generations));
         }
         if (samples != null) {
             Map<Integer, String> names = new HashMap<>();

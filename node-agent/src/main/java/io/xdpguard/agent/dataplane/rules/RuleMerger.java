@@ -173,7 +173,7 @@ public final class RuleMerger {
         if (cidrs == null || cidrs.isEmpty()) {
             return AddressMatch.ANY;
         }
-        return AddressMatch.of(cidrs.stream().map(Cidrs::parse).toList());
+        return AddressMatch.of(cidrs.stream().map(Cidrs::parseRuleAddress).toList());
     }
 
     private static List<Ports.Range> ranges(List<String> ports) {
