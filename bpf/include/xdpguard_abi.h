@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 2
+#define XG_ABI_VERSION 3
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -43,8 +43,8 @@
 
 /* Dimensions of the classifier. */
 enum xg_dim {
-	XG_DIM_SRC = 0, /* source address: host hash, then LPM trie */
-	XG_DIM_DST = 1, /* destination address: host hash, then LPM trie */
+	XG_DIM_SRC = 0, /* source address: IPv4 /16 table, LPM trie, then host hash */
+	XG_DIM_DST = 1, /* destination address: IPv4 /16 table, LPM trie, then host hash */
 	XG_DIM_L4 = 2,  /* protocol class and destination port / ICMP type */
 	XG_DIM_SPORT = 3, /* protocol class and source port */
 	XG_DIMS = 4,
@@ -184,6 +184,20 @@ struct xg_host_key {
  * host hash. The kernel looks up the trie first and the hash only then, so that the common packet,
  * from no listed host, pays one lookup. */
 #define XG_HOSTS_INSIDE 0x80000000u
+
+/*
+ * xg_src4_dir/xg_dst4_dir: ARRAY of __u32, XG_SLOTS * XG_DIR4_ENTRIES entries, index
+ * slot * XG_DIR4_ENTRIES + the top 16 bits of the IPv4 address (DIR-16 in front of the IPv4 trie).
+ * An entry with XG_DIR_FINAL is the answer for every address of that /16: the vector of the
+ * longest prefix of length <= 16 covering it (the dimension's /0 at least), with XG_HOSTS_INSIDE
+ * when the host hash holds an address of this /16. An entry without XG_DIR_FINAL (0, as in a
+ * never-written array) means that a prefix longer than /16 lies inside: the trie decides.
+ */
+#define XG_DIR4_ENTRIES 65536
+#define XG_DIR_FINAL 0x40000000u
+#define XG_DIR_DEEPER 0u
+/* What is left of an address map or DIR value without its flags: the vector index. */
+#define XG_VEC_MASK (~(XG_HOSTS_INSIDE | XG_DIR_FINAL))
 
 /* xg_l4 / xg_sport: ARRAY of __u32 vector indices, XG_SLOTS * XG_L4_ENTRIES and
  * XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A value of 0xffffffff means

@@ -30,6 +30,14 @@ public final class Abi {
     public static final int SPORT_ENTRIES = 3 * 65536 + 1;
     /** LPM value flag: the host table holds exact addresses inside this prefix (and inside no longer one). */
     public static final int HOSTS_INSIDE = 0x80000000;
+    /** Entries per slot of the IPv4 /16 tables (xg_src4_dir, xg_dst4_dir): one per value of an address's top 16 bits. */
+    public static final int DIR4_ENTRIES = 65536;
+    /** /16-table flag: the entry is the answer for the whole /16 (vector, maybe {@link #HOSTS_INSIDE}). */
+    public static final int DIR_FINAL = 0x40000000;
+    /** /16-table value without {@link #DIR_FINAL} (0, what a never-written entry holds): the LPM trie decides. */
+    public static final int DIR_DEEPER = 0;
+    /** An address map's or /16 table's value without its flags: the vector id. */
+    public static final int VEC_MASK = ~(HOSTS_INSIDE | DIR_FINAL);
 
     public static final int ACT_PASS = 0;
     public static final int ACT_DROP = 1;

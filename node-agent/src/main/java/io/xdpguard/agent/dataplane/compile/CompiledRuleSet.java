@@ -11,6 +11,9 @@ import java.util.List;
  * @param catchAll   the first rule that constrains no dimension, or -1
  * @param l4         per L4 key (class * 65536 + value), the vector id
  * @param sport      per source-port key, the vector id
+ * @param src4Dir    the IPv4 source /16 table: per top 16 bits of an address, {@link Abi#DIR_FINAL} with the vector
+ *                   (and {@link Abi#HOSTS_INSIDE}) or {@link Abi#DIR_DEEPER} (see {@link RuleCompiler#ipv4DirectTable})
+ * @param dst4Dir    the same for the destination
  * @param addresses  the address dimensions (also in the fields above), for the next compile to reuse
  */
 public record CompiledRuleSet(
@@ -28,6 +31,8 @@ public record CompiledRuleSet(
         PrefixTable dstHosts,
         int[] l4,
         int[] sport,
+        int[] src4Dir,
+        int[] dst4Dir,
         RuleCompiler.AddressDimensions addresses) {
 
     public int ruleCount() {

@@ -41,6 +41,8 @@ public final class ClassifierMaps {
     private final BpfMap src6;
     private final BpfMap dst4;
     private final BpfMap dst6;
+    private final BpfMap src4Dir;
+    private final BpfMap dst4Dir;
     private final BpfMap srcHost;
     private final BpfMap dstHost;
     private final BpfMap l4;
@@ -63,6 +65,8 @@ public final class ClassifierMaps {
         src6 = maps.apply("xg_src6");
         dst4 = maps.apply("xg_dst4");
         dst6 = maps.apply("xg_dst6");
+        src4Dir = maps.apply("xg_src4_dir");
+        dst4Dir = maps.apply("xg_dst4_dir");
         srcHost = maps.apply("xg_src_host");
         dstHost = maps.apply("xg_dst_host");
         l4 = maps.apply("xg_l4");
@@ -75,7 +79,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -236,6 +240,14 @@ public final class ClassifierMaps {
         writeRules(slot, next.rules());
         writeArray(l4, slot * Abi.L4_ENTRIES, next.l4(), previous == null ? null : previous.l4());
         writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
+        // The /16 tables are a function of the LPM and host tables: unchanged tables (the same objects) hold the
+        // same values, so a slot holding them needs no write; otherwise only the entries that differ.
+        if (previous == null || next.src4Dir() != previous.src4Dir()) {
+            writeArray(src4Dir, slot * Abi.DIR4_ENTRIES, next.src4Dir(), previous == null ? null : previous.src4Dir());
+        }
+        if (previous == null || next.dst4Dir() != previous.dst4Dir()) {
+            writeArray(dst4Dir, slot * Abi.DIR4_ENTRIES, next.dst4Dir(), previous == null ? null : previous.dst4Dir());
+        }
         writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true, slotEmpty);
         writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true, slotEmpty);
         writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true, slotEmpty);

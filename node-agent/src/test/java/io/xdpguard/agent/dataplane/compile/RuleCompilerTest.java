@@ -82,6 +82,46 @@ class RuleCompilerTest {
     }
 
     @Test
+    void ipv4SixteenTableIsFinalUnlessALongerPrefixLiesInside() throws RuleSetException {
+        MatchRule rule = new MatchRule("f", "r", RuleAction.Drop, false, false, AddressMatch.of(List.of(
+                prefix("10.0.0.0/8"), prefix("10.1.0.0/16"), prefix("10.2.3.0/24"), prefix("10.3.0.1/32"),
+                prefix("10.4.0.0/15"))), AddressMatch.ANY, Protocol.Any, List.of(), List.of(), Set.of(), 0, 0, false, 0);
+        RuleSet ruleSet = new RuleSet(List.of(rule), DefaultVerdict.PASS);
+
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, new int[] {0});
+        int[] dir = compiled.src4Dir();
+        int slash8 = lpmValue(compiled.src4(), "10.0.0.0", 8);
+        assertThat(slash8 & Abi.HOSTS_INSIDE).as("10/8 has the host 10.3.0.1 inside").isNotZero();
+        assertThat(dir[0x0a00]).as("10.0/16 under 10/8").isEqualTo(Abi.DIR_FINAL | (slash8 & Abi.VEC_MASK));
+        assertThat(dir[0x0a01]).isEqualTo(Abi.DIR_FINAL | lpmValue(compiled.src4(), "10.1.0.0", 16));
+        assertThat(dir[0x0a02]).as("a /24 inside").isEqualTo(Abi.DIR_DEEPER);
+        assertThat(dir[0x0a03]).as("a host inside").isEqualTo(Abi.DIR_FINAL | slash8);
+        assertThat(dir[0x0a04]).isEqualTo(dir[0x0a05]).isEqualTo(Abi.DIR_FINAL | lpmValue(compiled.src4(), "10.4.0.0", 15));
+        assertThat(dir[0x0b00]).as("under /0 only").isEqualTo(Abi.DIR_FINAL | lpmValue(compiled.src4(), "0.0.0.0", 0));
+        assertThat(compiled.dst4Dir()).as("no destination condition: /0 everywhere")
+                .containsOnly(Abi.DIR_FINAL | compiled.defaultVec()[Abi.DIM_DST]);
+
+        // without room in the host table the host is a /32 in the trie: deeper
+        CompiledRuleSet noHosts = RuleCompiler.compile(ruleSet, new int[] {0}, 0);
+        assertThat(noHosts.src4Dir()[0x0a03]).isEqualTo(Abi.DIR_DEEPER);
+        assertThat(noHosts.src4Dir()[0x0a00]).isEqualTo(Abi.DIR_FINAL | (slash8 & Abi.VEC_MASK));
+    }
+
+    private static IPAddress prefix(String cidr) {
+        return new IPAddressString(cidr).getAddress();
+    }
+
+    private static int lpmValue(PrefixTable table, String address, int length) {
+        byte[] bytes = new IPAddressString(address).getAddress().getBytes();
+        for (int i = 0; i < table.size(); i++) {
+            if (table.length(i) == length && java.util.Arrays.equals(table.address(i), bytes)) {
+                return table.value(i);
+            }
+        }
+        throw new AssertionError(address + "/" + length + " not in the table");
+    }
+
+    @Test
     void reusedAddressDimensionsCompileExactlyLikeAFreshCompile() throws RuleSetException {
         long seed = Long.getLong("xdpguard.seed", System.nanoTime());
         Random random = new Random(seed);
@@ -127,6 +167,8 @@ class RuleCompilerTest {
         assertThat(a.vectors().wordsBase0()).as(as).containsExactly(b.vectors().wordsBase0());
         assertThat(a.vectors().wordsBase1()).as(as).containsExactly(b.vectors().wordsBase1());
         assertThat(a.vectors().words()).as(as).containsExactly(b.vectors().words());
+        assertThat(java.util.Arrays.mismatch(a.src4Dir(), b.src4Dir())).as(as + " src4Dir").isEqualTo(-1);
+        assertThat(java.util.Arrays.mismatch(a.dst4Dir(), b.dst4Dir())).as(as + " dst4Dir").isEqualTo(-1);
         PrefixTable[] ta = {a.src4(), a.src6(), a.srcHosts(), a.dst4(), a.dst6(), a.dstHosts()};
         PrefixTable[] tb = {b.src4(), b.src6(), b.srcHosts(), b.dst4(), b.dst6(), b.dstHosts()};
         for (int t = 0; t < ta.length; t++) {
@@ -201,7 +243,9 @@ class RuleCompilerTest {
     private static byte[] address(Random random, boolean v6) {
         List<String> pool = RandomRules.ADDRESS_POOL.stream().filter(a -> a.contains(":") == v6).toList();
         byte[] bytes = new IPAddressString(pool.get(random.nextInt(pool.size()))).getAddress().getBytes();
-        if (random.nextInt(3) == 0) {
+        if (random.nextInt(6) == 0) {
+            random.nextBytes(bytes); // mostly in a /16 no rule names
+        } else if (random.nextInt(3) == 0) {
             bytes[bytes.length - 1] ^= (byte) (1 << random.nextInt(8));
         }
         return v6 ? bytes : RuleCompiler.ipv4Mapped(bytes);

@@ -34,6 +34,12 @@ public final class RandomRules {
 
     private static final Protocol[] PROTOCOLS = Protocol.values();
     private final Random random;
+    /**
+     * The /16s (top 16 bits) of IPv4 pool addresses whose prefixes stay at /16 or shorter, or are hosts, in the
+     * current rule set: redrawn per rule set, so that the classifier's IPv4 /16 table meets every kind of /16 across
+     * changes: final (only short prefixes over it), final with hosts inside, and deeper (a longer prefix inside).
+     */
+    private final Set<Integer> shallowBlocks = new HashSet<>();
 
     public RandomRules(Random random) {
         this.random = random;
@@ -45,6 +51,13 @@ public final class RandomRules {
     }
 
     public RuleSet ruleSet(int maxRules) {
+        shallowBlocks.clear();
+        for (String address : ADDRESS_POOL) {
+            byte[] bytes = new IPAddressString(address).getAddress().getBytes();
+            if (bytes.length == 4 && random.nextBoolean()) {
+                shallowBlocks.add(top16(bytes));
+            }
+        }
         int count = 1 + random.nextInt(maxRules);
         List<MatchRule> rules = new ArrayList<>(count);
         int filters = 1 + random.nextInt(3);
@@ -100,7 +113,15 @@ public final class RandomRules {
             case 1 -> random.nextInt(bits + 1);
             default -> bits - random.nextInt(Math.min(bits, 24) + 1);
         };
+        if (bits == 32 && length > 16 && length < 32 && shallowBlocks.contains(top16(host.getBytes()))) {
+            length = random.nextBoolean() ? 32 : random.nextInt(17);
+        }
         return host.toPrefixBlock(length);
+    }
+
+    /** The top 16 bits of an IPv4 address: its entry in the classifier's /16 table. */
+    public static int top16(byte[] ipv4) {
+        return (ipv4[0] & 0xff) << 8 | ipv4[1] & 0xff;
     }
 
     private List<Ports.Range> ranges() {
