@@ -11,9 +11,8 @@ import java.util.List;
  * @param catchAll   the first rule that constrains no dimension, or -1
  * @param l4         per L4 key (class * 65536 + value), the vector id
  * @param sport      per source-port key, the vector id
- * @param src4Dir    the IPv4 source /16 table: per top 16 bits of an address, {@link Abi#DIR_FINAL} with the vector
- *                   (and {@link Abi#HOSTS_INSIDE}) or {@link Abi#DIR_DEEPER} (see {@link RuleCompiler#ipv4DirectTable})
- * @param dst4Dir    the same for the destination
+ * @param src4Direct the IPv4 direct tables in front of the source LPM trie
+ * @param dst4Direct the same for the destination
  * @param addresses  the address dimensions (also in the fields above), for the next compile to reuse
  */
 public record CompiledRuleSet(
@@ -31,8 +30,8 @@ public record CompiledRuleSet(
         PrefixTable dstHosts,
         int[] l4,
         int[] sport,
-        int[] src4Dir,
-        int[] dst4Dir,
+        Ipv4Direct src4Direct,
+        Ipv4Direct dst4Direct,
         RuleCompiler.AddressDimensions addresses) {
 
     public int ruleCount() {

@@ -95,6 +95,11 @@ public final class PrefixTable {
         return (addresses[at + 12] & 0xff) << 8 | addresses[at + 13] & 0xff;
     }
 
+    /** Bits 15..8 (the third byte) of entry i of a host table, an IPv4-mapped address. */
+    int ipv4MappedThird(int i) {
+        return addresses[i * width + 14] & 0xff;
+    }
+
     public int length(int i) {
         return lengths[i];
     }

@@ -115,8 +115,8 @@ public final class RuleCompiler {
                     + Abi.MAX_WORDS + " the dataplane holds");
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
-                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses.src4Dir(),
-                addresses.dst4Dir(), addresses);
+                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses.src4Direct(),
+                addresses.dst4Direct(), addresses);
     }
 
     /**
@@ -224,8 +224,8 @@ public final class RuleCompiler {
      */
     public record AddressDimensions(int ruleCount, int hostCapacity, List<AddressMatch> sources, List<AddressMatch> destinations,
             List<VectorTable.Vector> vectors, int srcDefault, int dstDefault, PrefixTable src4, PrefixTable src6,
-            PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts, int[] src4Dir,
-            int[] dst4Dir) {
+            PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts, Ipv4Direct src4Direct,
+            Ipv4Direct dst4Direct) {
 
         /** Whether {@code rules} have exactly the address lists these were compiled from. */
         boolean compiledFrom(List<MatchRule> rules, int capacity) {
@@ -261,58 +261,8 @@ public final class RuleCompiler {
                 dstHosts, hostCapacity);
         return new AddressDimensions(rules.size(), hostCapacity, rules.stream().map(MatchRule::sources).toList(),
                 rules.stream().map(MatchRule::destinations).toList(), vectors.vectors(), srcDefault, dstDefault,
-                src4, src6, srcHosts, dst4, dst6, dstHosts, ipv4DirectTable(src4, srcHosts), ipv4DirectTable(dst4, dstHosts));
-    }
-
-    /**
-     * The IPv4 /16 table (DIR-16) in front of an IPv4 LPM table: entry b answers for the addresses whose top 16 bits
-     * are b. When no prefix longer than /16 lies inside that /16, every address there has the same longest prefix
-     * (one of length 16 or less, /0 at least), so the entry is {@link Abi#DIR_FINAL} with that prefix's vector, plus
-     * {@link Abi#HOSTS_INSIDE} when the host table holds an address of this /16 (such a host's longest enclosing
-     * prefix is that prefix, which then carries the flag too). Otherwise it is {@link Abi#DIR_DEEPER}: the kernel asks
-     * the trie, as it does for an entry never written (0). The value is a function of the LPM and host tables alone,
-     * so a slot whose tables did not change holds the right one.
-     *
-     * @param lpm4  an IPv4 LPM table, as {@link #walk} fills it
-     * @param hosts the host table of the same dimension (IPv4 entries IPv4-mapped)
-     */
-    static int[] ipv4DirectTable(PrefixTable lpm4, PrefixTable hosts) {
-        int[] cover = new int[Abi.DIR4_ENTRIES]; // value of the longest prefix <= /16 over each /16
-        int[] coverLength = new int[Abi.DIR4_ENTRIES];
-        Arrays.fill(coverLength, -1);
-        boolean[] deeper = new boolean[Abi.DIR4_ENTRIES];
-        for (int i = 0; i < lpm4.size(); i++) {
-            int length = lpm4.length(i);
-            int top = lpm4.ipv4(i) >>> 16;
-            if (length > 16) {
-                deeper[top] = true;
-                continue;
-            }
-            // prefixes of one length are disjoint: at most 65,536 writes per length
-            int first = top & (0xffff << (16 - length)) & 0xffff;
-            for (int b = first; b < first + (1 << (16 - length)); b++) {
-                if (length > coverLength[b]) {
-                    coverLength[b] = length;
-                    cover[b] = lpm4.value(i);
-                }
-            }
-        }
-        boolean[] hostsInside = new boolean[Abi.DIR4_ENTRIES];
-        for (int i = 0; i < hosts.size(); i++) {
-            int top = hosts.ipv4MappedTop16(i);
-            if (top >= 0) {
-                hostsInside[top] = true;
-            }
-        }
-        int[] out = new int[Abi.DIR4_ENTRIES];
-        for (int b = 0; b < Abi.DIR4_ENTRIES; b++) {
-            if (deeper[b] || coverLength[b] < 0) {
-                out[b] = Abi.DIR_DEEPER;
-            } else {
-                out[b] = Abi.DIR_FINAL | (cover[b] & Abi.VEC_MASK) | (hostsInside[b] ? cover[b] & Abi.HOSTS_INSIDE : 0);
-            }
-        }
-        return out;
+                src4, src6, srcHosts, dst4, dst6, dstHosts, Ipv4Direct.build(src4, srcHosts, Abi.DIR24_CHUNKS),
+                Ipv4Direct.build(dst4, dstHosts, Abi.DIR24_CHUNKS));
     }
 
     /** A prefix named by one rule, as raw bytes. */

@@ -5,6 +5,7 @@ import io.xdpguard.agent.dataplane.Reason;
 import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRule;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
+import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
 import io.xdpguard.agent.dataplane.compile.PrefixTable;
 import io.xdpguard.agent.dataplane.compile.VectorTable;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
@@ -43,6 +44,8 @@ public final class ClassifierMaps {
     private final BpfMap dst6;
     private final BpfMap src4Dir;
     private final BpfMap dst4Dir;
+    private final BpfMap src4Dir24;
+    private final BpfMap dst4Dir24;
     private final BpfMap srcHost;
     private final BpfMap dstHost;
     private final BpfMap l4;
@@ -67,6 +70,8 @@ public final class ClassifierMaps {
         dst6 = maps.apply("xg_dst6");
         src4Dir = maps.apply("xg_src4_dir");
         dst4Dir = maps.apply("xg_dst4_dir");
+        src4Dir24 = maps.apply("xg_src4_dir24");
+        dst4Dir24 = maps.apply("xg_dst4_dir24");
         srcHost = maps.apply("xg_src_host");
         dstHost = maps.apply("xg_dst_host");
         l4 = maps.apply("xg_l4");
@@ -240,14 +245,8 @@ public final class ClassifierMaps {
         writeRules(slot, next.rules());
         writeArray(l4, slot * Abi.L4_ENTRIES, next.l4(), previous == null ? null : previous.l4());
         writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
-        // The /16 tables are a function of the LPM and host tables: unchanged tables (the same objects) hold the
-        // same values, so a slot holding them needs no write; otherwise only the entries that differ.
-        if (previous == null || next.src4Dir() != previous.src4Dir()) {
-            writeArray(src4Dir, slot * Abi.DIR4_ENTRIES, next.src4Dir(), previous == null ? null : previous.src4Dir());
-        }
-        if (previous == null || next.dst4Dir() != previous.dst4Dir()) {
-            writeArray(dst4Dir, slot * Abi.DIR4_ENTRIES, next.dst4Dir(), previous == null ? null : previous.dst4Dir());
-        }
+        writeDirect(src4Dir, src4Dir24, slot, next.src4Direct(), previous == null ? null : previous.src4Direct());
+        writeDirect(dst4Dir, dst4Dir24, slot, next.dst4Direct(), previous == null ? null : previous.dst4Direct());
         writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true, slotEmpty);
         writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true, slotEmpty);
         writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true, slotEmpty);
@@ -301,13 +300,29 @@ public final class ClassifierMaps {
                 BpfMap.UpdateFlag.ANY);
     }
 
-    /** Writes the entries of {@code next} that differ from {@code previous} (all of them when it is unknown). */
+    /**
+     * The IPv4 direct tables of one dimension. They are a function of the LPM and host tables: unchanged tables (the
+     * same objects) hold the same values, so a slot holding them needs no write; otherwise the entries that differ.
+     * The /24 chunks beyond those {@code next} uses are left as they are: no /16 entry of the slot points there.
+     */
+    private static void writeDirect(BpfMap sixteens, BpfMap chunks, int slot, Ipv4Direct next, Ipv4Direct previous) {
+        if (next == previous) {
+            return;
+        }
+        writeArray(chunks, slot * Abi.DIR24_ENTRIES, next.chunks(), previous == null ? null : previous.chunks());
+        writeArray(sixteens, slot * Abi.DIR4_ENTRIES, next.sixteens(), previous == null ? null : previous.sixteens());
+    }
+
+    /**
+     * Writes the entries of {@code next} that differ from {@code previous} (all of them when it is unknown, and those
+     * beyond its length).
+     */
     private static void writeArray(BpfMap map, int base, int[] next, int[] previous) {
         ByteBuffer keys = Encoding.buffer(next.length * 4);
         ByteBuffer values = Encoding.buffer(next.length * 4);
         int count = 0;
         for (int i = 0; i < next.length; i++) {
-            if (previous == null || previous[i] != next[i]) {
+            if (previous == null || i >= previous.length || previous[i] != next[i]) {
                 keys.putInt(base + i);
                 values.putInt(next[i]);
                 count++;

@@ -19,11 +19,11 @@ final class CompiledLookup {
         int[] vecs = new int[Abi.DIMS];
         int used = 0;
         if ((c.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
-            vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), c.src4Dir(), p.source(),
+            vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), c.src4Direct(), p.source(),
                     p.family(), c.defaultVec()[Abi.DIM_SRC]);
         }
         if ((c.dimsUsed() & (1 << Abi.DIM_DST)) != 0) {
-            vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), c.dst4Dir(), p.destination(),
+            vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), c.dst4Direct(), p.destination(),
                     p.family(), c.defaultVec()[Abi.DIM_DST]);
         }
         if ((c.dimsUsed() & (1 << Abi.DIM_L4)) != 0) {
@@ -63,14 +63,16 @@ final class CompiledLookup {
     }
 
     /**
-     * IPv4: the /16 table first, which answers unless a longer prefix lies inside that /16; then the longest prefix;
-     * the host table only under an answer flagged HOSTS_INSIDE (or without any prefix).
+     * IPv4: the /16 table and the /24 chunks first (kernel reads modelled by {@link Ipv4Direct#lookup}), which
+     * answer unless a longer prefix lies inside; then the longest prefix; the host table only under an answer
+     * flagged HOSTS_INSIDE (or without any prefix).
      */
-    private static int address(PrefixTable hosts, PrefixTable lpm, int[] dir4, byte[] mapped, int family, int fallback) {
+    private static int address(PrefixTable hosts, PrefixTable lpm, Ipv4Direct direct, byte[] mapped, int family,
+            int fallback) {
         byte[] address = family == 4 ? Arrays.copyOfRange(mapped, 12, 16) : mapped;
         int found = -1;
         if (family == 4) {
-            int entry = dir4[(address[0] & 0xff) << 8 | address[1] & 0xff];
+            int entry = direct.lookup(java.nio.ByteBuffer.wrap(address).getInt());
             if ((entry & Abi.DIR_FINAL) != 0) {
                 found = entry;
             }

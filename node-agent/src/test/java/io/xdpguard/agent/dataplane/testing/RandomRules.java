@@ -10,8 +10,10 @@ import io.xdpguard.api.v1alpha1.spec.Protocol;
 import io.xdpguard.api.v1alpha1.spec.RuleAction;
 import io.xdpguard.api.validation.Ports;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -35,11 +37,11 @@ public final class RandomRules {
     private static final Protocol[] PROTOCOLS = Protocol.values();
     private final Random random;
     /**
-     * The /16s (top 16 bits) of IPv4 pool addresses whose prefixes stay at /16 or shorter, or are hosts, in the
-     * current rule set: redrawn per rule set, so that the classifier's IPv4 /16 table meets every kind of /16 across
-     * changes: final (only short prefixes over it), final with hosts inside, and deeper (a longer prefix inside).
+     * Per /16 (top 16 bits) of an IPv4 pool address, the longest prefix below /32 that rules name around it in the
+     * current rule set: 16, 24 or 31. Redrawn per rule set, so that the classifier's IPv4 direct tables meet every
+     * kind of /16 and /24 across changes: final (no longer prefix inside), final with hosts inside, deeper.
      */
-    private final Set<Integer> shallowBlocks = new HashSet<>();
+    private final Map<Integer, Integer> maxLength = new HashMap<>();
 
     public RandomRules(Random random) {
         this.random = random;
@@ -51,11 +53,11 @@ public final class RandomRules {
     }
 
     public RuleSet ruleSet(int maxRules) {
-        shallowBlocks.clear();
+        maxLength.clear();
         for (String address : ADDRESS_POOL) {
             byte[] bytes = new IPAddressString(address).getAddress().getBytes();
-            if (bytes.length == 4 && random.nextBoolean()) {
-                shallowBlocks.add(top16(bytes));
+            if (bytes.length == 4) {
+                maxLength.put(top16(bytes), new int[] {16, 24, 31}[random.nextInt(3)]);
             }
         }
         int count = 1 + random.nextInt(maxRules);
@@ -113,8 +115,11 @@ public final class RandomRules {
             case 1 -> random.nextInt(bits + 1);
             default -> bits - random.nextInt(Math.min(bits, 24) + 1);
         };
-        if (bits == 32 && length > 16 && length < 32 && shallowBlocks.contains(top16(host.getBytes()))) {
-            length = random.nextBoolean() ? 32 : random.nextInt(17);
+        if (bits == 32 && length < 32) {
+            int max = maxLength.get(top16(host.getBytes()));
+            if (length > max) {
+                length = random.nextBoolean() ? 32 : random.nextInt(max + 1);
+            }
         }
         return host.toPrefixBlock(length);
     }
