@@ -201,6 +201,11 @@ public final class ClassifierMaps {
         out.put("dst_prefixes", new Dataplane.Occupancy(compiled.dst4().size() + compiled.dst6().size(),
                 Math.min(dst4.maxEntries(), dst6.maxEntries()) / Abi.SLOTS));
         out.put("dst_hosts", new Dataplane.Occupancy(compiled.dstHosts().size(), dstHost.maxEntries() / Abi.SLOTS));
+        // /16s with a longer prefix inside that got a /24 chunk; once full, further ones are left to the trie
+        out.put("src_chunks", new Dataplane.Occupancy(compiled.src4Direct().chunkCount(),
+                src4Dir24.maxEntries() / Abi.SLOTS / 256));
+        out.put("dst_chunks", new Dataplane.Occupancy(compiled.dst4Direct().chunkCount(),
+                dst4Dir24.maxEntries() / Abi.SLOTS / 256));
         return out;
     }
 
