@@ -43,8 +43,8 @@
 
 /* Dimensions of the classifier. */
 enum xg_dim {
-	XG_DIM_SRC = 0, /* source address: IPv4 /16 table, LPM trie, then host hash */
-	XG_DIM_DST = 1, /* destination address: IPv4 /16 table, LPM trie, then host hash */
+	XG_DIM_SRC = 0, /* source address: IPv4 direct tables, LPM trie, host hash */
+	XG_DIM_DST = 1, /* destination address: the same */
 	XG_DIM_L4 = 2,  /* protocol class and destination port / ICMP type */
 	XG_DIM_SPORT = 3, /* protocol class and source port */
 	XG_DIMS = 4,
