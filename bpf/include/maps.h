@@ -93,6 +93,36 @@ struct {
 	__type(value, __u32);
 } xg_dst6 SEC(".maps");
 
+/* IPv4 direct tables in front of the tries (arrays: preallocated): the /16 tables take 256 KiB
+ * per slot and map, the /24 chunks 1 MiB. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_SLOTS * XG_DIR4_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xg_src4_dir SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_SLOTS * XG_DIR4_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xg_dst4_dir SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_SLOTS * XG_DIR24_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xg_src4_dir24 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_SLOTS * XG_DIR24_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} xg_dst4_dir24 SEC(".maps");
+
 /* Host hashes are not preallocated either: 2.2M preallocated elements would pin ~170 MB per
  * map and interface even when the rule set holds a handful of hosts. */
 struct {

@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 2
+#define XG_ABI_VERSION 3
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -43,8 +43,8 @@
 
 /* Dimensions of the classifier. */
 enum xg_dim {
-	XG_DIM_SRC = 0, /* source address: host hash, then LPM trie */
-	XG_DIM_DST = 1, /* destination address: host hash, then LPM trie */
+	XG_DIM_SRC = 0, /* source address: IPv4 direct tables, LPM trie, host hash */
+	XG_DIM_DST = 1, /* destination address: the same */
 	XG_DIM_L4 = 2,  /* protocol class and destination port / ICMP type */
 	XG_DIM_SPORT = 3, /* protocol class and source port */
 	XG_DIMS = 4,
@@ -184,6 +184,31 @@ struct xg_host_key {
  * host hash. The kernel looks up the trie first and the hash only then, so that the common packet,
  * from no listed host, pays one lookup. */
 #define XG_HOSTS_INSIDE 0x80000000u
+
+/*
+ * IPv4 direct tables in front of the tries (DIR-16-8), per address dimension.
+ *
+ * xg_src4_dir/xg_dst4_dir: ARRAY of __u32, XG_SLOTS * XG_DIR4_ENTRIES entries, index
+ * slot * XG_DIR4_ENTRIES + the top 16 bits of the address. An entry is one of:
+ * - XG_DIR_FINAL | vector [| XG_HOSTS_INSIDE]: no prefix longer than /16 lies inside this /16, so
+ *   the vector of the longest prefix <= /16 covering it (the dimension's /0 at least) answers for
+ *   every address there; XG_HOSTS_INSIDE when the host hash holds an address of this /16;
+ * - XG_DIR_CHUNK | chunk: a longer prefix lies inside; entry (address bits 15..8) of that chunk
+ *   of the /24 table answers;
+ * - XG_DIR_DEEPER (0, as in a never-written array): the trie decides.
+ * xg_src4_dir24/xg_dst4_dir24: ARRAY of __u32, XG_SLOTS * XG_DIR24_ENTRIES entries, index
+ * slot * XG_DIR24_ENTRIES + chunk * 256 + address bits 15..8: XG_DIR_FINAL | vector
+ * [| XG_HOSTS_INSIDE] as above for a /24 without a longer prefix inside, else XG_DIR_DEEPER.
+ * Only XG_DIR24_CHUNKS /16s of a slot get a chunk (the lowest); the others stay XG_DIR_DEEPER.
+ */
+#define XG_DIR4_ENTRIES 65536
+#define XG_DIR24_CHUNKS 1024
+#define XG_DIR24_ENTRIES (XG_DIR24_CHUNKS * 256)
+#define XG_DIR_FINAL 0x40000000u
+#define XG_DIR_CHUNK 0x20000000u
+#define XG_DIR_DEEPER 0u
+/* What is left of an address map or direct-table value without its flags: the vector or chunk. */
+#define XG_VEC_MASK 0x1fffffffu
 
 /* xg_l4 / xg_sport: ARRAY of __u32 vector indices, XG_SLOTS * XG_L4_ENTRIES and
  * XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A value of 0xffffffff means

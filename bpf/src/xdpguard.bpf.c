@@ -221,39 +221,63 @@ static __always_inline const struct xg_vec_hdr *xg_vec(__u32 s, __u32 v)
 	return bpf_map_lookup_elem(&xg_vec_hdr, &key);
 }
 
-/* Source or destination vector: the longest prefix, then the exact host (a hash) when the prefix
- * has host entries inside (XG_HOSTS_INSIDE), or when the trie has no answer at all. */
-static __always_inline __u32 xg_addr_vec(void *host_map, void *lpm4_map, void *lpm6_map,
-					 __u32 s, const struct xg_pkt *p, int dst, __u32 dflt)
+/*
+ * Source or destination vector. IPv4 first reads the /16 table and, for a /16 with a longer prefix
+ * inside, its /24 chunk (arrays: inlined by the verifier, a few instructions each); only what
+ * neither answers goes on to the trie. Then the exact host (a hash), but only when the answer
+ * carries XG_HOSTS_INSIDE, or when the trie has no answer at all.
+ */
+static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *dir24_map,
+					 void *lpm4_map, void *lpm6_map, __u32 s,
+					 const struct xg_pkt *p, int dst, __u32 dflt)
 {
 	struct xg_host_key hk;
 	__u32 slot_be = bpf_htonl(s);
-	__u32 *v, *hv, found;
+	__u32 *v, *hv, found, idx, a, e = XG_DIR_DEEPER;
 
-	hk.slot = s;
-	xg_addr16(hk.addr, p, dst);
 	if (p->family == 4) {
+		const struct iphdr *iph = p->l3;
+		__be32 addr = dst ? iph->daddr : iph->saddr;
 		struct xg_lpm4_key k4;
 
-		k4.prefixlen = 32 + 32;
-		__builtin_memcpy(k4.slot, &slot_be, 4);
-		__builtin_memcpy(k4.addr, &hk.addr[12], 4);
-		v = bpf_map_lookup_elem(lpm4_map, &k4);
+		a = bpf_ntohl(addr);
+		idx = s * XG_DIR4_ENTRIES + (a >> 16);
+		v = bpf_map_lookup_elem(dir4_map, &idx);
+		if (v)
+			e = *v;
+		/* A chunk index out of range must not reach the other slot's chunks. */
+		if ((e & XG_DIR_CHUNK) && (e & XG_VEC_MASK) < XG_DIR24_CHUNKS) {
+			idx = s * XG_DIR24_ENTRIES + ((e & XG_VEC_MASK) << 8) + ((a >> 8) & 0xff);
+			v = bpf_map_lookup_elem(dir24_map, &idx);
+			e = v ? *v : XG_DIR_DEEPER;
+		}
+		if (e & XG_DIR_FINAL) {
+			found = e;
+		} else {
+			k4.prefixlen = 32 + 32;
+			__builtin_memcpy(k4.slot, &slot_be, 4);
+			__builtin_memcpy(k4.addr, &addr, 4);
+			v = bpf_map_lookup_elem(lpm4_map, &k4);
+			found = v ? *v : XG_HOSTS_INSIDE | dflt;
+		}
 	} else {
+		const struct ipv6hdr *ip6h = p->l3;
 		struct xg_lpm6_key k6;
 
 		k6.prefixlen = 32 + 128;
 		__builtin_memcpy(k6.slot, &slot_be, 4);
-		__builtin_memcpy(k6.addr, hk.addr, 16);
+		__builtin_memcpy(k6.addr, dst ? &ip6h->daddr : &ip6h->saddr, 16);
 		v = bpf_map_lookup_elem(lpm6_map, &k6);
+		found = v ? *v : XG_HOSTS_INSIDE | dflt;
 	}
-	found = v ? *v : XG_HOSTS_INSIDE | dflt;
 	if (found & XG_HOSTS_INSIDE) {
+		hk.slot = s;
+		xg_addr16(hk.addr, p, dst);
 		hv = bpf_map_lookup_elem(host_map, &hk);
 		if (hv)
 			return *hv;
 	}
-	return found & ~XG_HOSTS_INSIDE;
+	return found & XG_VEC_MASK;
 }
 
 /* Vector index from an array dimension (L4, source port). */
@@ -456,13 +480,13 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	}
 
 	if (used & (1u << XG_DIM_DST)) {
-		v = xg_addr_vec(&xg_dst_host, &xg_dst4, &xg_dst6, s, p, 1,
+		v = xg_addr_vec(&xg_dst_host, &xg_dst4_dir, &xg_dst4_dir24, &xg_dst4, &xg_dst6, s, p, 1,
 				cfg->default_vec[XG_DIM_DST]);
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}
 	if (used & (1u << XG_DIM_SRC)) {
-		v = xg_addr_vec(&xg_src_host, &xg_src4, &xg_src6, s, p, 0,
+		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src4, &xg_src6, s, p, 0,
 				cfg->default_vec[XG_DIM_SRC]);
 		if (!xg_add_vec(&sc, s, v))
 			return -1;

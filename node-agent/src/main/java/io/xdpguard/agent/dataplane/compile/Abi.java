@@ -30,6 +30,19 @@ public final class Abi {
     public static final int SPORT_ENTRIES = 3 * 65536 + 1;
     /** LPM value flag: the host table holds exact addresses inside this prefix (and inside no longer one). */
     public static final int HOSTS_INSIDE = 0x80000000;
+    /** Entries per slot of the IPv4 /16 tables (xg_src4_dir, xg_dst4_dir): one per value of an address's top 16 bits. */
+    public static final int DIR4_ENTRIES = 65536;
+    /** /24 chunks per slot of the IPv4 /24 tables (xg_src4_dir24, xg_dst4_dir24), 256 entries each. */
+    public static final int DIR24_CHUNKS = 1024;
+    public static final int DIR24_ENTRIES = DIR24_CHUNKS * 256;
+    /** Direct-table flag: the entry is the answer for the whole /16 or /24 (vector, maybe {@link #HOSTS_INSIDE}). */
+    public static final int DIR_FINAL = 0x40000000;
+    /** /16-table flag: a longer prefix lies inside; the entry's low bits are the index of the /16's /24 chunk. */
+    public static final int DIR_CHUNK = 0x20000000;
+    /** Direct-table value without a flag (0, what a never-written entry holds): the LPM trie decides. */
+    public static final int DIR_DEEPER = 0;
+    /** An address map's or direct table's value without its flags: the vector id (or chunk index). */
+    public static final int VEC_MASK = 0x1fffffff;
 
     public static final int ACT_PASS = 0;
     public static final int ACT_DROP = 1;

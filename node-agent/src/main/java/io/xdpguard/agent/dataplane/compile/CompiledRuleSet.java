@@ -11,6 +11,8 @@ import java.util.List;
  * @param catchAll   the first rule that constrains no dimension, or -1
  * @param l4         per L4 key (class * 65536 + value), the vector id
  * @param sport      per source-port key, the vector id
+ * @param src4Direct the IPv4 direct tables in front of the source LPM trie
+ * @param dst4Direct the same for the destination
  * @param addresses  the address dimensions (also in the fields above), for the next compile to reuse
  */
 public record CompiledRuleSet(
@@ -28,6 +30,8 @@ public record CompiledRuleSet(
         PrefixTable dstHosts,
         int[] l4,
         int[] sport,
+        Ipv4Direct src4Direct,
+        Ipv4Direct dst4Direct,
         RuleCompiler.AddressDimensions addresses) {
 
     public int ruleCount() {

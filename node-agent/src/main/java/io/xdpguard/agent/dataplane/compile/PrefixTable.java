@@ -74,6 +74,32 @@ public final class PrefixTable {
         System.arraycopy(addresses, i * width, out, offset, width);
     }
 
+    /** Entry i of an IPv4 table (width 4) as a 32-bit address. */
+    int ipv4(int i) {
+        int at = i * width;
+        return (addresses[at] & 0xff) << 24 | (addresses[at + 1] & 0xff) << 16 | (addresses[at + 2] & 0xff) << 8
+                | addresses[at + 3] & 0xff;
+    }
+
+    /** The top 16 bits of entry i of a host table when it is an IPv4-mapped address (::ffff:a.b.c.d), else -1. */
+    int ipv4MappedTop16(int i) {
+        int at = i * width;
+        if (width != 16 || addresses[at + 10] != (byte) 0xff || addresses[at + 11] != (byte) 0xff) {
+            return -1;
+        }
+        for (int b = 0; b < 10; b++) {
+            if (addresses[at + b] != 0) {
+                return -1;
+            }
+        }
+        return (addresses[at + 12] & 0xff) << 8 | addresses[at + 13] & 0xff;
+    }
+
+    /** Bits 15..8 (the third byte) of entry i of a host table, an IPv4-mapped address. */
+    int ipv4MappedThird(int i) {
+        return addresses[i * width + 14] & 0xff;
+    }
+
     public int length(int i) {
         return lengths[i];
     }

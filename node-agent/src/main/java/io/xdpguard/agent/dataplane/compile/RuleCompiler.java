@@ -115,7 +115,8 @@ public final class RuleCompiler {
                     + Abi.MAX_WORDS + " the dataplane holds");
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
-                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses);
+                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses.src4Direct(),
+                addresses.dst4Direct(), addresses);
     }
 
     /**
@@ -223,7 +224,8 @@ public final class RuleCompiler {
      */
     public record AddressDimensions(int ruleCount, int hostCapacity, List<AddressMatch> sources, List<AddressMatch> destinations,
             List<VectorTable.Vector> vectors, int srcDefault, int dstDefault, PrefixTable src4, PrefixTable src6,
-            PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts) {
+            PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts, Ipv4Direct src4Direct,
+            Ipv4Direct dst4Direct) {
 
         /** Whether {@code rules} have exactly the address lists these were compiled from. */
         boolean compiledFrom(List<MatchRule> rules, int capacity) {
@@ -259,7 +261,8 @@ public final class RuleCompiler {
                 dstHosts, hostCapacity);
         return new AddressDimensions(rules.size(), hostCapacity, rules.stream().map(MatchRule::sources).toList(),
                 rules.stream().map(MatchRule::destinations).toList(), vectors.vectors(), srcDefault, dstDefault,
-                src4, src6, srcHosts, dst4, dst6, dstHosts);
+                src4, src6, srcHosts, dst4, dst6, dstHosts, Ipv4Direct.build(src4, srcHosts, Abi.DIR24_CHUNKS),
+                Ipv4Direct.build(dst4, dstHosts, Abi.DIR24_CHUNKS));
     }
 
     /** A prefix named by one rule, as raw bytes. */

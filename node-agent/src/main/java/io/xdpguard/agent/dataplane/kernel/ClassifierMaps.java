@@ -5,6 +5,7 @@ import io.xdpguard.agent.dataplane.Reason;
 import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRule;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
+import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
 import io.xdpguard.agent.dataplane.compile.PrefixTable;
 import io.xdpguard.agent.dataplane.compile.VectorTable;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
@@ -41,6 +42,10 @@ public final class ClassifierMaps {
     private final BpfMap src6;
     private final BpfMap dst4;
     private final BpfMap dst6;
+    private final BpfMap src4Dir;
+    private final BpfMap dst4Dir;
+    private final BpfMap src4Dir24;
+    private final BpfMap dst4Dir24;
     private final BpfMap srcHost;
     private final BpfMap dstHost;
     private final BpfMap l4;
@@ -63,6 +68,10 @@ public final class ClassifierMaps {
         src6 = maps.apply("xg_src6");
         dst4 = maps.apply("xg_dst4");
         dst6 = maps.apply("xg_dst6");
+        src4Dir = maps.apply("xg_src4_dir");
+        dst4Dir = maps.apply("xg_dst4_dir");
+        src4Dir24 = maps.apply("xg_src4_dir24");
+        dst4Dir24 = maps.apply("xg_dst4_dir24");
         srcHost = maps.apply("xg_src_host");
         dstHost = maps.apply("xg_dst_host");
         l4 = maps.apply("xg_l4");
@@ -75,7 +84,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -192,6 +201,11 @@ public final class ClassifierMaps {
         out.put("dst_prefixes", new Dataplane.Occupancy(compiled.dst4().size() + compiled.dst6().size(),
                 Math.min(dst4.maxEntries(), dst6.maxEntries()) / Abi.SLOTS));
         out.put("dst_hosts", new Dataplane.Occupancy(compiled.dstHosts().size(), dstHost.maxEntries() / Abi.SLOTS));
+        // /16s with a longer prefix inside that got a /24 chunk; once full, further ones are left to the trie
+        out.put("src_chunks", new Dataplane.Occupancy(compiled.src4Direct().chunkCount(),
+                src4Dir24.maxEntries() / Abi.SLOTS / 256));
+        out.put("dst_chunks", new Dataplane.Occupancy(compiled.dst4Direct().chunkCount(),
+                dst4Dir24.maxEntries() / Abi.SLOTS / 256));
         return out;
     }
 
@@ -236,6 +250,8 @@ public final class ClassifierMaps {
         writeRules(slot, next.rules());
         writeArray(l4, slot * Abi.L4_ENTRIES, next.l4(), previous == null ? null : previous.l4());
         writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
+        writeDirect(src4Dir, src4Dir24, slot, next.src4Direct(), previous == null ? null : previous.src4Direct());
+        writeDirect(dst4Dir, dst4Dir24, slot, next.dst4Direct(), previous == null ? null : previous.dst4Direct());
         writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true, slotEmpty);
         writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true, slotEmpty);
         writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true, slotEmpty);
@@ -289,13 +305,29 @@ public final class ClassifierMaps {
                 BpfMap.UpdateFlag.ANY);
     }
 
-    /** Writes the entries of {@code next} that differ from {@code previous} (all of them when it is unknown). */
+    /**
+     * The IPv4 direct tables of one dimension. They are a function of the LPM and host tables: unchanged tables (the
+     * same objects) hold the same values, so a slot holding them needs no write; otherwise the entries that differ.
+     * The /24 chunks beyond those {@code next} uses are left as they are: no /16 entry of the slot points there.
+     */
+    private static void writeDirect(BpfMap sixteens, BpfMap chunks, int slot, Ipv4Direct next, Ipv4Direct previous) {
+        if (next == previous) {
+            return;
+        }
+        writeArray(chunks, slot * Abi.DIR24_ENTRIES, next.chunks(), previous == null ? null : previous.chunks());
+        writeArray(sixteens, slot * Abi.DIR4_ENTRIES, next.sixteens(), previous == null ? null : previous.sixteens());
+    }
+
+    /**
+     * Writes the entries of {@code next} that differ from {@code previous} (all of them when it is unknown, and those
+     * beyond its length).
+     */
     private static void writeArray(BpfMap map, int base, int[] next, int[] previous) {
         ByteBuffer keys = Encoding.buffer(next.length * 4);
         ByteBuffer values = Encoding.buffer(next.length * 4);
         int count = 0;
         for (int i = 0; i < next.length; i++) {
-            if (previous == null || previous[i] != next[i]) {
+            if (previous == null || i >= previous.length || previous[i] != next[i]) {
                 keys.putInt(base + i);
                 values.putInt(next[i]);
                 count++;

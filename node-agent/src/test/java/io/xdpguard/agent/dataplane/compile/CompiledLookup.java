@@ -19,12 +19,12 @@ final class CompiledLookup {
         int[] vecs = new int[Abi.DIMS];
         int used = 0;
         if ((c.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
-            vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), p.source(), p.family(),
-                    c.defaultVec()[Abi.DIM_SRC]);
+            vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), c.src4Direct(), p.source(),
+                    p.family(), c.defaultVec()[Abi.DIM_SRC]);
         }
         if ((c.dimsUsed() & (1 << Abi.DIM_DST)) != 0) {
-            vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), p.destination(), p.family(),
-                    c.defaultVec()[Abi.DIM_DST]);
+            vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), c.dst4Direct(), p.destination(),
+                    p.family(), c.defaultVec()[Abi.DIM_DST]);
         }
         if ((c.dimsUsed() & (1 << Abi.DIM_L4)) != 0) {
             vecs[used++] = c.l4()[p.l4Index()];
@@ -62,25 +62,38 @@ final class CompiledLookup {
         return -1;
     }
 
-    /** Longest prefix first; the host table only under a prefix flagged HOSTS_INSIDE (or without any prefix). */
-    private static int address(PrefixTable hosts, PrefixTable lpm, byte[] mapped, int family, int fallback) {
+    /**
+     * IPv4: the /16 table and the /24 chunks first (kernel reads modelled by {@link Ipv4Direct#lookup}), which
+     * answer unless a longer prefix lies inside; then the longest prefix; the host table only under an answer
+     * flagged HOSTS_INSIDE (or without any prefix).
+     */
+    private static int address(PrefixTable hosts, PrefixTable lpm, Ipv4Direct direct, byte[] mapped, int family,
+            int fallback) {
         byte[] address = family == 4 ? Arrays.copyOfRange(mapped, 12, 16) : mapped;
-        int best = -1;
-        int bestLength = -1;
-        for (int i = 0; i < lpm.size(); i++) {
-            if (lpm.length(i) > bestLength && prefixMatches(lpm.address(i), lpm.length(i), address)) {
-                best = i;
-                bestLength = lpm.length(i);
+        int found = -1;
+        if (family == 4) {
+            int entry = direct.lookup(java.nio.ByteBuffer.wrap(address).getInt());
+            if ((entry & Abi.DIR_FINAL) != 0) {
+                found = entry;
             }
         }
-        if (best < 0 || lpm.hostsInside(best)) {
+        if (found == -1) {
+            int bestLength = -1;
+            for (int i = 0; i < lpm.size(); i++) {
+                if (lpm.length(i) > bestLength && prefixMatches(lpm.address(i), lpm.length(i), address)) {
+                    found = lpm.value(i);
+                    bestLength = lpm.length(i);
+                }
+            }
+        }
+        if (found == -1 || (found & Abi.HOSTS_INSIDE) != 0) {
             for (int i = 0; i < hosts.size(); i++) {
                 if (Arrays.equals(hosts.address(i), mapped)) {
                     return hosts.vector(i);
                 }
             }
         }
-        return best < 0 ? fallback : lpm.vector(best);
+        return found == -1 ? fallback : found & Abi.VEC_MASK;
     }
 
     private static boolean prefixMatches(byte[] prefix, int length, byte[] address) {

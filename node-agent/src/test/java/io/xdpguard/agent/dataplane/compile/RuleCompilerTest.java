@@ -82,6 +82,65 @@ class RuleCompilerTest {
     }
 
     @Test
+    void ipv4DirectTablesAreFinalUnlessALongerPrefixLiesInside() throws RuleSetException {
+        MatchRule rule = new MatchRule("f", "r", RuleAction.Drop, false, false, AddressMatch.of(List.of(
+                prefix("10.0.0.0/8"), prefix("10.1.0.0/16"), prefix("10.2.3.0/24"), prefix("10.2.4.0/26"),
+                prefix("10.2.4.0/22"), prefix("10.2.3.9/32"), prefix("10.3.0.1/32"), prefix("10.4.0.0/15"))),
+                AddressMatch.ANY, Protocol.Any, List.of(), List.of(), Set.of(), 0, 0, false, 0);
+        RuleSet ruleSet = new RuleSet(List.of(rule), DefaultVerdict.PASS);
+
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, new int[] {0});
+        Ipv4Direct direct = compiled.src4Direct();
+        int[] dir = direct.sixteens();
+        int slash8 = lpmValue(compiled.src4(), "10.0.0.0", 8);
+        assertThat(slash8 & Abi.HOSTS_INSIDE).as("10/8 has the host 10.3.0.1 inside").isNotZero();
+        assertThat(dir[0x0a00]).as("10.0/16 under 10/8").isEqualTo(Abi.DIR_FINAL | (slash8 & Abi.VEC_MASK));
+        assertThat(dir[0x0a01]).isEqualTo(Abi.DIR_FINAL | lpmValue(compiled.src4(), "10.1.0.0", 16));
+        assertThat(dir[0x0a02]).as("longer prefixes inside: a chunk").isEqualTo(Abi.DIR_CHUNK);
+        assertThat(dir[0x0a03]).as("a host inside").isEqualTo(Abi.DIR_FINAL | slash8);
+        assertThat(dir[0x0a04]).isEqualTo(dir[0x0a05]).isEqualTo(Abi.DIR_FINAL | lpmValue(compiled.src4(), "10.4.0.0", 15));
+        assertThat(dir[0x0b00]).as("under /0 only").isEqualTo(Abi.DIR_FINAL | lpmValue(compiled.src4(), "0.0.0.0", 0));
+        assertThat(direct.chunkCount()).isEqualTo(1);
+        int slash24 = lpmValue(compiled.src4(), "10.2.3.0", 24);
+        assertThat(slash24 & Abi.HOSTS_INSIDE).as("10.2.3/24 has the host 10.2.3.9 inside").isNotZero();
+        assertThat(direct.chunks()[3]).as("10.2.3/24, a host inside").isEqualTo(Abi.DIR_FINAL | slash24);
+        assertThat(direct.chunks()[4]).as("10.2.4/24, a /26 inside").isEqualTo(Abi.DIR_DEEPER);
+        int slash22 = Abi.DIR_FINAL | lpmValue(compiled.src4(), "10.2.4.0", 22) & Abi.VEC_MASK;
+        assertThat(new int[] {direct.chunks()[5], direct.chunks()[6], direct.chunks()[7]}).as("under 10.2.4/22")
+                .containsOnly(slash22);
+        assertThat(direct.chunks()[9]).as("10.2.9/24 under 10/8 only").isEqualTo(Abi.DIR_FINAL | (slash8 & Abi.VEC_MASK));
+        int dstRoot = Abi.DIR_FINAL | compiled.defaultVec()[Abi.DIM_DST];
+        assertThat(java.util.Arrays.stream(compiled.dst4Direct().sixteens()).allMatch(e -> e == dstRoot))
+                .as("no destination condition: /0 everywhere").isTrue();
+
+        // without room in the host table the hosts are /32s in the trie: deeper
+        CompiledRuleSet noHosts = RuleCompiler.compile(ruleSet, new int[] {0}, 0);
+        assertThat(noHosts.src4Direct().sixteens()[0x0a03]).isEqualTo(Abi.DIR_CHUNK | 1);
+        assertThat(noHosts.src4Direct().chunks()[256]).as("10.3.0/24").isEqualTo(Abi.DIR_DEEPER);
+        assertThat(noHosts.src4Direct().chunks()[256 + 1]).as("10.3.1/24").isEqualTo(Abi.DIR_FINAL | (slash8 & Abi.VEC_MASK));
+        assertThat(noHosts.src4Direct().chunks()[3]).as("10.2.3/24").isEqualTo(Abi.DIR_DEEPER);
+        // without room for a second chunk, the second /16 stays with the trie
+        Ipv4Direct oneChunk = Ipv4Direct.build(noHosts.src4(), noHosts.srcHosts(), 1);
+        assertThat(oneChunk.sixteens()[0x0a02]).isEqualTo(Abi.DIR_CHUNK);
+        assertThat(oneChunk.sixteens()[0x0a03]).isEqualTo(Abi.DIR_DEEPER);
+        assertThat(oneChunk.lookup(0x0a030101)).isEqualTo(Abi.DIR_DEEPER);
+    }
+
+    private static IPAddress prefix(String cidr) {
+        return new IPAddressString(cidr).getAddress();
+    }
+
+    private static int lpmValue(PrefixTable table, String address, int length) {
+        byte[] bytes = new IPAddressString(address).getAddress().getBytes();
+        for (int i = 0; i < table.size(); i++) {
+            if (table.length(i) == length && java.util.Arrays.equals(table.address(i), bytes)) {
+                return table.value(i);
+            }
+        }
+        throw new AssertionError(address + "/" + length + " not in the table");
+    }
+
+    @Test
     void reusedAddressDimensionsCompileExactlyLikeAFreshCompile() throws RuleSetException {
         long seed = Long.getLong("xdpguard.seed", System.nanoTime());
         Random random = new Random(seed);
@@ -127,6 +186,10 @@ class RuleCompilerTest {
         assertThat(a.vectors().wordsBase0()).as(as).containsExactly(b.vectors().wordsBase0());
         assertThat(a.vectors().wordsBase1()).as(as).containsExactly(b.vectors().wordsBase1());
         assertThat(a.vectors().words()).as(as).containsExactly(b.vectors().words());
+        assertThat(java.util.Arrays.mismatch(a.src4Direct().sixteens(), b.src4Direct().sixteens())).as(as).isEqualTo(-1);
+        assertThat(java.util.Arrays.mismatch(a.src4Direct().chunks(), b.src4Direct().chunks())).as(as).isEqualTo(-1);
+        assertThat(java.util.Arrays.mismatch(a.dst4Direct().sixteens(), b.dst4Direct().sixteens())).as(as).isEqualTo(-1);
+        assertThat(java.util.Arrays.mismatch(a.dst4Direct().chunks(), b.dst4Direct().chunks())).as(as).isEqualTo(-1);
         PrefixTable[] ta = {a.src4(), a.src6(), a.srcHosts(), a.dst4(), a.dst6(), a.dstHosts()};
         PrefixTable[] tb = {b.src4(), b.src6(), b.srcHosts(), b.dst4(), b.dst6(), b.dstHosts()};
         for (int t = 0; t < ta.length; t++) {
@@ -201,7 +264,9 @@ class RuleCompilerTest {
     private static byte[] address(Random random, boolean v6) {
         List<String> pool = RandomRules.ADDRESS_POOL.stream().filter(a -> a.contains(":") == v6).toList();
         byte[] bytes = new IPAddressString(pool.get(random.nextInt(pool.size()))).getAddress().getBytes();
-        if (random.nextInt(3) == 0) {
+        if (random.nextInt(6) == 0) {
+            random.nextBytes(bytes); // mostly in a /16 no rule names
+        } else if (random.nextInt(3) == 0) {
             bytes[bytes.length - 1] ^= (byte) (1 << random.nextInt(8));
         }
         return v6 ? bytes : RuleCompiler.ipv4Mapped(bytes);

@@ -86,6 +86,10 @@ class AbiLayoutTest {
             assertMap(object, "xg_vec_words", 4, 8, Abi.SLOTS * Abi.MAX_WORDS);
             assertMap(object, "xg_l4", 4, 4, Abi.SLOTS * Abi.L4_ENTRIES);
             assertMap(object, "xg_sport", 4, 4, Abi.SLOTS * Abi.SPORT_ENTRIES);
+            assertMap(object, "xg_src4_dir", 4, 4, Abi.SLOTS * Abi.DIR4_ENTRIES);
+            assertMap(object, "xg_dst4_dir", 4, 4, Abi.SLOTS * Abi.DIR4_ENTRIES);
+            assertMap(object, "xg_src4_dir24", 4, 4, Abi.SLOTS * Abi.DIR24_ENTRIES);
+            assertMap(object, "xg_dst4_dir24", 4, 4, Abi.SLOTS * Abi.DIR24_ENTRIES);
             assertMap(object, "xg_rule_stats", 4, ClassifierMaps.RULE_STATS_SIZE, Abi.MAX_COUNTERS);
             assertMap(object, "xg_slot_config", 4, ClassifierMaps.SLOT_CONFIG_SIZE, Abi.SLOTS);
             assertThat(object.mapSpec("xg_src4").keySize()).isEqualTo(ClassifierMaps.LPM4_KEY_SIZE);
@@ -93,6 +97,34 @@ class AbiLayoutTest {
             assertThat(object.mapSpec("xg_src_host").keySize()).isEqualTo(ClassifierMaps.HOST_KEY_SIZE);
             assertThat(object.mapSpec("xg_stats").maxEntries()).isEqualTo(io.xdpguard.agent.dataplane.Reason.values().length);
         }
+    }
+
+    /** #define constants are not in BTF: they are read from the header itself, when the source tree is at hand. */
+    @Test
+    void constantsOfTheAbiHeaderMatchTheJavaOnes() throws IOException {
+        Path header = Path.of("..", "bpf", "include", "xdpguard_abi.h");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(header), "source tree not at " + header.toAbsolutePath());
+        Map<String, Long> defines = new HashMap<>();
+        Matcher m = Pattern.compile("(?m)^#define (XG_\\w+) +(0x[0-9a-fA-F]+|\\d+)u?\\b").matcher(Files.readString(header));
+        while (m.find()) {
+            defines.put(m.group(1), Long.decode(m.group(2)));
+        }
+        Map<String, Long> java = new LinkedHashMap<>();
+        java.put("XG_ABI_VERSION", (long) ClassifierMaps.ABI_VERSION);
+        java.put("XG_SLOTS", (long) Abi.SLOTS);
+        java.put("XG_MAX_RULES", (long) Abi.MAX_RULES);
+        java.put("XG_MAX_VECTORS", (long) Abi.MAX_VECTORS);
+        java.put("XG_MAX_WORDS", (long) Abi.MAX_WORDS);
+        java.put("XG_MAX_COUNTERS", (long) Abi.MAX_COUNTERS);
+        java.put("XG_FRAGMENT_IPV6_OFFSET", (long) Abi.FRAGMENT_IPV6_OFFSET);
+        java.put("XG_HOSTS_INSIDE", Integer.toUnsignedLong(Abi.HOSTS_INSIDE));
+        java.put("XG_DIR4_ENTRIES", (long) Abi.DIR4_ENTRIES);
+        java.put("XG_DIR24_CHUNKS", (long) Abi.DIR24_CHUNKS);
+        java.put("XG_DIR_FINAL", Integer.toUnsignedLong(Abi.DIR_FINAL));
+        java.put("XG_DIR_CHUNK", Integer.toUnsignedLong(Abi.DIR_CHUNK));
+        java.put("XG_VEC_MASK", Integer.toUnsignedLong(Abi.VEC_MASK));
+        java.put("XG_DIR_DEEPER", (long) Abi.DIR_DEEPER);
+        java.forEach((name, value) -> assertThat(defines.get(name)).as(name).isEqualTo(value));
     }
 
     private static void assertMap(BpfObjectFile object, String name, int keySize, int valueSize, int maxEntries) {

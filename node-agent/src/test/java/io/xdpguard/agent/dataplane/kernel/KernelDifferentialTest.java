@@ -3,9 +3,14 @@ package io.xdpguard.agent.dataplane.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpguard.agent.dataplane.Reason;
+import io.xdpguard.agent.dataplane.compile.Abi;
+import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
+import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
+import io.xdpguard.agent.dataplane.compile.PrefixTable;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.packet.PacketParser;
+import io.xdpguard.agent.dataplane.packet.ParseOutcome;
 import io.xdpguard.agent.dataplane.packet.ParsedPacket;
 import io.xdpguard.agent.dataplane.packet.RandomPackets;
 import io.xdpguard.agent.dataplane.reference.Classification;
@@ -28,7 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * The backbone of the dataplane's correctness: on random rule sets and random packets, the kernel's verdict, the
  * winning rule and every counter equal the reference matcher's. 10,000 cases per run; -Dxdpguard.long=true runs
- * 200,000; -Dxdpguard.seed=N replays a failure.
+ * 200,000; -Dxdpguard.seed=N replays a failure. Every rule set is a change (a slot switch, the inactive slot written by
+ * difference), and the IPv4 addresses meet every kind of entry of the direct tables (counted, see {@link Ipv4Answer}).
  */
 @ExtendWith(RequiresBpf.class)
 class KernelDifferentialTest {
@@ -56,6 +62,7 @@ class KernelDifferentialTest {
                 Arrays.stream(RandomRules.PORT_POOL).boxed().toList());
         int sets = Boolean.getBoolean("xdpguard.long") ? 2000 : 100;
         int cases = 0;
+        long[] ipv4Answers = new long[Ipv4Answer.values().length];
         for (int s = 0; s < sets; s++) {
             RuleSet ruleSet = rules.ruleSet(s % 10 == 9 ? 400 : 24);
             Classifier.Applied applied = classifier.apply(ruleSet);
@@ -73,6 +80,7 @@ class KernelDifferentialTest {
                         .formatted(seed, seed, s, PacketBuilder.toHex(frame), parsed, expected,
                                 expected.rule() < 0 ? ruleSet.defaultVerdict() : ruleSet.rules().get(expected.rule()));
                 assertThat(retval).as(context).isEqualTo(expected.drops() ? XdpAction.DROP.code() : XdpAction.PASS.code());
+                countIpv4Answers(applied.compiled(), parsed, ipv4Answers);
                 long[] reason = expectedReasons.computeIfAbsent(expected.reason(), r -> new long[2]);
                 reason[0]++;
                 reason[1] += frame.length;
@@ -104,5 +112,58 @@ class KernelDifferentialTest {
                     .containsExactly(expectedRules[i]));
         }
         assertThat(cases).isGreaterThanOrEqualTo(10_000);
+        for (Ipv4Answer kind : Ipv4Answer.values()) {
+            assertThat(ipv4Answers[kind.ordinal()]).as("seed %d: IPv4 address lookups answered by %s", seed, kind)
+                    .isGreaterThanOrEqualTo(sets); // typically 5-50 per set
+        }
+    }
+
+    /** Where an IPv4 address lookup (one per used address dimension of a packet) finds its answer. */
+    enum Ipv4Answer {
+        /** the trie: a longer prefix lies inside the address's /24 (or its /16 has no chunk) */
+        TRIE,
+        /** the /16 table, no host inside */
+        SIXTEEN,
+        /** the /16 table with hosts inside, the address not one of them (host hash missed) */
+        SIXTEEN_HOSTS_MISS,
+        /** the /16 table with hosts inside, the address one of them (host hash hit) */
+        SIXTEEN_HOSTS_HIT,
+        /** the /24 chunk, no host inside */
+        CHUNK,
+        /** the /24 chunk with hosts inside (host hash hit or miss) */
+        CHUNK_HOSTS
+    }
+
+    private static void countIpv4Answers(CompiledRuleSet compiled, ParsedPacket parsed, long[] counts) {
+        if (parsed.outcome() != ParseOutcome.IP || parsed.family() != 4) {
+            return;
+        }
+        if ((compiled.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
+            counts[ipv4Answer(compiled.src4Direct(), compiled.srcHosts(), parsed.source()).ordinal()]++;
+        }
+        if ((compiled.dimsUsed() & (1 << Abi.DIM_DST)) != 0) {
+            counts[ipv4Answer(compiled.dst4Direct(), compiled.dstHosts(), parsed.destination()).ordinal()]++;
+        }
+    }
+
+    private static Ipv4Answer ipv4Answer(Ipv4Direct direct, PrefixTable hosts, byte[] mapped) {
+        int address = java.nio.ByteBuffer.wrap(mapped, 12, 4).getInt();
+        int entry = direct.lookup(address);
+        boolean chunk = (direct.sixteens()[address >>> 16] & Abi.DIR_CHUNK) != 0;
+        if ((entry & Abi.DIR_FINAL) == 0) {
+            return Ipv4Answer.TRIE;
+        }
+        if ((entry & Abi.HOSTS_INSIDE) == 0) {
+            return chunk ? Ipv4Answer.CHUNK : Ipv4Answer.SIXTEEN;
+        }
+        if (chunk) {
+            return Ipv4Answer.CHUNK_HOSTS;
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            if (Arrays.equals(hosts.address(i), mapped)) {
+                return Ipv4Answer.SIXTEEN_HOSTS_HIT;
+            }
+        }
+        return Ipv4Answer.SIXTEEN_HOSTS_MISS;
     }
 }

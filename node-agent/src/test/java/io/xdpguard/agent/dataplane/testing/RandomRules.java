@@ -10,8 +10,10 @@ import io.xdpguard.api.v1alpha1.spec.Protocol;
 import io.xdpguard.api.v1alpha1.spec.RuleAction;
 import io.xdpguard.api.validation.Ports;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
@@ -34,6 +36,12 @@ public final class RandomRules {
 
     private static final Protocol[] PROTOCOLS = Protocol.values();
     private final Random random;
+    /**
+     * Per /16 (top 16 bits) of an IPv4 pool address, the longest prefix below /32 that rules name around it in the
+     * current rule set: 16, 24 or 31. Redrawn per rule set, so that the classifier's IPv4 direct tables meet every
+     * kind of /16 and /24 across changes: final (no longer prefix inside), final with hosts inside, deeper.
+     */
+    private final Map<Integer, Integer> maxLength = new HashMap<>();
 
     public RandomRules(Random random) {
         this.random = random;
@@ -45,6 +53,13 @@ public final class RandomRules {
     }
 
     public RuleSet ruleSet(int maxRules) {
+        maxLength.clear();
+        for (String address : ADDRESS_POOL) {
+            byte[] bytes = new IPAddressString(address).getAddress().getBytes();
+            if (bytes.length == 4) {
+                maxLength.put(top16(bytes), new int[] {16, 24, 31}[random.nextInt(3)]);
+            }
+        }
         int count = 1 + random.nextInt(maxRules);
         List<MatchRule> rules = new ArrayList<>(count);
         int filters = 1 + random.nextInt(3);
@@ -100,7 +115,18 @@ public final class RandomRules {
             case 1 -> random.nextInt(bits + 1);
             default -> bits - random.nextInt(Math.min(bits, 24) + 1);
         };
+        if (bits == 32 && length < 32) {
+            int max = maxLength.get(top16(host.getBytes()));
+            if (length > max) {
+                length = random.nextBoolean() ? 32 : random.nextInt(max + 1);
+            }
+        }
         return host.toPrefixBlock(length);
+    }
+
+    /** The top 16 bits of an IPv4 address: its entry in the classifier's /16 table. */
+    public static int top16(byte[] ipv4) {
+        return (ipv4[0] & 0xff) << 8 | ipv4[1] & 0xff;
     }
 
     private List<Ports.Range> ranges() {
