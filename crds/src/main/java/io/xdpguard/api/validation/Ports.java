@@ -33,7 +33,7 @@ public final class Ports {
     }
 
     private static int parsePort(String part, String whole) {
-        if (part.isEmpty() || part.length() > 5 || !part.chars().allMatch(Character::isDigit)) {
+        if (part.isEmpty() || part.length() > 5 || !digitsOnly(part)) {
             throw new IllegalArgumentException("\"" + whole + "\" is not a port (1-65535) or a range like 8000-8080");
         }
         int port = Integer.parseInt(part);
@@ -41,5 +41,15 @@ public final class Ports {
             throw new IllegalArgumentException("\"" + whole + "\" is not a port (1-65535)");
         }
         return port;
+    }
+
+    /** A loop, not a stream: every change of a filter parses all of its ports again. */
+    private static boolean digitsOnly(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (!Character.isDigit(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

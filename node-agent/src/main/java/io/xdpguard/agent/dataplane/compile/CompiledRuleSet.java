@@ -9,7 +9,8 @@ import java.util.List;
  * @param dimsUsed   bit (1 << Abi.DIM_*) for each dimension some rule constrains
  * @param defaultVec per dimension, the vector for a lookup that misses
  * @param catchAll   the first rule that constrains no dimension, or -1
- * @param l4         per L4 key (class * 65536 + value), the vector id
+ * @param l4         per L4 class, per value (L4 key class * 65536 + value), the vector id; a class's array is
+ *                   shared with the previous compile when unchanged
  * @param sport      per source-port key, the vector id
  * @param src4Direct the IPv4 direct tables in front of the source LPM trie
  * @param dst4Direct the same for the destination
@@ -28,7 +29,7 @@ public record CompiledRuleSet(
         PrefixTable dst4,
         PrefixTable dst6,
         PrefixTable dstHosts,
-        int[] l4,
+        int[][] l4,
         int[] sport,
         Ipv4Direct src4Direct,
         Ipv4Direct dst4Direct,

@@ -84,12 +84,17 @@ public final class RuleCompiler {
         PrefixTable dst6 = addresses.dst6();
         PrefixTable dstHosts = addresses.dstHosts();
 
-        int[] l4 = new int[Abi.L4_ENTRIES];
+        // One array per class, the previous compile's where equal: a change to a TCP rule allocates (and keeps) one
+        // class's 256 KiB, not all seven.
+        int[][] l4 = new int[Abi.L4_CLASSES][];
+        int[] scratch = new int[65536];
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
             int cls = c;
-            sweep(rules, r -> l4Ranges(r, cls), vectors, primary[Abi.DIM_L4], l4, c * 65536);
+            sweep(rules, r -> l4Ranges(r, cls), vectors, primary[Abi.DIM_L4], scratch, 0);
+            int[] before = previous == null ? null : previous.l4()[c];
+            l4[c] = Arrays.equals(scratch, before) ? before : scratch.clone();
         }
-        defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER * 65536];
+        defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER][0];
 
         int[] sport = new int[Abi.SPORT_ENTRIES];
         for (int c = Abi.L4_TCP; c <= Abi.L4_SCTP; c++) {
@@ -113,6 +118,10 @@ public final class RuleCompiler {
         if (layout.wordCount() > Abi.MAX_WORDS) {
             throw new RuleSetException(null, "the rule set needs " + layout.wordCount() + " vector words, more than the "
                     + Abi.MAX_WORDS + " the dataplane holds");
+        }
+        // The same array object when unchanged: the slot writer then skips it, and the agent keeps one copy.
+        if (previous != null && Arrays.equals(sport, previous.sport())) {
+            sport = previous.sport();
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
                 catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses.src4Direct(),

@@ -248,7 +248,9 @@ public final class ClassifierMaps {
     public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous, boolean slotEmpty) {
         writeVectors(slot, next.vectors());
         writeRules(slot, next.rules());
-        writeArray(l4, slot * Abi.L4_ENTRIES, next.l4(), previous == null ? null : previous.l4());
+        for (int c = 0; c < Abi.L4_CLASSES; c++) {
+            writeArray(l4, slot * Abi.L4_ENTRIES + c * 65536, next.l4()[c], previous == null ? null : previous.l4()[c]);
+        }
         writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
         writeDirect(src4Dir, src4Dir24, slot, next.src4Direct(), previous == null ? null : previous.src4Direct());
         writeDirect(dst4Dir, dst4Dir24, slot, next.dst4Direct(), previous == null ? null : previous.dst4Direct());
@@ -323,19 +325,33 @@ public final class ClassifierMaps {
      * beyond its length).
      */
     private static void writeArray(BpfMap map, int base, int[] next, int[] previous) {
-        ByteBuffer keys = Encoding.buffer(next.length * 4);
-        ByteBuffer values = Encoding.buffer(next.length * 4);
+        if (next == previous) {
+            return;
+        }
+        // Sized to the difference: a change touches a few of these arrays' 660,000 entries, and buffers for all of
+        // them were most of what a change allocated.
         int count = 0;
         for (int i = 0; i < next.length; i++) {
-            if (previous == null || i >= previous.length || previous[i] != next[i]) {
-                keys.putInt(base + i);
-                values.putInt(next[i]);
+            if (differs(next, previous, i)) {
                 count++;
             }
         }
-        if (count > 0) {
-            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+        if (count == 0) {
+            return;
         }
+        ByteBuffer keys = Encoding.buffer(count * 4);
+        ByteBuffer values = Encoding.buffer(count * 4);
+        for (int i = 0; i < next.length; i++) {
+            if (differs(next, previous, i)) {
+                keys.putInt(base + i);
+                values.putInt(next[i]);
+            }
+        }
+        map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+    }
+
+    private static boolean differs(int[] next, int[] previous, int i) {
+        return previous == null || i >= previous.length || previous[i] != next[i];
     }
 
     private static void writePrefixes(BpfMap map, int slot, PrefixTable next, PrefixTable previous, boolean lpm,

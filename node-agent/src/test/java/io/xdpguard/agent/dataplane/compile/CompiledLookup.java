@@ -27,7 +27,7 @@ final class CompiledLookup {
                     p.family(), c.defaultVec()[Abi.DIM_DST]);
         }
         if ((c.dimsUsed() & (1 << Abi.DIM_L4)) != 0) {
-            vecs[used++] = c.l4()[p.l4Index()];
+            vecs[used++] = c.l4()[p.l4Index() >> 16][p.l4Index() & 0xffff];
         }
         if ((c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0) {
             vecs[used++] = c.sport()[p.sportIndex()];

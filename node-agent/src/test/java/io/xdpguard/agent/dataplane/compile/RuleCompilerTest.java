@@ -177,7 +177,10 @@ class RuleCompilerTest {
         assertThat(a.defaultVec()).as(as).containsExactly(b.defaultVec());
         assertThat(a.catchAll()).as(as).isEqualTo(b.catchAll());
         // Arrays.mismatch, not containsExactly: AssertJ's diff of 458,752 entries is quadratic
-        assertThat(java.util.Arrays.mismatch(a.l4(), b.l4())).as(as + " l4 " + a.rules().size() + " vs " + b.rules().size()).isEqualTo(-1);
+        for (int c = 0; c < Abi.L4_CLASSES; c++) {
+            assertThat(java.util.Arrays.mismatch(a.l4()[c], b.l4()[c])).as(as + " l4 class " + c + ", " + a.rules().size()
+                    + " vs " + b.rules().size() + " rules").isEqualTo(-1);
+        }
         assertThat(java.util.Arrays.mismatch(a.sport(), b.sport())).as(as + " sport").isEqualTo(-1);
         assertThat(a.vectors().summary0()).as(as).containsExactly(b.vectors().summary0());
         assertThat(a.vectors().summary1()).as(as).containsExactly(b.vectors().summary1());
