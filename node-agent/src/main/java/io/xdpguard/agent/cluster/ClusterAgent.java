@@ -278,7 +278,9 @@ public final class ClusterAgent implements AutoCloseable {
         // A filter being deleted is released now: the operator's finalizer waits for every agent to report it gone.
         List<XdpFilter> filterObjects = filterInformer.getStore().list().stream()
                 .filter(f -> f.getMetadata().getDeletionTimestamp() == null).toList();
+        long started = System.nanoTime();
         LastGood.Resolution resolution = lastGood.resolve(filterObjects, setInformer.getStore().list(), labels);
+        long resolved = System.nanoTime();
         List<String> unknownInForce = inForceWithoutKnownSpec(resolution);
         if (!unknownInForce.isEmpty()) {
             String message = "filters " + unknownInForce + " are invalid now and their last good generation, still "
@@ -290,6 +292,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         FailsafeConfig failsafe = failsafe(node);
         Plan plan = Planner.plan(resolution.inForce(), resolution.cidrSets(), labels, interfaces, failsafe);
+        long planned = System.nanoTime();
 
         // An interface whose merge failed keeps what it had (fail-static), instead of being released.
         Map<String, InterfacePlan> plans = new TreeMap<>();
@@ -308,6 +311,9 @@ public final class ClusterAgent implements AutoCloseable {
         long switchedBefore = dataplane.lastSwitchNanos();
         try {
             reports = dataplane.apply(toApply);
+            LOG.debugf("reconcile: waited %.1f ms, validated %.1f ms, planned %.1f ms, applied %.1f ms",
+                    (started - seen) / 1e6, (resolved - started) / 1e6, (planned - resolved) / 1e6,
+                    (System.nanoTime() - planned) / 1e6);
             lastApplied.clear();
             plans.forEach(lastApplied::put);
             lastFiltersByInterface.clear();

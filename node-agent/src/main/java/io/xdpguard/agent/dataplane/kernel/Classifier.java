@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  * counters continue across restarts.
  */
 public final class Classifier implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Classifier.class.getName());
     /** The classifier object inside the agent's jar (built by the bpf module). */
     public static final String OBJECT_RESOURCE = "/io/xdpguard/bpf/xdpguard.bpf.o";
     public static final String PROGRAM_NAME = "xdpguard";
@@ -153,8 +154,10 @@ public final class Classifier implements AutoCloseable {
      */
     public synchronized Applied apply(RuleSet ruleSet, byte[] ruleSetSha256, CrashPoint crash)
             throws RuleSetException {
+        long started = System.nanoTime();
         CounterIds ids = counterIds.assign(ruleSet);
         CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), maps.hostCapacityPerSlot(), lastCompiled);
+        long compiledAt = System.nanoTime();
         ClassifierMaps.Active active = maps.active();
         int target = 1 - active.slot();
         for (int i = 0; i < ids.ids().length; i++) {
@@ -176,8 +179,11 @@ public final class Classifier implements AutoCloseable {
         if (ruleSetSha256 != null) {
             maps.writeOwner(maps.owner().withRuleSet(new byte[32]));
         }
+        long written = System.nanoTime();
         maps.activate(target, active.generation() + 1);
         crash.reached("switched");
+        LOG.log(System.Logger.Level.DEBUG, () -> String.format("rule set of %d rules: compiled in %.1f ms, slot %d written in %.1f ms",
+                ruleSet.rules().size(), (compiledAt - started) / 1e6, target, (written - compiledAt) / 1e6));
         maps.awaitInFlightPackets();
         if (ruleSetSha256 != null) {
             maps.writeOwner(maps.owner().withRuleSet(ruleSetSha256));

@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 
 /**
  * The classifier's maps, typed: writes a compiled rule set into one slot, flips the active slot, reads counters.
@@ -246,8 +248,8 @@ public final class ClassifierMaps {
      *                  written), so a null {@code previous} needs no iteration over the maps' keys
      */
     public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous, boolean slotEmpty) {
-        writeVectors(slot, next.vectors());
-        writeRules(slot, next.rules());
+        writeVectors(slot, next.vectors(), previous == null ? null : previous.vectors());
+        writeRules(slot, next.rules(), previous == null ? null : previous.rules());
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
             writeArray(l4, slot * Abi.L4_ENTRIES + c * 65536, next.l4()[c], previous == null ? null : previous.l4()[c]);
         }
@@ -274,37 +276,55 @@ public final class ClassifierMaps {
         slotConfig.update(Encoding.u32(slot), new byte[SLOT_CONFIG_SIZE]);
     }
 
-    private void writeVectors(int slot, VectorTable.Layout layout) {
-        int count = layout.summary0().length;
-        ByteBuffer values = Encoding.buffer(count * VEC_HDR_SIZE);
-        for (int v = 0; v < count; v++) {
-            values.putLong(layout.summary0()[v]).putLong(layout.summary1()[v])
-                    .putLong(layout.candidates0()[v]).putLong(layout.candidates1()[v])
-                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase0()[v])
-                    .putInt(slot * Abi.MAX_WORDS + layout.wordsBase1()[v]);
+    /** Vector headers and words that differ from what the slot holds ({@code previous}; all when null). */
+    private void writeVectors(int slot, VectorTable.Layout next, VectorTable.Layout previous) {
+        int count = next.summary0().length;
+        IntPredicate headerDiffers = v -> previous == null || v >= previous.summary0().length
+                || next.summary0()[v] != previous.summary0()[v] || next.summary1()[v] != previous.summary1()[v]
+                || next.candidates0()[v] != previous.candidates0()[v] || next.candidates1()[v] != previous.candidates1()[v]
+                || next.wordsBase0()[v] != previous.wordsBase0()[v] || next.wordsBase1()[v] != previous.wordsBase1()[v];
+        int[] headers = IntStream.range(0, count).filter(headerDiffers).toArray();
+        if (headers.length > 0) {
+            ByteBuffer keys = Encoding.buffer(headers.length * 4);
+            ByteBuffer values = Encoding.buffer(headers.length * VEC_HDR_SIZE);
+            for (int v : headers) {
+                keys.putInt(slot * Abi.MAX_VECTORS + v);
+                values.putLong(next.summary0()[v]).putLong(next.summary1()[v])
+                        .putLong(next.candidates0()[v]).putLong(next.candidates1()[v])
+                        .putInt(slot * Abi.MAX_WORDS + next.wordsBase0()[v])
+                        .putInt(slot * Abi.MAX_WORDS + next.wordsBase1()[v]);
+            }
+            vecHdr.updateBatch(keys.array(), values.array(), headers.length, BpfMap.UpdateFlag.ANY);
         }
-        vecHdr.updateBatch(Encoding.u32s(slot * Abi.MAX_VECTORS, count), values.array(), count, BpfMap.UpdateFlag.ANY);
-        int words = layout.wordCount();
-        ByteBuffer wordValues = Encoding.buffer(Math.max(words, 1) * 8);
-        for (int w = 0; w < words; w++) {
-            wordValues.putLong(layout.words()[w]);
-        }
-        if (words > 0) {
-            vecWords.updateBatch(Encoding.u32s(slot * Abi.MAX_WORDS, words), wordValues.array(), words, BpfMap.UpdateFlag.ANY);
+        int[] words = IntStream.range(0, next.wordCount()).filter(w -> previous == null || w >= previous.wordCount()
+                || next.words()[w] != previous.words()[w]).toArray();
+        if (words.length > 0) {
+            ByteBuffer keys = Encoding.buffer(words.length * 4);
+            ByteBuffer values = Encoding.buffer(words.length * 8);
+            for (int w : words) {
+                keys.putInt(slot * Abi.MAX_WORDS + w);
+                values.putLong(next.words()[w]);
+            }
+            vecWords.updateBatch(keys.array(), values.array(), words.length, BpfMap.UpdateFlag.ANY);
         }
     }
 
-    private void writeRules(int slot, List<CompiledRule> compiled) {
-        if (compiled.isEmpty()) {
+    /** Rule entries that differ from what the slot holds ({@code previous}; all when null). */
+    private void writeRules(int slot, List<CompiledRule> next, List<CompiledRule> previous) {
+        int[] changed = IntStream.range(0, next.size())
+                .filter(i -> previous == null || i >= previous.size() || !next.get(i).equals(previous.get(i))).toArray();
+        if (changed.length == 0) {
             return;
         }
-        ByteBuffer values = Encoding.buffer(compiled.size() * RULE_SIZE);
-        for (CompiledRule r : compiled) {
+        ByteBuffer keys = Encoding.buffer(changed.length * 4);
+        ByteBuffer values = Encoding.buffer(changed.length * RULE_SIZE);
+        for (int i : changed) {
+            CompiledRule r = next.get(i);
+            keys.putInt(slot * Abi.MAX_RULES + i);
             values.putInt(r.counterId()).put((byte) r.action()).put((byte) r.flags()).putShort((short) r.filterIndex())
                     .putInt(r.sampleRate()).putInt((int) r.ratePps()).putInt((int) r.rateBurst()).putInt(0);
         }
-        rules.updateBatch(Encoding.u32s(slot * Abi.MAX_RULES, compiled.size()), values.array(), compiled.size(),
-                BpfMap.UpdateFlag.ANY);
+        rules.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
     }
 
     /**

@@ -16,14 +16,6 @@ final class Encoding {
         return buffer(4).putInt(value).array();
     }
 
-    static byte[] u32s(int from, int count) {
-        ByteBuffer b = buffer(4 * count);
-        for (int i = 0; i < count; i++) {
-            b.putInt(from + i);
-        }
-        return b.array();
-    }
-
     static int readU32(byte[] bytes, int offset) {
         return ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()).getInt(offset);
     }
