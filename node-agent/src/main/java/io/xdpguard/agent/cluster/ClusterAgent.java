@@ -27,6 +27,7 @@ import io.xdpguard.api.v1alpha1.status.FilterNodeStatus;
 import io.xdpguard.api.v1alpha1.status.FilterPhase;
 import io.xdpguard.api.v1alpha1.status.XdpNodeStateStatus;
 import io.xdpguard.api.validation.Cidrs;
+import io.xdpguard.api.validation.XdpFilterValidator;
 import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -68,6 +69,8 @@ public final class ClusterAgent implements AutoCloseable {
     private final DropSamples samples;
     private final LastGood lastGood = new LastGood();
     private final HeapTrimmer heapTrimmer = HeapTrimmer.forThisJvm();
+    /** Rounds of {@link #rehearse}. */
+    static final int REHEARSALS = 10;
     private final NodeStateWriter writer;
     private final FilterEvents events;
     private final ScheduledExecutorService executor;
@@ -84,6 +87,7 @@ public final class ClusterAgent implements AutoCloseable {
     private List<IPAddress> apiServerAddresses;
     private ScheduledFuture<?> scheduled;
     private long changeSeenNanos;
+    private boolean rehearsed;
 
     /** The Node as read directly from the API server, during the last reconcile at shutdown; reconciler thread only. */
     private Node freshNode;
@@ -362,9 +366,34 @@ public final class ClusterAgent implements AutoCloseable {
             LOG.warnf("cannot write XdpNodeState %s (retrying): %s", settings.nodeName(), e.getMessage());
         }
         events.report(failures(filterObjects, status));
+        if (!rehearsed && applyError == null) {
+            rehearsed = true;
+            List<XdpFilter> inForce = resolution.inForce();
+            List<String> names = interfaces;
+            executor.execute(() -> rehearse(inForce, resolution.cidrSets(), labels, names, failsafe));
+        }
         HeapTrimmer.Trim trim = heapTrimmer.afterReconcile();
         if (trim != null) {
             LOG.info(trim);
+        }
+    }
+
+    /**
+     * Runs the change path on the rules in force {@link #REHEARSALS} times without writing anything: validation,
+     * planning and the dataplane's compilation. Once, after the first sync: the JIT has then compiled that path before
+     * the first real change, which would otherwise take several times as long (50-100 ms instead of ~12 with 1,000
+     * rules and 1,000,000 CIDRs).
+     */
+    private void rehearse(List<XdpFilter> inForce, Map<String, XdpCidrSet> cidrSets, Map<String, String> labels,
+            List<String> names, FailsafeConfig failsafe) {
+        try {
+            for (int i = 0; i < REHEARSALS; i++) {
+                inForce.forEach(XdpFilterValidator::validate);
+                Planner.plan(inForce, cidrSets, labels, names, failsafe);
+            }
+            dataplane.rehearse(REHEARSALS);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "rehearsing the change path failed (nothing was changed)");
         }
     }
 

@@ -36,6 +36,13 @@ public interface Dataplane extends AutoCloseable {
     default void prepareNextChange() {
     }
 
+    /**
+     * Does the work of a change to the rules in force {@code rounds} times without writing anything, so that the JIT
+     * compiles it before a real change needs it. Changes nothing; failures are logged, not thrown.
+     */
+    default void rehearse(int rounds) {
+    }
+
     /** The current state of every interface of ours, read from the kernel. */
     List<InterfaceReport> observe();
 

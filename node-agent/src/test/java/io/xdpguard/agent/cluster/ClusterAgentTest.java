@@ -107,6 +107,7 @@ class ClusterAgentTest {
                 && phase(s, "edge-only") == FilterPhase.Enforcing);
         assertThat(entry(state, "core-only").interfaces()).isEmpty();
         awaitTrue(() -> dataplane.preparesAfterLastApply() > 0, "the next change prepared after the sync");
+        awaitTrue(() -> dataplane.rehearsals() == ClusterAgent.REHEARSALS, "the change path rehearsed after the sync");
 
         admin.nodes().withName(NODE).edit(n -> {
             n.getMetadata().getLabels().put("role", "core");
@@ -115,6 +116,7 @@ class ClusterAgentTest {
         awaitTrue(() -> sources("eth0").equals(List.of("198.51.100.0/24")), "core filter enforced after the label change");
         awaitState(s -> phase(s, "edge-only") == FilterPhase.NotSelected && phase(s, "core-only") == FilterPhase.Enforcing
                 && entry(s, "edge-only").interfaces().isEmpty());
+        assertThat(dataplane.rehearsals()).as("rehearsed once, after the first sync").isEqualTo(ClusterAgent.REHEARSALS);
     }
 
     @Test

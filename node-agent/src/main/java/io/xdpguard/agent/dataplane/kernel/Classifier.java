@@ -241,6 +241,12 @@ public final class Classifier implements AutoCloseable {
         return true;
     }
 
+    /** Compiles the rule set in force as a change would, writing nothing; null when it is unknown. */
+    public synchronized CompiledRuleSet compileCurrent() throws RuleSetException {
+        return current == null ? null
+                : RuleCompiler.compile(current, counterIds.ids(), maps.hostCapacityPerSlot(), lastCompiled);
+    }
+
     /** Continues where {@code previous} (same maps, other program: an upgrade) stopped. */
     synchronized void inherit(Classifier previous) {
         synchronized (previous) {

@@ -854,6 +854,19 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         }
     }
 
+    @Override
+    public synchronized void rehearse(int rounds) {
+        for (Classifier classifier : liveClassifiers()) {
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    classifier.compileCurrent();
+                }
+            } catch (RuntimeException | RuleSetException e) {
+                LOG.log(System.Logger.Level.WARNING, "rehearsing a compile failed", e);
+            }
+        }
+    }
+
     private synchronized Set<Classifier> liveClassifiers() {
         Set<Classifier> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         interfaces.values().stream().map(f -> f.classifier).filter(java.util.Objects::nonNull).forEach(live::add);

@@ -20,6 +20,7 @@ public final class FakeDataplane implements Dataplane {
     private int applies;
     private int writes;
     private int preparesAfterLastApply;
+    private int rehearsals;
 
     @Override
     public synchronized List<InterfaceReport> apply(List<InterfacePlan> plans) {
@@ -83,6 +84,16 @@ public final class FakeDataplane implements Dataplane {
     @Override
     public synchronized void prepareNextChange() {
         preparesAfterLastApply++;
+    }
+
+    @Override
+    public synchronized void rehearse(int rounds) {
+        rehearsals += rounds;
+    }
+
+    /** Rounds of {@link #rehearse} so far. */
+    public synchronized int rehearsals() {
+        return rehearsals;
     }
 
     /** How often {@link #prepareNextChange} was called since the last apply. */
