@@ -84,18 +84,8 @@ public final class RuleCompiler {
         PrefixTable dst6 = addresses.dst6();
         PrefixTable dstHosts = addresses.dstHosts();
 
-        // One array per class, the previous compile's where equal: a change to a TCP rule allocates (and keeps) one
-        // class's 256 KiB, not all seven.
-        int[][] l4 = new int[Abi.L4_CLASSES][];
-        int[] scratch = new int[65536];
-        for (int c = 0; c < Abi.L4_CLASSES; c++) {
-            int cls = c;
-            sweep(rules, r -> l4Ranges(r, cls), vectors, primary[Abi.DIM_L4], scratch, 0);
-            int[] before = previous == null ? null : previous.l4()[c];
-            l4[c] = Arrays.equals(scratch, before) ? before : scratch.clone();
-        }
-        defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER][0];
-
+        // Source ports before L4: vector ids are given in order of first use, so a change of the L4 vectors (any port
+        // rule) then leaves the source-port table's ids, and its 196,609 entries in the kernel, as they are.
         int[] sport = new int[Abi.SPORT_ENTRIES];
         for (int c = Abi.L4_TCP; c <= Abi.L4_SCTP; c++) {
             int cls = c;
@@ -109,6 +99,18 @@ public final class RuleCompiler {
         }
         sport[Abi.SPORT_NONE] = vectors.intern(noSourcePorts, primary[Abi.DIM_SPORT]);
         defaultVec[Abi.DIM_SPORT] = sport[Abi.SPORT_NONE];
+
+        // One array per class, the previous compile's where equal: a change to a TCP rule allocates (and keeps) one
+        // class's 256 KiB, not all seven.
+        int[][] l4 = new int[Abi.L4_CLASSES][];
+        int[] scratch = new int[65536];
+        for (int c = 0; c < Abi.L4_CLASSES; c++) {
+            int cls = c;
+            sweep(rules, r -> l4Ranges(r, cls), vectors, primary[Abi.DIM_L4], scratch, 0);
+            int[] before = previous == null ? null : previous.l4()[c];
+            l4[c] = Arrays.equals(scratch, before) ? before : scratch.clone();
+        }
+        defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER][0];
 
         if (vectors.size() > Abi.MAX_VECTORS) {
             throw new RuleSetException(null, "the rule set needs " + vectors.size() + " distinct rule vectors, more than the "
