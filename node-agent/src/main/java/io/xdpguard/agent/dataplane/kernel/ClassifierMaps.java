@@ -11,6 +11,7 @@ import io.xdpguard.agent.dataplane.compile.VectorTable;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -348,30 +349,43 @@ public final class ClassifierMaps {
         if (next == previous) {
             return;
         }
-        // Sized to the difference: a change touches a few of these arrays' 660,000 entries, and buffers for all of
-        // them were most of what a change allocated.
-        int count = 0;
-        for (int i = 0; i < next.length; i++) {
-            if (differs(next, previous, i)) {
-                count++;
-            }
-        }
-        if (count == 0) {
+        int[] changed = differingIndexes(next, previous);
+        if (changed.length == 0) {
             return;
         }
-        ByteBuffer keys = Encoding.buffer(count * 4);
-        ByteBuffer values = Encoding.buffer(count * 4);
-        for (int i = 0; i < next.length; i++) {
-            if (differs(next, previous, i)) {
-                keys.putInt(base + i);
-                values.putInt(next[i]);
-            }
+        ByteBuffer keys = Encoding.buffer(changed.length * 4);
+        ByteBuffer values = Encoding.buffer(changed.length * 4);
+        for (int i : changed) {
+            keys.putInt(base + i);
+            values.putInt(next[i]);
         }
-        map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+        map.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
     }
 
-    private static boolean differs(int[] next, int[] previous, int i) {
-        return previous == null || i >= previous.length || previous[i] != next[i];
+    /**
+     * Where {@code next} differs from {@code previous} (everywhere when null). A change touches a few of an array's
+     * 65,536 entries: {@link Arrays#mismatch} (vectorized) skips the equal stretches, and the result is sized to the
+     * difference, not to the array.
+     */
+    static int[] differingIndexes(int[] next, int[] previous) {
+        if (previous == null) {
+            return IntStream.range(0, next.length).toArray();
+        }
+        IntStream.Builder changed = IntStream.builder();
+        int common = Math.min(next.length, previous.length);
+        int i = 0;
+        while (i < common) {
+            int mismatch = Arrays.mismatch(next, i, common, previous, i, common);
+            if (mismatch < 0) {
+                break;
+            }
+            i += mismatch;
+            changed.add(i++);
+        }
+        for (int j = common; j < next.length; j++) {
+            changed.add(j);
+        }
+        return changed.build().toArray();
     }
 
     private static void writePrefixes(BpfMap map, int slot, PrefixTable next, PrefixTable previous, boolean lpm,
