@@ -60,6 +60,8 @@ import org.jboss.logging.Logger;
  */
 public final class ClusterAgent implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClusterAgent.class);
+    /** Rounds of {@link #rehearse}. */
+    static final int REHEARSALS = 10;
 
     private final KubernetesClient client;
     private final Dataplane dataplane;
@@ -69,8 +71,6 @@ public final class ClusterAgent implements AutoCloseable {
     private final DropSamples samples;
     private final LastGood lastGood = new LastGood();
     private final HeapTrimmer heapTrimmer = HeapTrimmer.forThisJvm();
-    /** Rounds of {@link #rehearse}. */
-    static final int REHEARSALS = 10;
     private final NodeStateWriter writer;
     private final FilterEvents events;
     private final ScheduledExecutorService executor;
@@ -185,18 +185,14 @@ public final class ClusterAgent implements AutoCloseable {
     /** Schedules one reconcile of the whole state after the debounce time (events within it coalesce). */
     public void trigger() {
         long seen = System.nanoTime(); // now, not when the reconciler thread gets to it
-        try {
-            executor.execute(() -> {
-                if (changeSeenNanos == 0) {
-                    changeSeenNanos = seen;
-                }
-                if (scheduled == null || scheduled.isDone()) {
-                    scheduled = executor.schedule(this::reconcileSafely, settings.debounce().toMillis(), TimeUnit.MILLISECONDS);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
-        }
+        runLater(() -> {
+            if (changeSeenNanos == 0) {
+                changeSeenNanos = seen;
+            }
+            if (scheduled == null || scheduled.isDone()) {
+                scheduled = executor.schedule(this::reconcileSafely, settings.debounce().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        });
     }
 
     /** Reconciles now on the reconciler thread and waits for it: for the periodic resync and tests. */
@@ -248,8 +244,13 @@ public final class ClusterAgent implements AutoCloseable {
         }
         // Only after a start does this write anything (a whole slot, seconds with a million CIDRs); a change seen
         // meanwhile waits for it, as it would otherwise have written that slot itself.
+        runLater(dataplane::prepareNextChange);
+    }
+
+    /** Queues work behind whatever the reconciler thread has queued; dropped when the agent is closing. */
+    private void runLater(Runnable work) {
         try {
-            executor.execute(dataplane::prepareNextChange);
+            executor.execute(work);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // closing
         }
@@ -370,7 +371,7 @@ public final class ClusterAgent implements AutoCloseable {
             rehearsed = true;
             List<XdpFilter> inForce = resolution.inForce();
             List<String> names = interfaces;
-            executor.execute(() -> rehearse(inForce, resolution.cidrSets(), labels, names, failsafe));
+            runLater(() -> rehearse(inForce, resolution.cidrSets(), labels, names, failsafe));
         }
         HeapTrimmer.Trim trim = heapTrimmer.afterReconcile();
         if (trim != null) {
