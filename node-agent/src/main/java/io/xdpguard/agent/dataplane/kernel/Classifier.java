@@ -167,14 +167,7 @@ public final class Classifier implements AutoCloseable {
                 maps.putCounterKey(ids.ids()[i], key);
             }
         }
-        CompiledRuleSet previous = slots[target];
-        boolean empty = slotEmpty[target];
-        // Until the write completes the slot holds neither: a failed write is then found by iterating the maps.
-        slots[target] = null;
-        slotEmpty[target] = false;
-        maps.writeSlot(target, compiled, previous, empty);
-        slots[target] = compiled;
-        lastCompiled = compiled;
+        writeInactive(target, compiled);
         crash.reached("slot-written");
         if (ruleSetSha256 != null) {
             maps.writeOwner(maps.owner().withRuleSet(new byte[32]));
@@ -230,15 +223,21 @@ public final class Classifier implements AutoCloseable {
         if (current == null || slots[target] != null) {
             return false;
         }
-        CompiledRuleSet compiled = lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
-                : RuleCompiler.compile(current, counterIds.ids(), maps.hostCapacityPerSlot(), lastCompiled);
+        writeInactive(target, lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
+                : RuleCompiler.compile(current, counterIds.ids(), maps.hostCapacityPerSlot(), lastCompiled));
+        return true;
+    }
+
+    /** Writes {@code compiled} into the inactive slot {@code target}, by difference with what it holds. */
+    private void writeInactive(int target, CompiledRuleSet compiled) {
+        CompiledRuleSet previous = slots[target];
         boolean empty = slotEmpty[target];
+        // Until the write completes the slot holds neither: a failed write is then found by iterating the maps.
         slots[target] = null;
         slotEmpty[target] = false;
-        maps.writeSlot(target, compiled, null, empty);
+        maps.writeSlot(target, compiled, previous, empty);
         slots[target] = compiled;
         lastCompiled = compiled;
-        return true;
     }
 
     /** Compiles the rule set in force as a change would, writing nothing; null when it is unknown. */
