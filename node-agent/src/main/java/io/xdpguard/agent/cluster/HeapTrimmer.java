@@ -13,6 +13,9 @@ import java.util.function.LongSupplier;
 final class HeapTrimmer {
     /** Growth of the committed heap since the last trim that is worth a full collection (~0.1-0.3 s here). */
     static final long GROWTH_BYTES = 64L << 20;
+    private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+    private static final HeapTrimmer THIS_JVM = new HeapTrimmer(
+            () -> MEMORY.getHeapMemoryUsage().getCommitted(), System::gc);
 
     private final LongSupplier committedBytes;
     private final Runnable fullCollection;
@@ -24,13 +27,16 @@ final class HeapTrimmer {
         this.committedAfterTrim = committedBytes.getAsLong();
     }
 
+    /**
+     * The one trimmer of this JVM's heap: agents sharing a JVM (the scale benchmark runs hundreds) must not each
+     * collect it for the same growth.
+     */
     static HeapTrimmer forThisJvm() {
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        return new HeapTrimmer(() -> memory.getHeapMemoryUsage().getCommitted(), System::gc);
+        return THIS_JVM;
     }
 
     /** Called after each reconcile: the committed heap before and after the collection it ran, or null. */
-    Trim afterReconcile() {
+    synchronized Trim afterReconcile() {
         long before = committedBytes.getAsLong();
         if (before - committedAfterTrim < GROWTH_BYTES) {
             return null;

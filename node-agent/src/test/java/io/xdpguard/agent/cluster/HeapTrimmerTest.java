@@ -33,6 +33,13 @@ class HeapTrimmerTest {
     }
 
     @Test
+    void agentsSharingAJvmShareItsTrimmer() {
+        // One trimmer per agent collected the shared heap once per agent: the scale benchmark's 200 in-process
+        // agents took 37 s instead of 3 to report a filter Ready.
+        assertThat(HeapTrimmer.forThisJvm()).isSameAs(HeapTrimmer.forThisJvm());
+    }
+
+    @Test
     void aHeapThatStaysLargeBecauseItIsLiveIsNotCollectedAgainAndAgain() {
         committed.set(400 * MIB);
         liveAfterCollection.set(400 * MIB);
