@@ -67,9 +67,10 @@ public final class XdpFilterValidator {
             out.add(new Violation("spec.cidrs", "has " + cidrs.size() + " entries, at most " + Api.MAX_CIDRS_PER_SET
                     + " are allowed (split the list into several XdpCidrSets)"));
         }
+        ParsedCidr cidr = new ParsedCidr();
         for (int i = 0; i < cidrs.size() && out.size() < 100; i++) {
             try {
-                Cidrs.parse(cidrs.get(i));
+                cidr.parse(cidrs.get(i));
             } catch (IllegalArgumentException e) {
                 out.add(new Violation("spec.cidrs[" + i + "]", e.getMessage()));
             }

@@ -10,21 +10,21 @@ import java.util.Arrays;
 public final class PrefixTable {
     private final int width;
     private byte[] addresses;
-    private int[] lengths;
+    private byte[] lengths;
     private int[] values;
     private int size;
 
     public PrefixTable(int width) {
         this.width = width;
         this.addresses = new byte[16 * width];
-        this.lengths = new int[16];
+        this.lengths = new byte[16];
         this.values = new int[16];
     }
 
     void add(byte[] address, int length, int vector) {
         grow();
         System.arraycopy(address, 0, addresses, size * width, width);
-        lengths[size] = length;
+        lengths[size] = (byte) length;
         values[size] = vector;
         size++;
     }
@@ -42,18 +42,25 @@ public final class PrefixTable {
         addresses[at + 10] = (byte) 0xff;
         addresses[at + 11] = (byte) 0xff;
         System.arraycopy(ipv4, 0, addresses, at + 12, 4);
-        lengths[size] = 128;
+        lengths[size] = (byte) 128;
         values[size] = vector;
         size++;
     }
 
     private void grow() {
         if (size == lengths.length) {
-            int capacity = size * 2;
+            int capacity = Math.max(16, size * 2);
             addresses = Arrays.copyOf(addresses, capacity * width);
             lengths = Arrays.copyOf(lengths, capacity);
             values = Arrays.copyOf(values, capacity);
         }
+    }
+
+    /** Drops the spare capacity of the growing arrays: a table is kept as long as its slot is in force. */
+    void trim() {
+        addresses = Arrays.copyOf(addresses, size * width);
+        lengths = Arrays.copyOf(lengths, size);
+        values = Arrays.copyOf(values, size);
     }
 
     public int size() {
@@ -101,7 +108,7 @@ public final class PrefixTable {
     }
 
     public int length(int i) {
-        return lengths[i];
+        return lengths[i] & 0xff;
     }
 
     public int vector(int i) {

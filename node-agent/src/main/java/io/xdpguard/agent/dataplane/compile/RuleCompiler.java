@@ -270,6 +270,9 @@ public final class RuleCompiler {
         PrefixTable dstHosts = new PrefixTable(16);
         int dstDefault = compileAddresses(rules, MatchRule::destinations, vectors, primary[Abi.DIM_DST], dst4, dst6,
                 dstHosts, hostCapacity);
+        for (PrefixTable table : List.of(src4, src6, srcHosts, dst4, dst6, dstHosts)) {
+            table.trim();
+        }
         return new AddressDimensions(rules.size(), hostCapacity, rules.stream().map(MatchRule::sources).toList(),
                 rules.stream().map(MatchRule::destinations).toList(), vectors.vectors(), srcDefault, dstDefault,
                 src4, src6, srcHosts, dst4, dst6, dstHosts, Ipv4Direct.build(src4, srcHosts, Abi.DIR24_CHUNKS),

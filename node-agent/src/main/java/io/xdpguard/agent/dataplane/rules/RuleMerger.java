@@ -1,6 +1,5 @@
 package io.xdpguard.agent.dataplane.rules;
 
-import inet.ipaddr.IPAddress;
 import io.xdpguard.api.v1alpha1.XdpCidrSet;
 import io.xdpguard.api.v1alpha1.XdpFilter;
 import io.xdpguard.api.v1alpha1.spec.DefaultAction;
@@ -160,11 +159,7 @@ public final class RuleMerger {
         if (cached != null && cached.parsedFrom(cidrs)) {
             return cached;
         }
-        List<IPAddress> prefixes = new ArrayList<>(cidrs.size());
-        for (String cidr : cidrs) {
-            prefixes.add(Cidrs.parse(cidr));
-        }
-        ParsedSet parsed = new ParsedSet(cidrs, cidrs.size(), AddressMatch.of(prefixes));
+        ParsedSet parsed = new ParsedSet(cidrs, cidrs.size(), AddressMatch.parse(cidrs));
         PARSED.put(name, parsed);
         return parsed;
     }
