@@ -66,11 +66,23 @@ public final class AddressMatch {
      * @throws IllegalArgumentException for the first text that is not a CIDR, with {@code Cidrs.parse}'s message
      */
     public static AddressMatch parse(List<String> cidrs) {
+        return parseAll(List.of(cidrs));
+    }
+
+    /** {@link #parse} of the lists one after the other, into one match. */
+    public static AddressMatch parseAll(List<List<String>> lists) {
         int n4 = 0;
-        for (String text : cidrs) {
-            n4 += text != null && text.indexOf(':') < 0 ? 1 : 0;
+        int n6 = 0;
+        for (List<String> cidrs : lists) {
+            for (String text : cidrs) {
+                // Only a text with a colon can be IPv6, and every IPv6 text has one.
+                if (text != null && text.indexOf(':') < 0) {
+                    n4++;
+                } else {
+                    n6++;
+                }
+            }
         }
-        int n6 = cidrs.size() - n4;
         int[] v4 = new int[n4];
         byte[] v4Lengths = new byte[n4];
         byte[] v6 = new byte[16 * n6];
@@ -78,44 +90,17 @@ public final class AddressMatch {
         ParsedCidr cidr = new ParsedCidr();
         int i4 = 0;
         int i6 = 0;
-        for (String text : cidrs) {
-            cidr.parse(text);
-            // Only a text with a colon can be IPv6, and every IPv6 text has one: the counts above hold.
-            if (cidr.isIpv4()) {
-                v4[i4] = cidr.ipv4();
-                v4Lengths[i4++] = (byte) cidr.length();
-            } else {
-                cidr.copyIpv6(v6, 16 * i6);
-                v6Lengths[i6++] = (byte) cidr.length();
+        for (List<String> cidrs : lists) {
+            for (String text : cidrs) {
+                cidr.parse(text);
+                if (cidr.isIpv4()) {
+                    v4[i4] = cidr.ipv4();
+                    v4Lengths[i4++] = (byte) cidr.length();
+                } else {
+                    cidr.copyIpv6(v6, 16 * i6);
+                    v6Lengths[i6++] = (byte) cidr.length();
+                }
             }
-        }
-        return new AddressMatch(false, v4, v4Lengths, v6, v6Lengths);
-    }
-
-    /** All prefixes of {@code parts} (none of them any), concatenated per family without materializing them. */
-    public static AddressMatch concat(List<AddressMatch> parts) {
-        int n4 = 0;
-        int n6 = 0;
-        for (AddressMatch m : parts) {
-            if (m.any) {
-                throw new IllegalArgumentException("cannot concatenate an any match");
-            }
-            n4 += m.v4.length;
-            n6 += m.v6Lengths.length;
-        }
-        int[] v4 = new int[n4];
-        byte[] v4Lengths = new byte[n4];
-        byte[] v6 = new byte[16 * n6];
-        byte[] v6Lengths = new byte[n6];
-        int i4 = 0;
-        int i6 = 0;
-        for (AddressMatch m : parts) {
-            System.arraycopy(m.v4, 0, v4, i4, m.v4.length);
-            System.arraycopy(m.v4Lengths, 0, v4Lengths, i4, m.v4.length);
-            i4 += m.v4.length;
-            System.arraycopy(m.v6, 0, v6, 16 * i6, m.v6.length);
-            System.arraycopy(m.v6Lengths, 0, v6Lengths, i6, m.v6Lengths.length);
-            i6 += m.v6Lengths.length;
         }
         return new AddressMatch(false, v4, v4Lengths, v6, v6Lengths);
     }

@@ -31,31 +31,22 @@ public final class RuleMerger {
             .thenComparing(f -> f.getMetadata().getName());
 
     /**
-     * Parsed XdpCidrSets by name, reused while the set's {@code cidrs} list is the same object: the agent's informer
-     * cache keeps one object per version of a set, so an unchanged set of 50,000 CIDRs is parsed once, not on every
-     * reconcile. API objects are never modified in place (a new version is a new object).
-     */
-    private static final Map<String, ParsedSet> PARSED = new ConcurrentHashMap<>();
-    /**
      * Source matches of rules that use CIDR sets, by set names and direct sources: the same {@link AddressMatch}
      * object while none of the sets changed, which the compiler then recognises by identity (no comparison of a
-     * million prefixes to see that nothing changed).
+     * million prefixes to see that nothing changed). A set is unchanged while its {@code cidrs} list is the same
+     * object: the agent's informer cache keeps one object per version of a set, and API objects are never modified
+     * in place. When one set changes, every set of the rule is parsed again: keeping each set's parsed form too
+     * would hold a second copy of a million prefixes for a parse that costs less than the compile that follows.
      */
     private static final Map<String, CombinedSources> COMBINED = new ConcurrentHashMap<>();
 
-    private record ParsedSet(List<String> cidrs, int size, AddressMatch prefixes) {
-        boolean parsedFrom(List<String> now) {
-            return cidrs == now && size == now.size();
-        }
-    }
-
-    private record CombinedSources(List<String> direct, List<ParsedSet> sets, AddressMatch match) {
+    private record CombinedSources(List<String> direct, List<List<String>> sets, int[] sizes, AddressMatch match) {
         boolean combines(List<String> directNow, List<List<String>> setsNow) {
             if (!direct.equals(directNow) || sets.size() != setsNow.size()) {
                 return false;
             }
             for (int i = 0; i < sets.size(); i++) {
-                if (!sets.get(i).parsedFrom(setsNow.get(i))) {
+                if (sets.get(i) != setsNow.get(i) || sizes[i] != setsNow.get(i).size()) {
                     return false;
                 }
             }
@@ -68,7 +59,6 @@ public final class RuleMerger {
 
     /** Forgets the parsed content of every CIDR set not named in {@code inUse}. */
     public static void retainParsedSets(Set<String> inUse) {
-        PARSED.keySet().retainAll(inUse);
         COMBINED.keySet().removeIf(key -> !inUse.containsAll(List.of(key.substring(0, key.indexOf('|')).split(","))));
     }
 
@@ -121,9 +111,8 @@ public final class RuleMerger {
     private static AddressMatch sources(String filter, String at, Rule rule, Map<String, XdpCidrSet> cidrSets)
             throws RuleSetException {
         List<String> sets = rule.getSourceSets() == null ? List.of() : rule.getSourceSets();
-        AddressMatch direct = addresses(rule.getSources());
         if (sets.isEmpty()) {
-            return direct;
+            return addresses(rule.getSources());
         }
         List<List<String>> lists = new ArrayList<>(sets.size());
         for (int i = 0; i < sets.size(); i++) {
@@ -139,29 +128,13 @@ public final class RuleMerger {
         if (cached != null && cached.combines(directCidrs, lists)) {
             return cached.match();
         }
-        List<AddressMatch> prefixes = new ArrayList<>(sets.size() + 1);
-        if (!direct.any()) {
-            prefixes.add(direct);
-        }
-        List<ParsedSet> parts = new ArrayList<>(sets.size());
-        for (int i = 0; i < sets.size(); i++) {
-            ParsedSet part = parsed(sets.get(i), lists.get(i));
-            parts.add(part);
-            prefixes.add(part.prefixes());
-        }
-        AddressMatch match = AddressMatch.concat(prefixes);
-        COMBINED.put(key, new CombinedSources(List.copyOf(directCidrs), parts, match));
+        List<List<String>> texts = new ArrayList<>(lists.size() + 1);
+        texts.add(directCidrs);
+        texts.addAll(lists);
+        AddressMatch match = AddressMatch.parseAll(texts);
+        COMBINED.put(key, new CombinedSources(List.copyOf(directCidrs), List.copyOf(lists),
+                lists.stream().mapToInt(List::size).toArray(), match));
         return match;
-    }
-
-    private static ParsedSet parsed(String name, List<String> cidrs) {
-        ParsedSet cached = PARSED.get(name);
-        if (cached != null && cached.parsedFrom(cidrs)) {
-            return cached;
-        }
-        ParsedSet parsed = new ParsedSet(cidrs, cidrs.size(), AddressMatch.parse(cidrs));
-        PARSED.put(name, parsed);
-        return parsed;
     }
 
     private static AddressMatch addresses(List<String> cidrs) {

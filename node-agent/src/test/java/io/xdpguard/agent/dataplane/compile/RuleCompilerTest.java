@@ -170,6 +170,28 @@ class RuleCompilerTest {
         }
     }
 
+    @Test
+    void equalAddressListsInNewObjectsReuseTheTablesAndReleaseTheOldLists() throws RuleSetException {
+        RuleSet first = new RuleSet(List.of(blocklistRule(AddressMatch.parse(List.of("10.0.0.0/8", "2001:db8::/32")))),
+                DefaultVerdict.PASS);
+        int[] ids = CounterIds.NONE.assign(first).ids();
+        CompiledRuleSet before = RuleCompiler.compile(first, ids);
+        AddressMatch again = AddressMatch.parse(List.of("10.0.0.0/8", "2001:db8::/32"));
+        RuleSet second = new RuleSet(List.of(blocklistRule(again)), DefaultVerdict.PASS);
+
+        CompiledRuleSet after = RuleCompiler.compile(second, ids, before);
+
+        assertThat(after.addresses().src4()).isSameAs(before.addresses().src4());
+        assertThat(after.addresses().src6()).isSameAs(before.addresses().src6());
+        assertThat(after.addresses().sources().get(0)).isSameAs(again);
+        assertSameContents(after, RuleCompiler.compile(second, ids), 0);
+    }
+
+    private static MatchRule blocklistRule(AddressMatch sources) {
+        return new MatchRule("f", "blocklist", RuleAction.Drop, false, false, sources, AddressMatch.ANY, Protocol.Any,
+                List.of(), List.of(), Set.of(), 0, 0, false, 0);
+    }
+
     private static void assertSameContents(CompiledRuleSet a, CompiledRuleSet b, long seed) {
         String as = "seed " + seed;
         assertThat(a.rules()).as(as).isEqualTo(b.rules());
