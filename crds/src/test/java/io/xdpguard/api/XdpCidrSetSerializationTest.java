@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.xdpguard.api.v1alpha1.XdpCidrSet;
-import io.xdpguard.api.v1alpha1.spec.CompactStringList;
+import io.xdpguard.api.v1alpha1.spec.CompactCidrList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,8 +29,8 @@ class XdpCidrSetSerializationTest {
         XdpCidrSet fromYaml = Serialization.unmarshal(HEAD + "  cidrs: [\"10.0.0.0/8\", \"2001:db8::/32\", 192.0.2.7, \"\","
                 + " nope, 10.0.0.0/8, ünïcödé]\n", XdpCidrSet.class);
 
-        assertThat(fromJson.getSpec().getCidrs()).isInstanceOf(CompactStringList.class).containsExactlyElementsOf(cidrs);
-        assertThat(fromYaml.getSpec().getCidrs()).isInstanceOf(CompactStringList.class).containsExactlyElementsOf(cidrs);
+        assertThat(fromJson.getSpec().getCidrs()).isInstanceOf(CompactCidrList.class).containsExactlyElementsOf(cidrs);
+        assertThat(fromYaml.getSpec().getCidrs()).isInstanceOf(CompactCidrList.class).containsExactlyElementsOf(cidrs);
         assertThat(Serialization.asJson(fromJson)).isEqualTo(json);
         assertThat(fromJson.getSpec().getCidrs()).isEqualTo(cidrs).hasSameHashCodeAs(cidrs);
     }

@@ -59,8 +59,11 @@ public final class ParsedCidr {
         }
     }
 
-    /** False when the text is not in a plain notation or would be an error: {@link Cidrs#parse} then decides. */
-    boolean parsePlain(String text) {
+    /**
+     * The fast path of {@link #parse} alone: false, with this object's content undefined, when the text is not in a
+     * plain notation or is an error (which {@link #parse} then hands to {@link Cidrs#parse}).
+     */
+    public boolean parsePlain(String text) {
         if (text == null) {
             return false;
         }

@@ -13,7 +13,7 @@ public class XdpCidrSetSpec {
     @Required
     @Size(max = Api.MAX_CIDRS_PER_SET)
     @JsonPropertyDescription("IPv4/IPv6 CIDRs or bare addresses; at most 50,000 (larger lists span several sets).")
-    @JsonDeserialize(using = CompactStringList.Deserializer.class)
+    @JsonDeserialize(using = CompactCidrList.Deserializer.class)
     private List<String> cidrs = new ArrayList<>();
 
     public XdpCidrSetSpec() {

@@ -1,0 +1,65 @@
+package io.xdpguard.api.v1alpha1.spec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import inet.ipaddr.IPAddress;
+import inet.ipaddr.ipv4.IPv4Address;
+import inet.ipaddr.ipv6.IPv6Address;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class CompactCidrListTest {
+    @Test
+    void canonicalTextsArePackedAndEveryTextComesBackExactly() {
+        List<String> texts = List.of("10.0.0.0/8", "192.0.2.7", "0.0.0.0/0", "255.255.255.255/32", "2001:db8::/32",
+                "::", "::1", "1::", "2001:db8:0:1:1:1:1:1", "2001:0:0:1::1", "fe80::/10", "1:0:0:2:0:0:0:3/128",
+                "2001:DB8::/32", "2001:db8:0::/48", "010.0.0.0/8", " 10.0.0.0/8", "::ffff:192.0.2.1", "nope", "",
+                "ünïcödé", "10.0.0.1/8");
+        CompactCidrList list = CompactCidrList.of(texts);
+
+        assertThat(list).containsExactlyElementsOf(texts);
+        for (int i = texts.size() - 1; i >= 0; i--) {
+            assertThat(list.get(i)).isEqualTo(texts.get(i));
+        }
+    }
+
+    /** The texts ipaddr calls canonical (RFC 5952 for IPv6) come back exactly, at the cost of their bits. */
+    @Test
+    void randomCanonicalTextsComeBackExactlyAndCostTheirBits() {
+        long seed = new Random().nextLong();
+        Random random = new Random(seed);
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            texts.add(random.nextInt(50) == 0 ? null : randomCanonical(random));
+        }
+        CompactCidrList list = CompactCidrList.of(texts);
+
+        assertThat(list).as("seed %d", seed).containsExactlyElementsOf(texts);
+        assertThat(CompactCidrList.of(List.of("2001:db8:1:2:3:4:5:6/128")).packedBytes()).isEqualTo(17);
+        assertThat(CompactCidrList.of(List.of("192.0.2.0/24")).packedBytes()).isEqualTo(5);
+        int packed = texts.stream().mapToInt(t -> t == null ? 1 : t.indexOf(':') >= 0 ? 17 : 5).sum();
+        assertThat(list.packedBytes()).as("every text packed, seed %d", seed).isEqualTo(packed);
+    }
+
+    private static String randomCanonical(Random random) {
+        IPAddress address;
+        if (random.nextBoolean()) {
+            address = new IPv4Address(random.nextInt());
+        } else {
+            byte[] bytes = new byte[16];
+            random.nextBytes(bytes);
+            for (int b = 0; b < 16; b += 2) {
+                if (random.nextInt(3) == 0) {
+                    bytes[b] = 0;
+                    bytes[b + 1] = 0;
+                }
+            }
+            address = new IPv6Address(bytes);
+        }
+        int length = random.nextInt(address.getBitCount() + 1);
+        return random.nextBoolean() ? address.toCanonicalString()
+                : address.toPrefixBlock(length).getLower().setPrefixLength(length, false).toCanonicalString();
+    }
+}
