@@ -22,6 +22,10 @@
 
 /* Load-time constants. */
 const volatile __u32 xg_sample_limit_pps = 1000;
+/* /24 chunks per slot of the dir24 maps, set by the loader with their size. A section of its own, so that
+ * the loader finds it as a whole internal map (.rodata.dir24) without looking up offsets in BTF. Frozen
+ * read-only data: the verifier knows the value, as for a #define. */
+const volatile __u32 xg_dir24_chunks SEC(".rodata.dir24") = XG_DIR24_CHUNKS;
 
 #ifdef XG_BUILD_VARIANT
 /* Test builds only (-DXG_BUILD_VARIANT=N): an object with different bytes but the same maps and
@@ -246,8 +250,8 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 		if (v)
 			e = *v;
 		/* A chunk index out of range must not reach the other slot's chunks. */
-		if ((e & XG_DIR_CHUNK) && (e & XG_VEC_MASK) < XG_DIR24_CHUNKS) {
-			idx = s * XG_DIR24_ENTRIES + ((e & XG_VEC_MASK) << 8) + ((a >> 8) & 0xff);
+		if ((e & XG_DIR_CHUNK) && (e & XG_VEC_MASK) < xg_dir24_chunks) {
+			idx = (s * xg_dir24_chunks + (e & XG_VEC_MASK)) * 256 + ((a >> 8) & 0xff);
 			v = bpf_map_lookup_elem(dir24_map, &idx);
 			e = v ? *v : XG_DIR_DEEPER;
 		}

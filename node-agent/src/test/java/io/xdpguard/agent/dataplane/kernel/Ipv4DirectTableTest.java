@@ -71,7 +71,7 @@ class Ipv4DirectTableTest {
                 assertThat(entry).as("kernel /16 entry after %s, slot %d", inner, applied.slot())
                         .isEqualTo(compiled.sixteens()[SIXTEEN]);
                 int chunkEntry = (entry & Abi.DIR_CHUNK) == 0 ? -1 : read(classifier, dimension + "24",
-                        applied.slot() * Abi.DIR24_ENTRIES + (entry & Abi.VEC_MASK) * 256 + TWENTY_FOUR);
+                        (applied.slot() * classifier.maps().chunkCapacityPerSlot() + (entry & Abi.VEC_MASK)) * 256 + TWENTY_FOUR);
                 if (chunkEntry != -1) {
                     assertThat(chunkEntry).as("kernel /24 entry after %s, slot %d", inner, applied.slot())
                             .isEqualTo(compiled.chunks()[(entry & Abi.VEC_MASK) * 256 + TWENTY_FOUR]);
