@@ -111,16 +111,16 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XG_SLOTS * XG_DIR24_CHUNKS * 256);
+	__uint(max_entries, XG_SLOTS * XG_DIR24_CHUNKS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct xg_dir24_chunk);
 } xg_src4_dir24 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XG_SLOTS * XG_DIR24_CHUNKS * 256);
+	__uint(max_entries, XG_SLOTS * XG_DIR24_CHUNKS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct xg_dir24_chunk);
 } xg_dst4_dir24 SEC(".maps");
 
 /* Host hashes are not preallocated either: 2.2M preallocated elements would pin ~170 MB per

@@ -196,18 +196,21 @@ struct xg_host_key {
  * - XG_DIR_CHUNK | chunk: a longer prefix lies inside; entry (address bits 15..8) of that chunk
  *   of the /24 table answers;
  * - XG_DIR_DEEPER (0, as in a never-written array): the trie decides.
- * xg_src4_dir24/xg_dst4_dir24: ARRAY of __u32, XG_SLOTS * chunks * 256 entries, index
- * slot * chunks * 256 + chunk * 256 + address bits 15..8: XG_DIR_FINAL | vector
- * [| XG_HOSTS_INSIDE] as above for a /24 without a longer prefix inside, else XG_DIR_DEEPER.
+ * xg_src4_dir24/xg_dst4_dir24: ARRAY of struct xg_dir24_chunk, XG_SLOTS * chunks entries, index
+ * slot * chunks + chunk; its entry[address bits 15..8] is XG_DIR_FINAL | vector [| XG_HOSTS_INSIDE]
+ * as above for a /24 without a longer prefix inside, else XG_DIR_DEEPER. A whole chunk per array
+ * element: the kernel rounds array values up to 8 bytes, which would double a table of __u32.
  * chunks, the chunks per slot, is a load-time capacity: the loader sizes both maps to
- * XG_SLOTS * chunks * 256 entries and sets the program's xg_dir24_chunks (the only variable of
- * section .rodata.dir24) to the same chunks, 1..XG_DIR24_MAX_CHUNKS; XG_DIR24_CHUNKS is the
- * object's default. Only that many /16s of a slot get a chunk (the lowest); the others stay
- * XG_DIR_DEEPER.
+ * XG_SLOTS * chunks entries and sets the program's xg_dir24_chunks (the only variable of section
+ * .rodata.dir24) to the same chunks, 1..XG_DIR24_MAX_CHUNKS; XG_DIR24_CHUNKS is the object's
+ * default. Only that many /16s of a slot get a chunk (the lowest); the others stay XG_DIR_DEEPER.
  */
 #define XG_DIR4_ENTRIES 65536
 #define XG_DIR24_CHUNKS 1024
 #define XG_DIR24_MAX_CHUNKS 65536 /* one per /16 */
+struct xg_dir24_chunk {
+	__u32 entry[256];
+};
 #define XG_DIR_FINAL 0x40000000u
 #define XG_DIR_CHUNK 0x20000000u
 #define XG_DIR_DEEPER 0u

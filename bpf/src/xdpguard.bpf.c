@@ -235,6 +235,7 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 					 void *lpm4_map, void *lpm6_map, __u32 s,
 					 const struct xg_pkt *p, int dst, __u32 dflt)
 {
+	const struct xg_dir24_chunk *chunk;
 	struct xg_host_key hk;
 	__u32 slot_be = bpf_htonl(s);
 	__u32 *v, *hv, found, idx, a, e = XG_DIR_DEEPER;
@@ -251,9 +252,9 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 			e = *v;
 		/* A chunk index out of range must not reach the other slot's chunks. */
 		if ((e & XG_DIR_CHUNK) && (e & XG_VEC_MASK) < xg_dir24_chunks) {
-			idx = (s * xg_dir24_chunks + (e & XG_VEC_MASK)) * 256 + ((a >> 8) & 0xff);
-			v = bpf_map_lookup_elem(dir24_map, &idx);
-			e = v ? *v : XG_DIR_DEEPER;
+			idx = s * xg_dir24_chunks + (e & XG_VEC_MASK);
+			chunk = bpf_map_lookup_elem(dir24_map, &idx);
+			e = chunk ? chunk->entry[(a >> 8) & 0xff] : XG_DIR_DEEPER;
 		}
 		if (e & XG_DIR_FINAL) {
 			found = e;

@@ -34,6 +34,7 @@ public final class ClassifierMaps {
     static final int LPM4_KEY_SIZE = 12;
     static final int LPM6_KEY_SIZE = 24;
     static final int HOST_KEY_SIZE = 20;
+    static final int DIR24_CHUNK_SIZE = 1024;
 
     private final BpfMap active;
     private final BpfMap slotConfig;
@@ -360,8 +361,32 @@ public final class ClassifierMaps {
             throw new IllegalArgumentException("the compiled IPv4 tables use " + next.chunkCount()
                     + " /24 chunks, the maps hold " + chunksPerSlot + " per slot");
         }
-        writeArray(chunks, slot * chunksPerSlot * 256, next.chunks(), previous == null ? null : previous.chunks());
+        writeChunks(chunks, slot * chunksPerSlot, next.chunks(), previous == null ? null : previous.chunks());
         writeArray(sixteens, slot * Abi.DIR4_ENTRIES, next.sixteens(), previous == null ? null : previous.sixteens());
+    }
+
+    /**
+     * Writes the /24 chunks (256 entries, one map element each) of {@code next} that differ from {@code previous} (all
+     * of them when it is unknown, and those beyond its length), at map keys from {@code base}.
+     */
+    private static void writeChunks(BpfMap map, int base, int[] next, int[] previous) {
+        if (next == previous) {
+            return;
+        }
+        int[] changed = IntStream.range(0, next.length / 256).filter(c -> previous == null || (c + 1) * 256 > previous.length
+                || Arrays.mismatch(next, c * 256, (c + 1) * 256, previous, c * 256, (c + 1) * 256) >= 0).toArray();
+        if (changed.length == 0) {
+            return;
+        }
+        ByteBuffer keys = Encoding.buffer(changed.length * 4);
+        ByteBuffer values = Encoding.buffer(changed.length * DIR24_CHUNK_SIZE);
+        for (int c : changed) {
+            keys.putInt(base + c);
+            for (int e = c * 256; e < (c + 1) * 256; e++) {
+                values.putInt(next[e]);
+            }
+        }
+        map.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
     }
 
     /**

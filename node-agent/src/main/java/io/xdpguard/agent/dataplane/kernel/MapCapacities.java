@@ -15,7 +15,7 @@ import java.nio.ByteOrder;
  * @param hosts         entries of xg_src_host and xg_dst_host each (both slots together); 0 keeps the object's size
  * @param lpm4          entries of xg_src4 and xg_dst4 each; 0 keeps the object's size
  * @param lpm6          entries of xg_src6 and xg_dst6 each; 0 keeps the object's size
- * @param chunksPerSlot IPv4 /24 chunks per slot of xg_src4_dir24 and xg_dst4_dir24 each (256 entries a chunk), at
+ * @param chunksPerSlot IPv4 /24 chunks per slot of xg_src4_dir24 and xg_dst4_dir24 each (1 KiB a chunk), at
  *                      most {@link Abi#DIR24_MAX_CHUNKS}; 0 keeps the object's {@link Abi#DIR24_CHUNKS}
  */
 public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
@@ -70,10 +70,10 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
             object.setMaxEntries("xg_dst6", lpm6);
         }
         if (chunksPerSlot > 0) {
-            // the maps and the program's bound must agree: a chunk index is checked against the constant, and a slot
-            // starts at slot * chunks * 256
-            object.setMaxEntries("xg_src4_dir24", Abi.SLOTS * chunksPerSlot * 256);
-            object.setMaxEntries("xg_dst4_dir24", Abi.SLOTS * chunksPerSlot * 256);
+            // the maps and the program's bound must agree: a chunk index is checked against the constant, and a slot's
+            // chunks start at slot * chunks
+            object.setMaxEntries("xg_src4_dir24", Abi.SLOTS * chunksPerSlot);
+            object.setMaxEntries("xg_dst4_dir24", Abi.SLOTS * chunksPerSlot);
             object.setInitialValue(DIR24_CHUNKS_SECTION,
                     ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(chunksPerSlot).array());
         }
@@ -84,9 +84,9 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
         return hostMapEntries / Abi.SLOTS;
     }
 
-    /** /24 chunks one slot holds per address dimension, given the dir24 maps' max_entries. */
+    /** /24 chunks one slot holds per address dimension, given the dir24 maps' max_entries (a chunk an entry). */
     static int chunksPerSlot(int dir24MapEntries) {
-        return dir24MapEntries / Abi.SLOTS / 256;
+        return dir24MapEntries / Abi.SLOTS;
     }
 
     @Override

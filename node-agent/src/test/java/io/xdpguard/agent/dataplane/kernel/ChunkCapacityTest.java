@@ -44,8 +44,8 @@ class ChunkCapacityTest {
     void verdictsAgreeWithTheReferenceWithAndWithoutChunks(int chunksPerSlot) throws Exception {
         try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), null,
                 new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, chunksPerSlot))) {
-            assertThat(classifier.map("xg_src4_dir24").maxEntries()).isEqualTo(Abi.SLOTS * chunksPerSlot * 256);
-            assertThat(classifier.map("xg_dst4_dir24").maxEntries()).isEqualTo(Abi.SLOTS * chunksPerSlot * 256);
+            assertThat(classifier.map("xg_src4_dir24").maxEntries()).isEqualTo(Abi.SLOTS * chunksPerSlot);
+            assertThat(classifier.map("xg_dst4_dir24").maxEntries()).isEqualTo(Abi.SLOTS * chunksPerSlot);
             assertThat(classifier.maps().chunkCapacityPerSlot()).isEqualTo(chunksPerSlot);
 
             // three applies: the first and third land in slot 1, the second in slot 0, each written by difference
@@ -69,7 +69,7 @@ class ChunkCapacityTest {
     }
 
     /**
-     * The program reads chunk c of slot s at (s * chunks + c) * 256: an entry written there (and nowhere else) decides
+     * The program reads chunk c of slot s at element s * chunks + c: an entry written there (and nowhere else) decides
      * the verdict. With a stride other than the maps' the read would miss it (or hit another slot's chunk) and the
      * trie would answer as before.
      */
@@ -89,8 +89,10 @@ class ChunkCapacityTest {
 
             // the vector of 172.16.0.0/12 (rule "far", Drop), from its final /16 entry
             int dropVector = direct.sixteens()[(172 << 8) | 17] & Abi.VEC_MASK;
-            int index = (applied.slot() * chunksPerSlot + chunk) * 256 + 8;
-            classifier.map("xg_src4_dir24").update(Encoding.u32(index), Encoding.u32(Abi.DIR_FINAL | dropVector));
+            byte[] key = Encoding.u32(applied.slot() * chunksPerSlot + chunk);
+            byte[] entries = classifier.map("xg_src4_dir24").lookup(key).orElseThrow();
+            java.nio.ByteBuffer.wrap(entries).order(java.nio.ByteOrder.nativeOrder()).putInt(8 * 4, Abi.DIR_FINAL | dropVector);
+            classifier.map("xg_src4_dir24").update(key, entries);
 
             assertThat(classifier.testRun(frame).retval()).as("10.32.8.1 with its /24 entry pointing at a Drop rule")
                     .isEqualTo(XdpAction.DROP.code());

@@ -432,7 +432,7 @@ class LifecycleTest {
         assertThat(seen).doesNotContain(0).containsExactlyInAnyOrder(oldId, (int) r.programId());
         try (BpfMap chunks = BpfMap.openPinned(dir.resolve("xg_dst4_dir24"));
                 BpfMap hosts = BpfMap.openPinned(dir.resolve("xg_src_host"))) {
-            assertThat(chunks.maxEntries()).isEqualTo(2 * 4096 * 256);
+            assertThat(chunks.maxEntries()).isEqualTo(2 * 4096);
             assertThat(hosts.maxEntries()).isEqualTo(200_000);
         }
         assertThat(second.counters(net.name).orElseThrow().occupancy().get("src_chunks").capacity()).isEqualTo(4096);
