@@ -23,12 +23,12 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
     static final String DIR24_CHUNKS_SECTION = ".rodata.dir24";
 
     /**
-     * Hosts 131072 (65536 per slot); LPM tries as compiled, 2,200,000 each: both slots share a trie, and a change
-     * writes the new set into the inactive slot while the old one is still in force, so a rule set of ~1,000,000
-     * prefixes needs room for two. LPM tries are never preallocated: unused capacity costs nothing. /24 chunks as
-     * compiled, 1,024 per slot.
+     * The agent's default, per slot: 65,536 hosts; 1,100,000 prefixes (the object's 2,200,000 per trie: both slots
+     * share a trie, and a change writes the new set into the inactive slot while the old one is still in force, so a
+     * rule set of ~1,000,000 prefixes needs room for two; LPM tries are never preallocated, unused capacity costs
+     * nothing); 1,024 /24 chunks (the object's).
      */
-    public static final MapCapacities DEFAULT = new MapCapacities(131_072, 0, 0, 0);
+    public static final MapCapacities DEFAULT = perSlot(65_536, 1_100_000, Abi.DIR24_CHUNKS);
     /** Every map as the object declares it. */
     public static final MapCapacities OBJECT = new MapCapacities(0, 0, 0, 0);
 
