@@ -93,8 +93,8 @@ struct {
 	__type(value, __u32);
 } xg_dst6 SEC(".maps");
 
-/* IPv4 direct tables in front of the tries (arrays: preallocated): the /16 tables take 256 KiB
- * per slot and map, the /24 chunks 1 MiB. */
+/* IPv4 direct tables in front of the tries (arrays: preallocated). The /24 tables are sized for
+ * XG_DIR24_CHUNKS chunks per slot; a loader that resizes them sets xg_dir24_chunks to match. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XG_SLOTS * XG_DIR4_ENTRIES);
@@ -111,16 +111,16 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XG_SLOTS * XG_DIR24_ENTRIES);
+	__uint(max_entries, XG_SLOTS * XG_DIR24_CHUNKS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct xg_dir24_chunk);
 } xg_src4_dir24 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XG_SLOTS * XG_DIR24_ENTRIES);
+	__uint(max_entries, XG_SLOTS * XG_DIR24_CHUNKS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct xg_dir24_chunk);
 } xg_dst4_dir24 SEC(".maps");
 
 /* Host hashes are not preallocated either: 2.2M preallocated elements would pin ~170 MB per

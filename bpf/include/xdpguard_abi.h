@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 3
+#define XG_ABI_VERSION 4
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -196,14 +196,21 @@ struct xg_host_key {
  * - XG_DIR_CHUNK | chunk: a longer prefix lies inside; entry (address bits 15..8) of that chunk
  *   of the /24 table answers;
  * - XG_DIR_DEEPER (0, as in a never-written array): the trie decides.
- * xg_src4_dir24/xg_dst4_dir24: ARRAY of __u32, XG_SLOTS * XG_DIR24_ENTRIES entries, index
- * slot * XG_DIR24_ENTRIES + chunk * 256 + address bits 15..8: XG_DIR_FINAL | vector
- * [| XG_HOSTS_INSIDE] as above for a /24 without a longer prefix inside, else XG_DIR_DEEPER.
- * Only XG_DIR24_CHUNKS /16s of a slot get a chunk (the lowest); the others stay XG_DIR_DEEPER.
+ * xg_src4_dir24/xg_dst4_dir24: ARRAY of struct xg_dir24_chunk, XG_SLOTS * chunks entries, index
+ * slot * chunks + chunk; its entry[address bits 15..8] is XG_DIR_FINAL | vector [| XG_HOSTS_INSIDE]
+ * as above for a /24 without a longer prefix inside, else XG_DIR_DEEPER. A whole chunk per array
+ * element: the kernel rounds array values up to 8 bytes, which would double a table of __u32.
+ * chunks, the chunks per slot, is a load-time capacity: the loader sizes both maps to
+ * XG_SLOTS * chunks entries and sets the program's xg_dir24_chunks (the only variable of section
+ * .rodata.dir24) to the same chunks, 1..XG_DIR24_MAX_CHUNKS; XG_DIR24_CHUNKS is the object's
+ * default. Only that many /16s of a slot get a chunk (the lowest); the others stay XG_DIR_DEEPER.
  */
 #define XG_DIR4_ENTRIES 65536
 #define XG_DIR24_CHUNKS 1024
-#define XG_DIR24_ENTRIES (XG_DIR24_CHUNKS * 256)
+#define XG_DIR24_MAX_CHUNKS 65536 /* one per /16 */
+struct xg_dir24_chunk {
+	__u32 entry[256];
+};
 #define XG_DIR_FINAL 0x40000000u
 #define XG_DIR_CHUNK 0x20000000u
 #define XG_DIR_DEEPER 0u
@@ -259,5 +266,6 @@ struct xg_counter_key {
 
 /* Load-time constants (const volatile in .rodata). */
 /* xg_sample_limit_pps: samples per second per interface, kernel side (default 1000). */
+/* xg_dir24_chunks (in .rodata.dir24, alone): /24 chunks per slot of xg_src4_dir24/xg_dst4_dir24. */
 
 #endif

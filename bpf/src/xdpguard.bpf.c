@@ -22,6 +22,10 @@
 
 /* Load-time constants. */
 const volatile __u32 xg_sample_limit_pps = 1000;
+/* /24 chunks per slot of the dir24 maps, set by the loader with their size. A section of its own, so that
+ * the loader finds it as a whole internal map (.rodata.dir24) without looking up offsets in BTF. Frozen
+ * read-only data: the verifier knows the value, as for a #define. */
+const volatile __u32 xg_dir24_chunks SEC(".rodata.dir24") = XG_DIR24_CHUNKS;
 
 #ifdef XG_BUILD_VARIANT
 /* Test builds only (-DXG_BUILD_VARIANT=N): an object with different bytes but the same maps and
@@ -231,6 +235,7 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 					 void *lpm4_map, void *lpm6_map, __u32 s,
 					 const struct xg_pkt *p, int dst, __u32 dflt)
 {
+	const struct xg_dir24_chunk *chunk;
 	struct xg_host_key hk;
 	__u32 slot_be = bpf_htonl(s);
 	__u32 *v, *hv, found, idx, a, e = XG_DIR_DEEPER;
@@ -246,10 +251,10 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 		if (v)
 			e = *v;
 		/* A chunk index out of range must not reach the other slot's chunks. */
-		if ((e & XG_DIR_CHUNK) && (e & XG_VEC_MASK) < XG_DIR24_CHUNKS) {
-			idx = s * XG_DIR24_ENTRIES + ((e & XG_VEC_MASK) << 8) + ((a >> 8) & 0xff);
-			v = bpf_map_lookup_elem(dir24_map, &idx);
-			e = v ? *v : XG_DIR_DEEPER;
+		if ((e & XG_DIR_CHUNK) && (e & XG_VEC_MASK) < xg_dir24_chunks) {
+			idx = s * xg_dir24_chunks + (e & XG_VEC_MASK);
+			chunk = bpf_map_lookup_elem(dir24_map, &idx);
+			e = chunk ? chunk->entry[(a >> 8) & 0xff] : XG_DIR_DEEPER;
 		}
 		if (e & XG_DIR_FINAL) {
 			found = e;

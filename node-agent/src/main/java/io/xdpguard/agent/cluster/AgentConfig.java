@@ -23,6 +23,8 @@ public interface AgentConfig {
 
     Samples samples();
 
+    DataplaneMaps dataplane();
+
     /** Quiet time after an event before the whole state is reconciled. */
     @WithDefault("200ms")
     Duration debounce();
@@ -58,6 +60,37 @@ public interface AgentConfig {
 
         /** More failsafe source CIDRs, comma-separated. */
         Optional<List<String>> extraCidrs();
+    }
+
+    /**
+     * Sizes of the classifier's maps per interface, per slot (one rule set; the maps hold two: the one in force and
+     * the next). Set before the program loads; a change applies on the agent's next start by rebuilding the maps beside
+     * the old ones and replacing the program atomically (docs/operations.md "Map capacities"). 0 keeps the compiled
+     * object's size.
+     */
+    interface DataplaneMaps {
+        /**
+         * Exact addresses (/32, /128) per address dimension in the host hashes; those beyond go to the LPM tries as
+         * full-length prefixes (slower lookups). Kernel memory: ~16 bytes of buckets per entry of capacity (rounded
+         * up to a power of two, both slots, both dimensions) plus ~100 bytes per address in use.
+         */
+        @WithDefault("65536")
+        int hostEntriesPerSlot();
+
+        /**
+         * Prefixes per address dimension and family in the LPM tries (exact addresses beyond the host capacity
+         * included). Not preallocated: the capacity is a limit, only entries in use cost memory.
+         */
+        @WithDefault("1100000")
+        int lpmEntriesPerSlot();
+
+        /**
+         * IPv4 /24 chunks per address dimension: the /16s (the lowest ones first) with a prefix longer than /16 inside
+         * whose /24s are answered by an array read instead of the trie, at most 65,536 (one per /16). Preallocated:
+         * 4 KiB per chunk (1 KiB, two slots, two dimensions), 4 MiB at the default, 256 MiB at 65,536.
+         */
+        @WithDefault("1024")
+        int ipv4ChunksPerSlot();
     }
 
     interface Samples {

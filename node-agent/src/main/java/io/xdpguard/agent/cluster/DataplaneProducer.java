@@ -3,6 +3,7 @@ package io.xdpguard.agent.cluster;
 import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.DropSampleSource;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
+import io.xdpguard.agent.dataplane.kernel.MapCapacities;
 import jakarta.enterprise.inject.Disposes;
 import java.nio.file.Path;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,7 +17,12 @@ public class DataplaneProducer {
     @Produces
     @Singleton
     Dataplane dataplane(AgentConfig config) {
-        return new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(Path.of(config.bpffsRoot())));
+        return new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(Path.of(config.bpffsRoot()))
+                .withCapacities(capacities(config.dataplane())));
+    }
+
+    static MapCapacities capacities(AgentConfig.DataplaneMaps maps) {
+        return MapCapacities.perSlot(maps.hostEntriesPerSlot(), maps.lpmEntriesPerSlot(), maps.ipv4ChunksPerSlot());
     }
 
     void close(@Disposes Dataplane dataplane) {

@@ -3,9 +3,12 @@ package io.xdpguard.agent.bench;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressNetwork;
 import inet.ipaddr.IPAddressString;
+import io.xdpguard.agent.dataplane.Dataplane;
 import io.xdpguard.agent.dataplane.compile.CounterIds;
 import io.xdpguard.agent.dataplane.compile.RuleCompiler;
+import io.xdpguard.agent.dataplane.compile.SlotCapacity;
 import io.xdpguard.agent.dataplane.kernel.Classifier;
+import io.xdpguard.agent.dataplane.kernel.ObjectBytes;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import io.xdpguard.agent.dataplane.libbpf.BpfObjectFile;
 import io.xdpguard.agent.dataplane.libbpf.BpfProgram;
@@ -53,7 +56,9 @@ import java.util.function.Consumer;
  * </ul>
  * Options: {@code --quick} (smoke test sizes), {@code --id xgbNNNNN} (prefix of veths/netns, for cleanup by the
  * caller), {@code --only test_run,drop,load} (a subset of the sections), {@code --rules 1,4096} and
- * {@code --cidrs 0,1000000} (the test_run matrix's rule and CIDR counts).
+ * {@code --cidrs 0,1000000} (the test_run matrix's rule and CIDR counts), {@code --capacities P} (repeatable: the map
+ * capacities xdpguard is loaded with, see {@link CapacityProfile}; several are measured interleaved with each other,
+ * each line names its profile and the kernel memory of its maps).
  */
 public final class DataplaneBenchmark {
 
@@ -87,6 +92,7 @@ public final class DataplaneBenchmark {
 
     private final Config config;
     private Set<String> only = Set.of("test_run", "drop", "load");
+    private List<CapacityProfile> profiles = List.of(CapacityProfile.DEFAULT);
     private final Consumer<String> out;
     private final String id;
     private final Map<String, byte[]> packets = new LinkedHashMap<>();
@@ -117,6 +123,15 @@ public final class DataplaneBenchmark {
         if (onlyArg >= 0 && onlyArg + 1 < args.length) {
             bench.only = Set.of(args[onlyArg + 1].split(","));
         }
+        List<CapacityProfile> profiles = new ArrayList<>();
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--capacities")) {
+                profiles.add(CapacityProfile.parse(args[i + 1]));
+            }
+        }
+        if (!profiles.isEmpty()) {
+            bench.profiles = List.copyOf(profiles);
+        }
         bench.run();
     }
 
@@ -135,21 +150,35 @@ public final class DataplaneBenchmark {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             emit(machine());
-            try (Classifier classifier = Classifier.load(null)) {
-                if (only.contains("test_run")) {
-                    testRunMatrix(classifier);
-                }
-                if (only.contains("drop")) {
-                    dropThroughput(classifier);
+            if (only.contains("test_run")) {
+                List<Classifier> classifiers = new ArrayList<>();
+                try {
+                    for (CapacityProfile profile : profiles) {
+                        classifiers.add(load(profile));
+                    }
+                    testRunMatrix(classifiers);
+                } finally {
+                    classifiers.forEach(Classifier::close);
                 }
             }
-            if (only.contains("load")) {
-                loadAndApply();
+            for (CapacityProfile profile : profiles) {
+                if (only.contains("drop")) {
+                    try (Classifier classifier = load(profile)) {
+                        dropThroughput(classifier, profile);
+                    }
+                }
+                if (only.contains("load")) {
+                    loadAndApply(profile);
+                }
             }
         } finally {
             cleanUp();
             Runtime.getRuntime().removeShutdownHook(hook);
         }
+    }
+
+    private static Classifier load(CapacityProfile profile) {
+        return Classifier.load(ObjectBytes.shipped(), null, profile.capacities());
     }
 
     // ---- rule sets ----------------------------------------------------------------------------------------------
@@ -266,22 +295,44 @@ public final class DataplaneBenchmark {
 
     // ---- BPF_PROG_TEST_RUN -------------------------------------------------------------------------------------
 
-    private void testRunMatrix(Classifier classifier) throws Exception {
+    /**
+     * Per configuration, every classifier (one per capacity profile), xdp-filter and xdp_pass run interleaved. Each
+     * classifier holds the rule set in both slots (as an agent does once idle) when its map memory is read.
+     */
+    private void testRunMatrix(List<Classifier> classifiers) throws Exception {
         XdpFilter xdpFilter = XdpFilter.load(id + "f", cleanup);
         try (BpfObjectFile passObj = BpfObjectFile.openResource("/io/xdpguard/bpf/xdp_pass.bpf.o")) {
             passObj.load();
             BpfProgram pass = passObj.program("xdp_pass");
             BpfProgram filter = xdpFilter.program;
+            int guards = classifiers.size();
+            BpfProgram[] programs = new BpfProgram[guards + 2];
+            String[] names = new String[guards + 2];
+            for (int g = 0; g < guards; g++) {
+                programs[g] = classifiers.get(g).program();
+                names[g] = "xdpguard";
+            }
+            programs[guards] = filter;
+            names[guards] = "xdp-filter";
+            programs[guards + 1] = pass;
+            names[guards + 1] = "xdp_pass";
             for (int cidrs : config.cidrCounts()) {
                 AddressMatch blocklist = cidrs == 0 ? AddressMatch.of(List.of()) : blocklist(cidrs, 42);
                 for (int rules : config.ruleCounts()) {
                     RuleSet ruleSet = ruleSet(rules, blocklist);
-                    long t0 = System.nanoTime();
-                    classifier.apply(ruleSet);
-                    log("rules=%d cidrs=%d applied in %d ms", rules, cidrs, (System.nanoTime() - t0) / 1_000_000);
+                    long[] memlock = new long[guards];
+                    String[] occupancy = new String[guards];
+                    for (int g = 0; g < guards; g++) {
+                        Classifier classifier = classifiers.get(g);
+                        long t0 = System.nanoTime();
+                        classifier.apply(ruleSet);
+                        log("%s: rules=%d cidrs=%d applied in %d ms", profiles.get(g).name(), rules, cidrs,
+                                (System.nanoTime() - t0) / 1_000_000);
+                        classifier.prepareInactiveSlot();
+                        memlock[g] = ClassifierMemory.memlockBytes(classifier.program());
+                        occupancy[g] = occupancy(classifier);
+                    }
                     for (Map.Entry<String, byte[]> p : packets.entrySet()) {
-                        BpfProgram[] programs = {classifier.program(), filter, pass};
-                        String[] names = {"xdpguard", "xdp-filter", "xdp_pass"};
                         long[][] ns = new long[programs.length][config.runs()];
                         int[] verdicts = new int[programs.length];
                         for (int k = 0; k < programs.length; k++) {
@@ -294,9 +345,8 @@ public final class DataplaneBenchmark {
                                 ns[k][r] = res.durationNs();
                             }
                         }
-                        double guard = median(ns[0]);
-                        double xf = median(ns[1]);
-                        double floor = median(ns[2]);
+                        double xf = median(ns[guards]);
+                        double floor = median(ns[guards + 1]);
                         for (int k = 0; k < programs.length; k++) {
                             StringBuilder line = new StringBuilder().append("{\"bench\":\"test_run\",\"program\":\"")
                                     .append(names[k]).append("\",\"rules\":").append(rules).append(",\"cidrs\":")
@@ -305,9 +355,11 @@ public final class DataplaneBenchmark {
                                     .append(",\"verdict\":\"").append(XdpAction.of(verdicts[k]).map(Enum::name).orElse("?"))
                                     .append("\",\"ns_per_packet\":").append(fmt(median(ns[k])))
                                     .append(",\"runs\":").append(Arrays.toString(ns[k]).replace(" ", ""));
-                            if (k == 0) {
-                                line.append(",\"ratio_vs_xdp_filter\":").append(fmt(guard / xf))
-                                        .append(",\"ratio_vs_xdp_pass\":").append(fmt(guard / floor));
+                            if (k < guards) {
+                                line.append(',').append(profiles.get(k).json()).append(",\"map_memlock_bytes\":")
+                                        .append(memlock[k]).append(',').append(occupancy[k]).append(",\"ratio_vs_xdp_filter\":")
+                                        .append(fmt(median(ns[k]) / xf)).append(",\"ratio_vs_xdp_pass\":")
+                                        .append(fmt(median(ns[k]) / floor));
                             }
                             emit(line.append('}').toString());
                         }
@@ -372,7 +424,7 @@ public final class DataplaneBenchmark {
      * chosen pair; drops are counted by the receiving program's per-CPU counters (xdpguard: the target rule's
      * counter) and divided by the wall time of the generator run.
      */
-    private void dropThroughput(Classifier classifier) throws Exception {
+    private void dropThroughput(Classifier classifier, CapacityProfile profile) throws Exception {
         String ns = id;
         cleanup.add("ip netns del " + ns);
         cleanup.add("ip link del " + id + "a0");
@@ -429,7 +481,7 @@ public final class DataplaneBenchmark {
                         .append(",\"counted_by\":\"").append(k == 0 ? "xdpguard rule counter" : "per-CPU counter in xgb_drop_count")
                         .append("\",\"mpps\":").append(fmt(median(mpps[k]))).append(",\"runs\":").append(fmtArray(mpps[k]));
                 if (k == 0) {
-                    line.append(",\"ratio_vs_xdp_drop\":").append(fmt(ratio));
+                    line.append(',').append(profile.json()).append(",\"ratio_vs_xdp_drop\":").append(fmt(ratio));
                 }
                 emit(line.append('}').toString());
             }
@@ -456,30 +508,32 @@ public final class DataplaneBenchmark {
      * apply_one_rule_change: with the CIDRs in force, successive applies that each change one rule's port (the
      * CIDR list is the same object, as it is while its XdpCidrSet does not change).
      */
-    private void loadAndApply() throws Exception {
+    private void loadAndApply(CapacityProfile profile) throws Exception {
         int cidrs = config.loadCidrs();
         AddressMatch blocklist = blocklist(cidrs, 99);
         RuleSet ruleSet = ruleSet(THROUGHPUT_RULES, blocklist);
         int[] ids = CounterIds.NONE.assign(ruleSet).ids();
+        SlotCapacity capacity = slotCapacity(profile);
         double[] load = new double[config.loadRuns()];
         double[] compile = new double[config.loadRuns()];
         for (int r = 0; r < config.loadRuns(); r++) {
             long c0 = System.nanoTime();
-            RuleCompiler.compile(ruleSet, ids);
+            RuleCompiler.compile(ruleSet, ids, capacity, null);
             compile[r] = (System.nanoTime() - c0) / 1e6;
-            try (Classifier classifier = Classifier.load(null)) {
+            try (Classifier classifier = load(profile)) {
                 long t0 = System.nanoTime();
                 classifier.apply(ruleSet);
                 load[r] = (System.nanoTime() - t0) / 1e6;
             }
             log("load %d cidrs: %.1f ms (compile alone %.1f ms)", cidrs, load[r], compile[r]);
         }
-        emit("{\"bench\":\"load_cidrs\",\"rules\":" + THROUGHPUT_RULES + ",\"cidrs\":" + cidrs + ",\"ms\":" + fmt(median(load))
+        emit("{\"bench\":\"load_cidrs\",\"rules\":" + THROUGHPUT_RULES + ",\"cidrs\":" + cidrs + "," + profile.json()
+                + ",\"ms\":" + fmt(median(load))
                 + ",\"runs\":" + fmtArray(load) + ",\"compile_ms\":" + fmt(median(compile)) + ",\"compile_runs\":"
                 + fmtArray(compile) + "}");
 
         double[] change = new double[config.changeRuns()];
-        try (Classifier classifier = Classifier.load(null)) {
+        try (Classifier classifier = load(profile)) {
             classifier.apply(ruleSet);
             RuleSet current = ruleSet;
             for (int r = -2; r < config.changeRuns(); r++) { // two warm-up changes: both slots hold the CIDRs
@@ -500,8 +554,27 @@ public final class DataplaneBenchmark {
                 log("one-rule change with %d cidrs: %.1f ms", cidrs, ms);
             }
         }
-        emit("{\"bench\":\"apply_one_rule_change\",\"rules\":" + THROUGHPUT_RULES + ",\"cidrs\":" + cidrs + ",\"ms\":"
+        emit("{\"bench\":\"apply_one_rule_change\",\"rules\":" + THROUGHPUT_RULES + ",\"cidrs\":" + cidrs + ","
+                + profile.json() + ",\"ms\":"
                 + fmt(median(change)) + ",\"runs\":" + fmtArray(change) + "}");
+    }
+
+    /** Where the source dimension's entries went: host hash, LPM trie, /24 chunks (used of the capacity per slot). */
+    private static String occupancy(Classifier classifier) {
+        StringBuilder out = new StringBuilder();
+        for (String table : List.of("src_hosts", "src_prefixes", "src_chunks")) {
+            Dataplane.Occupancy o = classifier.occupancy().get(table);
+            out.append(out.isEmpty() ? "" : ",").append('"').append(table).append("\":[").append(o.used()).append(',')
+                    .append(o.capacity()).append(']');
+        }
+        return out.toString();
+    }
+
+    /** What a compile for the profile's maps may use of a slot, as the loaded classifier would report it. */
+    private static SlotCapacity slotCapacity(CapacityProfile profile) {
+        try (Classifier classifier = load(profile)) {
+            return classifier.maps().slotCapacity();
+        }
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------

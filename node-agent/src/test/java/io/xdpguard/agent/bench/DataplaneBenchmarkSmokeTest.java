@@ -39,7 +39,7 @@ class DataplaneBenchmarkSmokeTest {
             String bench = (String) figure.get("bench");
             figures.add(bench + "/" + figure.getOrDefault("program", "-"));
             for (String key : List.of("ns_per_packet", "mpps", "ms", "ratio_vs_xdp_filter", "ratio_vs_xdp_pass",
-                    "ratio_vs_xdp_drop")) {
+                    "ratio_vs_xdp_drop", "map_memlock_bytes")) {
                 if (figure.containsKey(key)) {
                     double v = ((Number) figure.get(key)).doubleValue();
                     assertThat(v).as("%s in %s", key, line).isPositive().isFinite();
@@ -56,5 +56,8 @@ class DataplaneBenchmarkSmokeTest {
                 "drop_throughput/xdpguard", "drop_throughput/xdp_drop", "load_cidrs/-", "apply_one_rule_change/-");
         // quick: 2 rule counts x 2 CIDR counts x 2 packets x 3 programs
         assertThat(lines.stream().filter(l -> l.contains("\"test_run\""))).hasSize(24);
+        assertThat(lines.stream().filter(l -> l.contains("\"program\":\"xdpguard\"")))
+                .allMatch(l -> l.contains("\"capacities\":\"default\"")).filteredOn(l -> l.contains("\"test_run\""))
+                .allMatch(l -> l.contains("\"map_memlock_bytes\":"));
     }
 }

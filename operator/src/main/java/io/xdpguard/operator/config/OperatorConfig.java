@@ -84,6 +84,20 @@ public interface OperatorConfig {
         /** Agent log level, passed as XDPGUARD_LOG_LEVEL. */
         @WithDefault("INFO")
         String logLevel();
+
+        AgentDataplane dataplane();
+    }
+
+    /**
+     * The agent's classifier map sizes per slot (node-agent's xdpguard.agent.dataplane.*), passed on when set; unset,
+     * the agent's own defaults apply.
+     */
+    interface AgentDataplane {
+        Optional<Integer> hostEntriesPerSlot();
+
+        Optional<Integer> lpmEntriesPerSlot();
+
+        Optional<Integer> ipv4ChunksPerSlot();
     }
 
     interface TolerationConfig {

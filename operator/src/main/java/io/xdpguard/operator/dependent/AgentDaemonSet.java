@@ -135,6 +135,13 @@ public final class AgentDaemonSet {
                 String.valueOf(config.sampling().enabled() ? config.sampling().maxPerSecond() : 0), null));
         env.add(new EnvVar("QUARKUS_LOG_CATEGORY__IO_XDPGUARD__LEVEL", config.agent().logLevel(), null));
         env.add(new EnvVar("XDPGUARD_HTTP_PORT", String.valueOf(config.agent().metricsPort()), null));
+        OperatorConfig.AgentDataplane maps = config.agent().dataplane();
+        maps.hostEntriesPerSlot().ifPresent(n -> env.add(new EnvVar("XDPGUARD_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT",
+                String.valueOf(n), null)));
+        maps.lpmEntriesPerSlot().ifPresent(n -> env.add(new EnvVar("XDPGUARD_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT",
+                String.valueOf(n), null)));
+        maps.ipv4ChunksPerSlot().ifPresent(n -> env.add(new EnvVar("XDPGUARD_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT",
+                String.valueOf(n), null)));
         return env;
     }
 

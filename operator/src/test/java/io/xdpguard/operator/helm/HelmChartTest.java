@@ -152,6 +152,9 @@ class HelmChartTest {
                 .containsEntry("XDPGUARD_OPERATOR_FAILSAFE_ENABLED", "true")
                 .containsEntry("XDPGUARD_OPERATOR_SAMPLING_ENABLED", "true")
                 .containsEntry("XDPGUARD_OPERATOR_SAMPLING_MAX_PER_SECOND", "1000")
+                .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT", "65536")
+                .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT", "1100000")
+                .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "1024")
                 .containsEntry("XDPGUARD_OPERATOR_LEADER_ELECTION_LEASE_NAME", "xdpguard-operator")
                 .containsKeys("POD_NAMESPACE", "POD_NAME");
         assertThat(env.keySet()).noneMatch(k -> k.startsWith("XDPGUARD_OPERATOR_AGENT_TOLERATIONS_"));
@@ -179,6 +182,29 @@ class HelmChartTest {
         assertThat(agent.getContainers().get(0).getPorts()).singleElement()
                 .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(9402));
         assertThat(config.leaderElection().leaseName()).isEqualTo("xdpguard-operator");
+    }
+
+    /** The map capacities reach the agent's environment as its own properties, large numbers not in float notation. */
+    @Test
+    void dataplaneMapCapacitiesReachTheAgent() throws IOException {
+        Path values = Files.createTempFile("xdpguard-values", ".yaml");
+        Files.writeString(values, """
+                agent:
+                  dataplane:
+                    hostEntriesPerSlot: 1048576
+                    lpmEntriesPerSlot: 2000000
+                    ipv4ChunksPerSlot: 65536
+                """);
+        Deployment d = render(c -> c.withValuesFile(values)).deployment();
+        Map<String, String> agentEnv = agentPod(operatorConfig(d)).getContainers().get(0).getEnv().stream()
+                .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
+        assertThat(agentEnv).containsEntry("XDPGUARD_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT", "1048576")
+                .containsEntry("XDPGUARD_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT", "2000000")
+                .containsEntry("XDPGUARD_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "65536");
+        assertThatThrownBy(() -> render(c -> c.set("agent.dataplane.ipv4ChunksPerSlot", "65537")))
+                .hasMessageContaining("ipv4ChunksPerSlot");
+        assertThatThrownBy(() -> render(c -> c.set("agent.dataplane.hostEntriesPerSlot", "0")))
+                .hasMessageContaining("hostEntriesPerSlot");
     }
 
     @Test

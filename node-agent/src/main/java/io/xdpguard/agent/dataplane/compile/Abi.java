@@ -32,9 +32,13 @@ public final class Abi {
     public static final int HOSTS_INSIDE = 0x80000000;
     /** Entries per slot of the IPv4 /16 tables (xg_src4_dir, xg_dst4_dir): one per value of an address's top 16 bits. */
     public static final int DIR4_ENTRIES = 65536;
-    /** /24 chunks per slot of the IPv4 /24 tables (xg_src4_dir24, xg_dst4_dir24), 256 entries each. */
+    /**
+     * The object's /24 chunks per slot of the IPv4 /24 tables (xg_src4_dir24, xg_dst4_dir24), 256 entries each; the
+     * loader may size them for another count ({@code MapCapacities}), which the compiler then takes from the maps.
+     */
     public static final int DIR24_CHUNKS = 1024;
-    public static final int DIR24_ENTRIES = DIR24_CHUNKS * 256;
+    /** Most /24 chunks a slot can use: one per /16. */
+    public static final int DIR24_MAX_CHUNKS = 65536;
     /** Direct-table flag: the entry is the answer for the whole /16 or /24 (vector, maybe {@link #HOSTS_INSIDE}). */
     public static final int DIR_FINAL = 0x40000000;
     /** /16-table flag: a longer prefix lies inside; the entry's low bits are the index of the /16's /24 chunk. */

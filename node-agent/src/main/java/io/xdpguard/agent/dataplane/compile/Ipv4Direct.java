@@ -20,7 +20,7 @@ import java.util.Arrays;
  */
 public record Ipv4Direct(int[] sixteens, int[] chunks) {
 
-    /** Chunks used (the kernel holds {@link Abi#DIR24_CHUNKS} per slot). */
+    /** Chunks used (at most the chunk capacity it was built for: what the kernel's maps hold per slot). */
     public int chunkCount() {
         return chunks.length / 256;
     }
@@ -38,7 +38,8 @@ public record Ipv4Direct(int[] sixteens, int[] chunks) {
     /**
      * @param lpm4          an IPv4 LPM table, as the compiler's walk fills it (/0 included)
      * @param hosts         the host table of the same dimension (IPv4 entries IPv4-mapped)
-     * @param chunkCapacity /16s that may get a /24 chunk: the lowest ones with a longer prefix inside
+     * @param chunkCapacity /16s that may get a /24 chunk: the lowest ones with a longer prefix inside; the others
+     *                      stay {@link Abi#DIR_DEEPER}, so the trie answers for them
      */
     static Ipv4Direct build(PrefixTable lpm4, PrefixTable hosts, int chunkCapacity) {
         int[] cover = new int[Abi.DIR4_ENTRIES]; // value of the longest prefix <= /16 over each /16

@@ -32,7 +32,7 @@ public final class RuleCompiler {
      * @param counterIds the stable counter id of each rule, parallel to {@code ruleSet.rules()}
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds) throws RuleSetException {
-        return compile(ruleSet, counterIds, Integer.MAX_VALUE, null);
+        return compile(ruleSet, counterIds, SlotCapacity.UNLIMITED_HOSTS, null);
     }
 
     /**
@@ -41,24 +41,26 @@ public final class RuleCompiler {
      *                     kernel's trie lookup then finds with the same vector
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, int hostCapacity) throws RuleSetException {
-        return compile(ruleSet, counterIds, hostCapacity, null);
+        return compile(ruleSet, counterIds, SlotCapacity.hosts(hostCapacity), null);
     }
 
-    /** Like {@link #compile(RuleSet, int[], int, CompiledRuleSet)} with unlimited host entries. */
+    /** Like {@link #compile(RuleSet, int[], SlotCapacity, CompiledRuleSet)} with unlimited host entries. */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, CompiledRuleSet previous)
             throws RuleSetException {
-        return compile(ruleSet, counterIds, Integer.MAX_VALUE, previous);
+        return compile(ruleSet, counterIds, SlotCapacity.UNLIMITED_HOSTS, previous);
     }
 
     /**
-     * Like {@link #compile(RuleSet, int[], int)}, reusing {@code previous}'s address dimensions when every rule's
-     * source and destination lists (and the host capacity) are the same (see {@link AddressDimensions}); the result
+     * Compiles {@code ruleSet} for maps of {@code capacity}, reusing {@code previous}'s address dimensions when every
+     * rule's source and destination lists (and the capacity) are the same (see {@link AddressDimensions}); the result
      * is identical either way.
      *
+     * @param capacity what one slot of the target maps holds (hosts: the rest go to the tries; /24 chunks: the
+     *                 /16s beyond them are left to the tries)
      * @param previous an earlier result (of any rule set), or null
      */
-    public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, int hostCapacity, CompiledRuleSet previous)
-            throws RuleSetException {
+    public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, SlotCapacity capacity,
+            CompiledRuleSet previous) throws RuleSetException {
         List<MatchRule> rules = ruleSet.rules();
         if (counterIds.length != rules.size()) {
             throw new IllegalArgumentException("one counter id per rule is needed");
@@ -67,8 +69,8 @@ public final class RuleCompiler {
             throw new RuleSetException(null, rules.size() + " rules exceed the dataplane's " + Abi.MAX_RULES);
         }
         AddressDimensions addresses = previous == null ? null : previous.addresses();
-        if (addresses == null || !addresses.compiledFrom(rules, hostCapacity)) {
-            addresses = compileAddressDimensions(rules, hostCapacity);
+        if (addresses == null || !addresses.compiledFrom(rules, capacity)) {
+            addresses = compileAddressDimensions(rules, capacity);
         } else {
             addresses = addresses.holding(rules);
         }
@@ -235,14 +237,14 @@ public final class RuleCompiler {
      * with a 1,000,000-CIDR blocklist, recompiling it costs seconds while the rule change needs milliseconds, and
      * the writer skips prefix tables that are the very objects a slot already holds. Immutable once built.
      */
-    public record AddressDimensions(int ruleCount, int hostCapacity, List<AddressMatch> sources, List<AddressMatch> destinations,
+    public record AddressDimensions(int ruleCount, SlotCapacity capacity, List<AddressMatch> sources, List<AddressMatch> destinations,
             List<VectorTable.Vector> vectors, int srcDefault, int dstDefault, PrefixTable src4, PrefixTable src6,
             PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts, Ipv4Direct src4Direct,
             Ipv4Direct dst4Direct) {
 
         /** Whether {@code rules} have exactly the address lists these were compiled from. */
-        boolean compiledFrom(List<MatchRule> rules, int capacity) {
-            if (rules.size() != ruleCount || capacity != hostCapacity) {
+        boolean compiledFrom(List<MatchRule> rules, SlotCapacity slotCapacity) {
+            if (rules.size() != ruleCount || !slotCapacity.equals(capacity)) {
                 return false;
             }
             for (int i = 0; i < ruleCount; i++) {
@@ -261,7 +263,7 @@ public final class RuleCompiler {
         AddressDimensions holding(List<MatchRule> rules) {
             for (int i = 0; i < ruleCount; i++) {
                 if (sources.get(i) != rules.get(i).sources() || destinations.get(i) != rules.get(i).destinations()) {
-                    return new AddressDimensions(ruleCount, hostCapacity, rules.stream().map(MatchRule::sources).toList(),
+                    return new AddressDimensions(ruleCount, capacity, rules.stream().map(MatchRule::sources).toList(),
                             rules.stream().map(MatchRule::destinations).toList(), vectors, srcDefault, dstDefault,
                             src4, src6, srcHosts, dst4, dst6, dstHosts, src4Direct, dst4Direct);
                 }
@@ -275,7 +277,8 @@ public final class RuleCompiler {
         }
     }
 
-    private static AddressDimensions compileAddressDimensions(List<MatchRule> rules, int hostCapacity) {
+    private static AddressDimensions compileAddressDimensions(List<MatchRule> rules, SlotCapacity capacity) {
+        int hostCapacity = capacity.hosts();
         VectorTable vectors = new VectorTable();
         BitSet[] primary = primaryRules(rules);
         PrefixTable src4 = new PrefixTable(4);
@@ -291,10 +294,10 @@ public final class RuleCompiler {
         for (PrefixTable table : List.of(src4, src6, srcHosts, dst4, dst6, dstHosts)) {
             table.trim();
         }
-        return new AddressDimensions(rules.size(), hostCapacity, rules.stream().map(MatchRule::sources).toList(),
+        return new AddressDimensions(rules.size(), capacity, rules.stream().map(MatchRule::sources).toList(),
                 rules.stream().map(MatchRule::destinations).toList(), vectors.vectors(), srcDefault, dstDefault,
-                src4, src6, srcHosts, dst4, dst6, dstHosts, Ipv4Direct.build(src4, srcHosts, Abi.DIR24_CHUNKS),
-                Ipv4Direct.build(dst4, dstHosts, Abi.DIR24_CHUNKS));
+                src4, src6, srcHosts, dst4, dst6, dstHosts, Ipv4Direct.build(src4, srcHosts, capacity.chunks()),
+                Ipv4Direct.build(dst4, dstHosts, capacity.chunks()));
     }
 
     /** A prefix named by one rule, as raw bytes. */

@@ -156,7 +156,7 @@ public final class Classifier implements AutoCloseable {
             throws RuleSetException {
         long started = System.nanoTime();
         CounterIds ids = counterIds.assign(ruleSet);
-        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), maps.hostCapacityPerSlot(), lastCompiled);
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), maps.slotCapacity(), lastCompiled);
         long compiledAt = System.nanoTime();
         ClassifierMaps.Active active = maps.active();
         int target = 1 - active.slot();
@@ -224,7 +224,7 @@ public final class Classifier implements AutoCloseable {
             return false;
         }
         writeInactive(target, lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
-                : RuleCompiler.compile(current, counterIds.ids(), maps.hostCapacityPerSlot(), lastCompiled));
+                : RuleCompiler.compile(current, counterIds.ids(), maps.slotCapacity(), lastCompiled));
         return true;
     }
 
@@ -243,7 +243,7 @@ public final class Classifier implements AutoCloseable {
     /** Compiles the rule set in force as a change would, writing nothing; null when it is unknown. */
     public synchronized CompiledRuleSet compileCurrent() throws RuleSetException {
         return current == null ? null
-                : RuleCompiler.compile(current, counterIds.ids(), maps.hostCapacityPerSlot(), lastCompiled);
+                : RuleCompiler.compile(current, counterIds.ids(), maps.slotCapacity(), lastCompiled);
     }
 
     /** Continues where {@code previous} (same maps, other program: an upgrade) stopped. */

@@ -7,6 +7,7 @@ import io.xdpguard.agent.dataplane.compile.CompiledRule;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
 import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
 import io.xdpguard.agent.dataplane.compile.PrefixTable;
+import io.xdpguard.agent.dataplane.compile.SlotCapacity;
 import io.xdpguard.agent.dataplane.compile.VectorTable;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import java.nio.ByteBuffer;
@@ -33,6 +34,7 @@ public final class ClassifierMaps {
     static final int LPM4_KEY_SIZE = 12;
     static final int LPM6_KEY_SIZE = 24;
     static final int HOST_KEY_SIZE = 20;
+    static final int DIR24_CHUNK_SIZE = 1024;
 
     private final BpfMap active;
     private final BpfMap slotConfig;
@@ -87,7 +89,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 3;
+    static final int ABI_VERSION = 4;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -192,6 +194,19 @@ public final class ClassifierMaps {
         return MapCapacities.hostsPerSlot(Math.min(srcHost.maxEntries(), dstHost.maxEntries()));
     }
 
+    /**
+     * IPv4 /24 chunks one slot holds per address dimension. The program was loaded with the same count as its bound
+     * (both set together before load, {@link MapCapacities}), so the maps alone say it, also for adopted pins.
+     */
+    public int chunkCapacityPerSlot() {
+        return MapCapacities.chunksPerSlot(Math.min(src4Dir24.maxEntries(), dst4Dir24.maxEntries()));
+    }
+
+    /** What a compile for these maps may use of one slot. */
+    public SlotCapacity slotCapacity() {
+        return new SlotCapacity(hostCapacityPerSlot(), chunkCapacityPerSlot());
+    }
+
     /** How much of one slot {@code compiled} takes, table by table (the names of {@link Dataplane.Counters}). */
     public Map<String, Dataplane.Occupancy> occupancy(CompiledRuleSet compiled) {
         Map<String, Dataplane.Occupancy> out = new java.util.LinkedHashMap<>();
@@ -206,9 +221,9 @@ public final class ClassifierMaps {
         out.put("dst_hosts", new Dataplane.Occupancy(compiled.dstHosts().size(), dstHost.maxEntries() / Abi.SLOTS));
         // /16s with a longer prefix inside that got a /24 chunk; once full, further ones are left to the trie
         out.put("src_chunks", new Dataplane.Occupancy(compiled.src4Direct().chunkCount(),
-                src4Dir24.maxEntries() / Abi.SLOTS / 256));
+                MapCapacities.chunksPerSlot(src4Dir24.maxEntries())));
         out.put("dst_chunks", new Dataplane.Occupancy(compiled.dst4Direct().chunkCount(),
-                dst4Dir24.maxEntries() / Abi.SLOTS / 256));
+                MapCapacities.chunksPerSlot(dst4Dir24.maxEntries())));
         return out;
     }
 
@@ -255,8 +270,9 @@ public final class ClassifierMaps {
             writeArray(l4, slot * Abi.L4_ENTRIES + c * 65536, next.l4()[c], previous == null ? null : previous.l4()[c]);
         }
         writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
-        writeDirect(src4Dir, src4Dir24, slot, next.src4Direct(), previous == null ? null : previous.src4Direct());
-        writeDirect(dst4Dir, dst4Dir24, slot, next.dst4Direct(), previous == null ? null : previous.dst4Direct());
+        int chunks = chunkCapacityPerSlot();
+        writeDirect(src4Dir, src4Dir24, slot, chunks, next.src4Direct(), previous == null ? null : previous.src4Direct());
+        writeDirect(dst4Dir, dst4Dir24, slot, chunks, next.dst4Direct(), previous == null ? null : previous.dst4Direct());
         writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true, slotEmpty);
         writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true, slotEmpty);
         writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true, slotEmpty);
@@ -332,13 +348,45 @@ public final class ClassifierMaps {
      * The IPv4 direct tables of one dimension. They are a function of the LPM and host tables: unchanged tables (the
      * same objects) hold the same values, so a slot holding them needs no write; otherwise the entries that differ.
      * The /24 chunks beyond those {@code next} uses are left as they are: no /16 entry of the slot points there.
+     *
+     * @param chunksPerSlot the maps' chunks per slot: where the slot's chunks start, and how many fit
      */
-    private static void writeDirect(BpfMap sixteens, BpfMap chunks, int slot, Ipv4Direct next, Ipv4Direct previous) {
+    private static void writeDirect(BpfMap sixteens, BpfMap chunks, int slot, int chunksPerSlot, Ipv4Direct next,
+            Ipv4Direct previous) {
         if (next == previous) {
             return;
         }
-        writeArray(chunks, slot * Abi.DIR24_ENTRIES, next.chunks(), previous == null ? null : previous.chunks());
+        if (next.chunkCount() > chunksPerSlot) {
+            // more would spill into the other slot's chunks, which may be the live ones
+            throw new IllegalArgumentException("the compiled IPv4 tables use " + next.chunkCount()
+                    + " /24 chunks, the maps hold " + chunksPerSlot + " per slot");
+        }
+        writeChunks(chunks, slot * chunksPerSlot, next.chunks(), previous == null ? null : previous.chunks());
         writeArray(sixteens, slot * Abi.DIR4_ENTRIES, next.sixteens(), previous == null ? null : previous.sixteens());
+    }
+
+    /**
+     * Writes the /24 chunks (256 entries, one map element each) of {@code next} that differ from {@code previous} (all
+     * of them when it is unknown, and those beyond its length), at map keys from {@code base}.
+     */
+    private static void writeChunks(BpfMap map, int base, int[] next, int[] previous) {
+        if (next == previous) {
+            return;
+        }
+        int[] changed = IntStream.range(0, next.length / 256).filter(c -> previous == null || (c + 1) * 256 > previous.length
+                || Arrays.mismatch(next, c * 256, (c + 1) * 256, previous, c * 256, (c + 1) * 256) >= 0).toArray();
+        if (changed.length == 0) {
+            return;
+        }
+        ByteBuffer keys = Encoding.buffer(changed.length * 4);
+        ByteBuffer values = Encoding.buffer(changed.length * DIR24_CHUNK_SIZE);
+        for (int c : changed) {
+            keys.putInt(base + c);
+            for (int e = c * 256; e < (c + 1) * 256; e++) {
+                values.putInt(next[e]);
+            }
+        }
+        map.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
     }
 
     /**

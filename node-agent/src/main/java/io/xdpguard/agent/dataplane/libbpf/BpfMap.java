@@ -341,8 +341,16 @@ public final class BpfMap implements AutoCloseable {
             return 0;
         }
         int chunk = Math.min(count, BATCH_CHUNK);
-        Pointer keyBuf = NativeStructs.alloc((long) chunk * keySize);
-        Pointer valueBuf = NativeStructs.alloc((long) chunk * valueSize);
+        // Freed on return, not by a collection: a load writes tens of MB through these buffers, and a GC-freed
+        // buffer whose small Java object was promoted stays allocated until a full collection.
+        try (NativeBuffer keyBuf = NativeBuffer.allocate((long) chunk * keySize);
+                NativeBuffer valueBuf = NativeBuffer.allocate((long) chunk * valueSize)) {
+            return updateBatch(keys, values, count, flag, chunk, keyBuf.pointer(), valueBuf.pointer());
+        }
+    }
+
+    private int updateBatch(byte[] keys, byte[] values, int count, UpdateFlag flag, int chunk, Pointer keyBuf,
+            Pointer valueBuf) {
         Pointer opts = NativeStructs.alloc(NativeStructs.MapBatchOpts.SIZE);
         opts.putLong(NativeStructs.MapBatchOpts.SZ, NativeStructs.MapBatchOpts.SIZE);
         opts.putLong(NativeStructs.MapBatchOpts.ELEM_FLAGS, flag.bits);
@@ -385,8 +393,6 @@ public final class BpfMap implements AutoCloseable {
                 }
             }
         }
-        Reference.reachabilityFence(keyBuf);
-        Reference.reachabilityFence(valueBuf);
         Reference.reachabilityFence(opts);
         return count;
     }

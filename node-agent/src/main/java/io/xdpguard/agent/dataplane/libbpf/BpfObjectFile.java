@@ -123,6 +123,20 @@ public final class BpfObjectFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Sets the contents of an internal data map before {@link #load()}: e.g. a {@code .rodata.<name>} section whose
+     * {@code const volatile} variables the program reads as load-time constants. {@code data} must be exactly the
+     * section's size.
+     */
+    public synchronized void setInitialValue(String mapName, byte[] data) {
+        requireNotLoaded("bpf_map__set_initial_value");
+        Pointer m = findMap(mapName);
+        int r = NativeLibs.bpf().bpf_map__set_initial_value(m, data, data.length);
+        if (r < 0) {
+            throw BpfException.of("bpf_map__set_initial_value", mapName, r);
+        }
+    }
+
     /** Sets where {@link #load()} pins (or finds and reuses) this map; must be on bpffs. */
     public synchronized void setPinPath(String mapName, Path path) {
         requireNotLoaded("bpf_map__set_pin_path");

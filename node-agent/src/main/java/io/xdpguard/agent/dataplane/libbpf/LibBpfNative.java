@@ -5,6 +5,7 @@ import jnr.ffi.annotations.Delegate;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.size_t;
 import jnr.ffi.types.u_int64_t;
 
 /**
@@ -72,6 +73,9 @@ final class LibBpfNative {
         int bpf_map__set_pin_path(Pointer map, String path);
 
         int bpf_map__set_max_entries(Pointer map, int maxEntries);
+
+        /** Replaces an internal map's (.rodata, .data, ...) initial contents; {@code size} must be its value size. */
+        int bpf_map__set_initial_value(Pointer map, @In byte[] data, @size_t long size);
 
         int bpf_map__fd(Pointer map);
 

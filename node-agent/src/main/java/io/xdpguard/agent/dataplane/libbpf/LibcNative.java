@@ -35,6 +35,11 @@ final class LibcNative {
 
         String strerror(int errnum);
 
+        /** NULL when out of memory. */
+        Pointer malloc(@size_t long size);
+
+        void free(Pointer pointer);
+
         /** Formats a libbpf log line: {@code vaList} is the callback's {@code va_list} argument. */
         int vsnprintf(Pointer buf, @size_t long size, Pointer format, Pointer vaList);
     }

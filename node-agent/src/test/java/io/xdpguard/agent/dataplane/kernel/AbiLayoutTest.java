@@ -45,7 +45,7 @@ class AbiLayoutTest {
             "xg_rule", ClassifierMaps.RULE_SIZE, "xg_rule_stats", ClassifierMaps.RULE_STATS_SIZE,
             "xg_counter", ClassifierMaps.COUNTER_SIZE, "xg_lpm4_key", ClassifierMaps.LPM4_KEY_SIZE,
             "xg_lpm6_key", ClassifierMaps.LPM6_KEY_SIZE, "xg_host_key", ClassifierMaps.HOST_KEY_SIZE,
-            "xg_active", 8);
+            "xg_active", 8, "xg_dir24_chunk", ClassifierMaps.DIR24_CHUNK_SIZE);
 
     @Test
     void structLayoutsInTheObjectsBtfMatchTheJavaEncoders() throws Exception {
@@ -88,8 +88,10 @@ class AbiLayoutTest {
             assertMap(object, "xg_sport", 4, 4, Abi.SLOTS * Abi.SPORT_ENTRIES);
             assertMap(object, "xg_src4_dir", 4, 4, Abi.SLOTS * Abi.DIR4_ENTRIES);
             assertMap(object, "xg_dst4_dir", 4, 4, Abi.SLOTS * Abi.DIR4_ENTRIES);
-            assertMap(object, "xg_src4_dir24", 4, 4, Abi.SLOTS * Abi.DIR24_ENTRIES);
-            assertMap(object, "xg_dst4_dir24", 4, 4, Abi.SLOTS * Abi.DIR24_ENTRIES);
+            assertMap(object, "xg_src4_dir24", 4, ClassifierMaps.DIR24_CHUNK_SIZE, Abi.SLOTS * Abi.DIR24_CHUNKS);
+            assertMap(object, "xg_dst4_dir24", 4, ClassifierMaps.DIR24_CHUNK_SIZE, Abi.SLOTS * Abi.DIR24_CHUNKS);
+            // the chunks-per-slot constant MapCapacities sets: one __u32, alone in its section
+            assertMap(object, MapCapacities.DIR24_CHUNKS_SECTION, 4, 4, 1);
             assertMap(object, "xg_rule_stats", 4, ClassifierMaps.RULE_STATS_SIZE, Abi.MAX_COUNTERS);
             assertMap(object, "xg_slot_config", 4, ClassifierMaps.SLOT_CONFIG_SIZE, Abi.SLOTS);
             assertThat(object.mapSpec("xg_src4").keySize()).isEqualTo(ClassifierMaps.LPM4_KEY_SIZE);
@@ -120,6 +122,7 @@ class AbiLayoutTest {
         java.put("XG_HOSTS_INSIDE", Integer.toUnsignedLong(Abi.HOSTS_INSIDE));
         java.put("XG_DIR4_ENTRIES", (long) Abi.DIR4_ENTRIES);
         java.put("XG_DIR24_CHUNKS", (long) Abi.DIR24_CHUNKS);
+        java.put("XG_DIR24_MAX_CHUNKS", (long) Abi.DIR24_MAX_CHUNKS);
         java.put("XG_DIR_FINAL", Integer.toUnsignedLong(Abi.DIR_FINAL));
         java.put("XG_DIR_CHUNK", Integer.toUnsignedLong(Abi.DIR_CHUNK));
         java.put("XG_VEC_MASK", Integer.toUnsignedLong(Abi.VEC_MASK));

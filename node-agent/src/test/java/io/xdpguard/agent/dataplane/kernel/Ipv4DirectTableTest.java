@@ -67,11 +67,11 @@ class Ipv4DirectTableTest {
                 Classifier.Applied applied = classifier.apply(ruleSet);
                 Ipv4Direct compiled = destination ? applied.compiled().dst4Direct() : applied.compiled().src4Direct();
 
-                int entry = read(classifier, dimension, applied.slot() * Abi.DIR4_ENTRIES + SIXTEEN);
+                int entry = read(classifier, dimension, applied.slot() * Abi.DIR4_ENTRIES + SIXTEEN, 0);
                 assertThat(entry).as("kernel /16 entry after %s, slot %d", inner, applied.slot())
                         .isEqualTo(compiled.sixteens()[SIXTEEN]);
                 int chunkEntry = (entry & Abi.DIR_CHUNK) == 0 ? -1 : read(classifier, dimension + "24",
-                        applied.slot() * Abi.DIR24_ENTRIES + (entry & Abi.VEC_MASK) * 256 + TWENTY_FOUR);
+                        applied.slot() * classifier.maps().chunkCapacityPerSlot() + (entry & Abi.VEC_MASK), TWENTY_FOUR);
                 if (chunkEntry != -1) {
                     assertThat(chunkEntry).as("kernel /24 entry after %s, slot %d", inner, applied.slot())
                             .isEqualTo(compiled.chunks()[(entry & Abi.VEC_MASK) * 256 + TWENTY_FOUR]);
@@ -99,8 +99,9 @@ class Ipv4DirectTableTest {
         }
     }
 
-    private static int read(Classifier classifier, String map, int index) {
-        return Encoding.readU32(classifier.map(map).lookup(Encoding.u32(index)).orElseThrow(), 0);
+    /** Entry {@code entry} of element {@code index} (a /16 table's value is one entry, a /24 chunk's 256). */
+    private static int read(Classifier classifier, String map, int index, int entry) {
+        return Encoding.readU32(classifier.map(map).lookup(Encoding.u32(index)).orElseThrow(), entry * 4);
     }
 
     private static RuleSet ruleSet(Inner inner, boolean destination) {

@@ -1,0 +1,43 @@
+package io.xdpguard.agent.bench;
+
+import io.xdpguard.agent.dataplane.kernel.MapCapacities;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Map capacities the benchmark loads xdpguard with, by name: {@code default} (the agent's default),
+ * {@code blocklist} (every host of a 1,000,000-CIDR blocklist in the host hash, a /24 chunk for every /16), or
+ * {@code hosts=N,chunks=N,prefixes=N} (per slot, as the agent's configuration states them; 0 or absent: the object's).
+ */
+record CapacityProfile(String name, MapCapacities capacities) {
+    static final CapacityProfile DEFAULT = new CapacityProfile("default", MapCapacities.DEFAULT);
+    /** 1,048,576 hosts per slot and dimension: the blocklist's 800,000 IPv4 and 50,000 IPv6 hosts all fit. */
+    static final CapacityProfile BLOCKLIST = new CapacityProfile("blocklist", MapCapacities.perSlot(1 << 20, 0, 65_536));
+    private static final Set<String> KEYS = Set.of("hosts", "chunks", "prefixes");
+
+    static CapacityProfile parse(String spec) {
+        if (spec.equals(DEFAULT.name)) {
+            return DEFAULT;
+        }
+        if (spec.equals(BLOCKLIST.name)) {
+            return BLOCKLIST;
+        }
+        Map<String, Integer> values = new HashMap<>();
+        for (String part : spec.split(",")) {
+            String[] kv = part.split("=", 2);
+            if (kv.length != 2 || !KEYS.contains(kv[0])) {
+                throw new IllegalArgumentException("--capacities takes default, blocklist or hosts=N,chunks=N,prefixes=N: "
+                        + spec);
+            }
+            values.put(kv[0], Integer.parseInt(kv[1].replace("_", "")));
+        }
+        return new CapacityProfile(spec, MapCapacities.perSlot(values.getOrDefault("hosts", 0),
+                values.getOrDefault("prefixes", 0), values.getOrDefault("chunks", 0)));
+    }
+
+    /** The JSON fields naming this profile: its name and the map sizes it loads. */
+    String json() {
+        return "\"capacities\":\"" + name + "\",\"map_sizes\":\"" + capacities + "\"";
+    }
+}
