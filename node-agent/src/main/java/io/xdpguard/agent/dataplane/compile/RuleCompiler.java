@@ -318,17 +318,20 @@ public final class RuleCompiler {
         BitSet anyRules = new BitSet();
         // IPv4 prefixes packed as address(32) | length(6) | rule(13 bits: < MAX_RULES): sorting a long[] is many
         // times faster than sorting a million Prefix objects by byte-array comparisons (most of a 1M-CIDR load).
-        long[] packed4 = new long[16];
+        int total4 = 0;
+        int total6 = 0;
+        for (MatchRule rule : rules) {
+            total4 += dimension.apply(rule).ipv4Count();
+            total6 += dimension.apply(rule).ipv6Count();
+        }
+        long[] packed4 = new long[total4];
         int count4 = 0;
-        List<Prefix> v6 = new ArrayList<>();
+        List<Prefix> v6 = new ArrayList<>(total6);
         for (int i = 0; i < rules.size(); i++) {
             AddressMatch match = dimension.apply(rules.get(i));
             if (match.any()) {
                 anyRules.set(i);
                 continue;
-            }
-            if (count4 + match.ipv4Count() > packed4.length) {
-                packed4 = Arrays.copyOf(packed4, Math.max(count4 * 2, count4 + match.ipv4Count()));
             }
             for (int k = 0; k < match.ipv4Count(); k++) {
                 long address = match.ipv4(k) & 0xffffffffL;
