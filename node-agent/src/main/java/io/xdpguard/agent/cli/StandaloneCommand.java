@@ -2,6 +2,7 @@ package io.xdpguard.agent.cli;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
+import io.xdpguard.agent.dataplane.kernel.MapCapacities;
 import io.xdpguard.agent.dataplane.libbpf.Libbpf;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.metrics.AgentMetrics;
@@ -59,6 +60,18 @@ public class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--once", description = "Apply once and exit (the rules stay enforced).")
     boolean once;
 
+    @Option(names = "--host-entries-per-slot", defaultValue = "" + MapCapacities.DEFAULT_HOSTS_PER_SLOT,
+            description = "Exact addresses per address dimension held in hash maps; more go to the LPM tries (docs/operations.md, map capacities).")
+    int hostEntriesPerSlot;
+
+    @Option(names = "--lpm-entries-per-slot", defaultValue = "" + MapCapacities.DEFAULT_PREFIXES_PER_SLOT,
+            description = "LPM prefixes per address dimension and family.")
+    int lpmEntriesPerSlot;
+
+    @Option(names = "--ipv4-chunks-per-slot", defaultValue = "" + MapCapacities.DEFAULT_CHUNKS_PER_SLOT,
+            description = "IPv4 /24 chunks per address dimension (1..65536): /16s whose /24s are answered without the trie.")
+    int ipv4ChunksPerSlot;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(configDir)) {
@@ -73,11 +86,19 @@ public class StandaloneCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: --failsafe-cidr " + e.getMessage());
             return ExitCodes.INVALID_INPUT;
         }
+        MapCapacities capacities;
+        try {
+            capacities = MapCapacities.perSlot(hostEntriesPerSlot, lpmEntriesPerSlot, ipv4ChunksPerSlot);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            spec.commandLine().getErr().println("error: map capacities: " + e.getMessage());
+            return ExitCodes.INVALID_INPUT;
+        }
         if (!Libbpf.isAvailable()) {
             spec.commandLine().getErr().println("error: BPF is unavailable on this host: " + Libbpf.unavailabilityCause().getMessage());
             return ExitCodes.BPF_UNAVAILABLE;
         }
-        try (KernelDataplane dataplane = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(bpffsRoot))) {
+        try (KernelDataplane dataplane = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(bpffsRoot)
+                .withCapacities(capacities))) {
             dataplane.startupLog().forEach(line -> spec.commandLine().getOut().println("startup: " + line));
             StandaloneAgent agent = new StandaloneAgent(dataplane, configDir, this::labels, HostInterfaces::names, failsafe,
                     spec.commandLine().getOut(), registry == null ? null : new AgentMetrics(registry, dataplane));

@@ -2,6 +2,7 @@ package io.xdpguard.agent.cluster;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.xdpguard.agent.dataplane.kernel.MapCapacities;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -74,14 +75,14 @@ public interface AgentConfig {
          * full-length prefixes (slower lookups). Kernel memory: ~16 bytes of buckets per entry of capacity (rounded
          * up to a power of two, both slots, both dimensions) plus ~100 bytes per address in use.
          */
-        @WithDefault("65536")
+        @WithDefault("" + MapCapacities.DEFAULT_HOSTS_PER_SLOT)
         int hostEntriesPerSlot();
 
         /**
          * Prefixes per address dimension and family in the LPM tries (exact addresses beyond the host capacity
          * included). Not preallocated: the capacity is a limit, only entries in use cost memory.
          */
-        @WithDefault("1100000")
+        @WithDefault("" + MapCapacities.DEFAULT_PREFIXES_PER_SLOT)
         int lpmEntriesPerSlot();
 
         /**
@@ -89,7 +90,7 @@ public interface AgentConfig {
          * whose /24s are answered by an array read instead of the trie, at most 65,536 (one per /16). Preallocated:
          * 4 KiB per chunk (1 KiB, two slots, two dimensions), 4 MiB at the default, 256 MiB at 65,536.
          */
-        @WithDefault("1024")
+        @WithDefault("" + MapCapacities.DEFAULT_CHUNKS_PER_SLOT)
         int ipv4ChunksPerSlot();
     }
 

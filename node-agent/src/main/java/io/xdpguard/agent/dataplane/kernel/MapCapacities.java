@@ -22,13 +22,18 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
     /** The program's load-time constant holding the chunks per slot: the only variable of this section. */
     static final String DIR24_CHUNKS_SECTION = ".rodata.dir24";
 
+    /** The agent's defaults (its configuration and the standalone command's options), per slot. */
+    public static final int DEFAULT_HOSTS_PER_SLOT = 65_536;
+    public static final int DEFAULT_PREFIXES_PER_SLOT = 1_100_000;
+    public static final int DEFAULT_CHUNKS_PER_SLOT = Abi.DIR24_CHUNKS;
     /**
      * The agent's default, per slot: 65,536 hosts; 1,100,000 prefixes (the object's 2,200,000 per trie: both slots
      * share a trie, and a change writes the new set into the inactive slot while the old one is still in force, so a
      * rule set of ~1,000,000 prefixes needs room for two; LPM tries are never preallocated, unused capacity costs
      * nothing); 1,024 /24 chunks (the object's).
      */
-    public static final MapCapacities DEFAULT = perSlot(65_536, 1_100_000, Abi.DIR24_CHUNKS);
+    public static final MapCapacities DEFAULT = perSlot(DEFAULT_HOSTS_PER_SLOT, DEFAULT_PREFIXES_PER_SLOT,
+            DEFAULT_CHUNKS_PER_SLOT);
     /** Every map as the object declares it. */
     public static final MapCapacities OBJECT = new MapCapacities(0, 0, 0, 0);
 
