@@ -56,6 +56,15 @@ public final class PrefixTable {
         }
     }
 
+    /** Makes room for {@code entries} in all, so that a table of a million entries is not grown by doubling. */
+    void reserve(int entries) {
+        if (entries > lengths.length) {
+            addresses = Arrays.copyOf(addresses, entries * width);
+            lengths = Arrays.copyOf(lengths, entries);
+            values = Arrays.copyOf(values, entries);
+        }
+    }
+
     /** Drops the spare capacity of the growing arrays: a table is kept as long as its slot is in force. */
     void trim() {
         addresses = Arrays.copyOf(addresses, size * width);

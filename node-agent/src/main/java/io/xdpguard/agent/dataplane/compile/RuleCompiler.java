@@ -324,6 +324,9 @@ public final class RuleCompiler {
             total4 += dimension.apply(rule).ipv4Count();
             total6 += dimension.apply(rule).ipv6Count();
         }
+        lpm4.reserve(total4 + 1);
+        lpm6.reserve(total6 + 1);
+        hosts.reserve(Math.min(hostCapacity, total4 + total6));
         long[] packed4 = new long[total4];
         int count4 = 0;
         List<Prefix> v6 = new ArrayList<>(total6);
