@@ -145,7 +145,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XG_SLOTS * XG_L4_ENTRIES);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct xg_l4_entry);
 } xg_l4 SEC(".maps");
 
 struct {

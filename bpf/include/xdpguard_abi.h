@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 4
+#define XG_ABI_VERSION 5
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -217,10 +217,22 @@ struct xg_dir24_chunk {
 /* What is left of an address map or direct-table value without its flags: the vector or chunk. */
 #define XG_VEC_MASK 0x1fffffffu
 
-/* xg_l4 / xg_sport: ARRAY of __u32 vector indices, XG_SLOTS * XG_L4_ENTRIES and
- * XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A value of 0xffffffff means
- * "use default_vec". */
+/* xg_l4: ARRAY of struct xg_l4_entry, XG_SLOTS * XG_L4_ENTRIES entries; xg_sport: ARRAY of __u32
+ * vector indices, XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A vector index of
+ * 0xffffffff means "use default_vec" (xg_l4: vec) or "none" (xg_l4: vec_sport_default). */
 #define XG_VEC_NONE 0xffffffffu
+
+/*
+ * Most packets' source port is named by no rule: the source-port lookup then returns
+ * default_vec[XG_DIM_SPORT], the rules without a source-port condition. vec_sport_default is the
+ * AND of vec with that vector, interned like any other (its candidates: the rules in it that are
+ * primary in L4 or source port), so such a packet searches one vector fewer. 8 bytes, what the
+ * kernel stores a 4-byte array value in anyway.
+ */
+struct xg_l4_entry {
+	__u32 vec;               /* the rules matching this L4 key */
+	__u32 vec_sport_default; /* vec AND default_vec[XG_DIM_SPORT], or XG_VEC_NONE */
+};
 
 /* xg_rl_rule: ARRAY indexed by counter_id; xg_rl_source: LRU_HASH keyed by xg_rl_source_key. */
 struct xg_bucket {

@@ -285,7 +285,7 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 	return found & XG_VEC_MASK;
 }
 
-/* Vector index from an array dimension (L4, source port). */
+/* Vector index from the source-port array. */
 static __always_inline __u32 xg_array_vec(void *map, __u32 key, __u32 dflt)
 {
 	__u32 *v = bpf_map_lookup_elem(map, &key);
@@ -450,7 +450,8 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	struct xg_search sc = {
 		.all = { ~0ULL, ~0ULL },
 	};
-	__u32 v;
+	const struct xg_l4_entry *l4;
+	__u32 v, key, sv = XG_VEC_NONE; /* sv: the source-port vector still to add */
 	int bit;
 
 	/* No rule constrains anything: the first rule takes every packet. */
@@ -461,18 +462,25 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	if (catch_all < XG_MAX_RULES)
 		sc.cand[catch_all >> 12] = 1ULL << ((catch_all >> 6) & 63);
 
+	/* Source port first (a cheap array): when no rule names the packet's source port, the L4 entry
+	 * carries its vector already ANDed with that answer, and the search gets one vector fewer. */
+	if (used & (1u << XG_DIM_SPORT))
+		sv = xg_array_vec(&xg_sport, s * XG_SPORT_ENTRIES + p->sport_index,
+				  cfg->default_vec[XG_DIM_SPORT]);
 	if (used & (1u << XG_DIM_L4)) {
-		v = xg_array_vec(&xg_l4, s * XG_L4_ENTRIES + p->l4_index,
-				 cfg->default_vec[XG_DIM_L4]);
+		key = s * XG_L4_ENTRIES + p->l4_index;
+		l4 = bpf_map_lookup_elem(&xg_l4, &key);
+		v = l4 && l4->vec != XG_VEC_NONE ? l4->vec : cfg->default_vec[XG_DIM_L4];
+		if (l4 && sv == cfg->default_vec[XG_DIM_SPORT] &&
+		    l4->vec_sport_default != XG_VEC_NONE) {
+			v = l4->vec_sport_default;
+			sv = XG_VEC_NONE;
+		}
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}
-	if (used & (1u << XG_DIM_SPORT)) {
-		v = xg_array_vec(&xg_sport, s * XG_SPORT_ENTRIES + p->sport_index,
-				 cfg->default_vec[XG_DIM_SPORT]);
-		if (!xg_add_vec(&sc, s, v))
-			return -1;
-	}
+	if (sv != XG_VEC_NONE && !xg_add_vec(&sc, s, sv))
+		return -1;
 	if (!(used & addr_dims))
 		return xg_search(&sc);
 

@@ -11,6 +11,9 @@ import java.util.List;
  * @param catchAll   the first rule that constrains no dimension, or -1
  * @param l4         per L4 class, per value (L4 key class * 65536 + value), the vector id; a class's array is
  *                   shared with the previous compile when unchanged
+ * @param l4SportDefault parallel to {@code l4}: the vector id of that L4 vector ANDed with the source-port default
+ *                   vector, what the kernel searches instead of both when no rule names the packet's source port
+ *                   (struct xg_l4_entry); shared with the previous compile when unchanged
  * @param sport      per source-port key, the vector id
  * @param src4Direct the IPv4 direct tables in front of the source LPM trie
  * @param dst4Direct the same for the destination
@@ -30,6 +33,7 @@ public record CompiledRuleSet(
         PrefixTable dst6,
         PrefixTable dstHosts,
         int[][] l4,
+        int[][] l4SportDefault,
         int[] sport,
         Ipv4Direct src4Direct,
         Ipv4Direct dst4Direct,

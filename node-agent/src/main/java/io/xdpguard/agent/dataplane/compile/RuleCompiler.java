@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Compiles a rule set into the classifier's map contents ("Linear Bit Vector Search"): per dimension, every key the
@@ -93,7 +94,7 @@ public final class RuleCompiler {
         int[] sport = new int[Abi.SPORT_ENTRIES];
         for (int c = Abi.L4_TCP; c <= Abi.L4_SCTP; c++) {
             int cls = c;
-            sweep(rules, r -> sportRanges(r, cls), vectors, primary[Abi.DIM_SPORT], sport, c * 65536);
+            sweep(rules, r -> sportRanges(r, cls), bits -> vectors.intern(bits, primary[Abi.DIM_SPORT]), sport, c * 65536);
         }
         BitSet noSourcePorts = new BitSet();
         for (int i = 0; i < rules.size(); i++) {
@@ -104,15 +105,35 @@ public final class RuleCompiler {
         sport[Abi.SPORT_NONE] = vectors.intern(noSourcePorts, primary[Abi.DIM_SPORT]);
         defaultVec[Abi.DIM_SPORT] = sport[Abi.SPORT_NONE];
 
+        // Beside each L4 vector, its AND with the source-port default (struct xg_l4_entry): what a packet whose source
+        // port no rule names searches instead of the two. Interned right after the L4 vector it comes from, so that
+        // its id moves when and as far as that one's does, and a one-rule change rewrites the same L4 entries as
+        // without it. Its candidates are its L4-primary rules: the default source-port vector has none, and a rule
+        // primary in source port names source ports, so it is not in the AND (nor can it match such a packet).
+        Map<Integer, Integer> sportDefaultAnd = new HashMap<>();
+        ToIntFunction<BitSet> internL4 = bits -> {
+            int id = vectors.intern(bits, primary[Abi.DIM_L4]);
+            sportDefaultAnd.computeIfAbsent(id, l4Id -> {
+                BitSet both = (BitSet) bits.clone();
+                both.and(noSourcePorts);
+                return vectors.intern(both, primary[Abi.DIM_L4]);
+            });
+            return id;
+        };
+
         // One array per class, the previous compile's where equal: a change to a TCP rule allocates (and keeps) one
         // class's 256 KiB, not all seven.
         int[][] l4 = new int[Abi.L4_CLASSES][];
+        int[][] l4SportDefault = new int[Abi.L4_CLASSES][];
         int[] scratch = new int[65536];
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
             int cls = c;
-            sweep(rules, r -> l4Ranges(r, cls), vectors, primary[Abi.DIM_L4], scratch, 0);
+            sweep(rules, r -> l4Ranges(r, cls), internL4, scratch, 0);
             int[] before = previous == null ? null : previous.l4()[c];
             l4[c] = Arrays.equals(scratch, before) ? before : scratch.clone();
+            mapRuns(l4[c], sportDefaultAnd, scratch);
+            before = previous == null ? null : previous.l4SportDefault()[c];
+            l4SportDefault[c] = Arrays.equals(scratch, before) ? before : scratch.clone();
         }
         defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER][0];
 
@@ -130,7 +151,8 @@ public final class RuleCompiler {
             sport = previous.sport();
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
-                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, sport, addresses.src4Direct(),
+                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, l4SportDefault, sport,
+                addresses.src4Direct(),
                 addresses.dst4Direct(), addresses);
     }
 
@@ -515,12 +537,25 @@ public final class RuleCompiler {
         };
     }
 
+    /** {@code out[i] = ids.get(in[i])}, one map lookup per run of equal ids (a sweep's output is a few runs). */
+    private static void mapRuns(int[] in, Map<Integer, Integer> ids, int[] out) {
+        int mapped = 0;
+        for (int i = 0; i < in.length; i++) {
+            if (i == 0 || in[i] != in[i - 1]) {
+                mapped = ids.get(in[i]);
+            }
+            out[i] = mapped;
+        }
+    }
+
     /**
      * Fills {@code out[offset .. offset+65535]} with the vector of rules whose ranges contain each value, sweeping
      * over the range boundaries so the cost follows the number of ranges, not 65536 × rules.
+     *
+     * @param intern the id of a vector (the caller must not modify its bits afterwards)
      */
-    private static void sweep(List<MatchRule> rules, Function<MatchRule, List<Ports.Range>> ranges, VectorTable vectors,
-            BitSet primary, int[] out, int offset) {
+    private static void sweep(List<MatchRule> rules, Function<MatchRule, List<Ports.Range>> ranges,
+            ToIntFunction<BitSet> intern, int[] out, int offset) {
         List<int[]> events = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             for (Ports.Range range : ranges.apply(rules.get(i))) {
@@ -531,7 +566,7 @@ public final class RuleCompiler {
         events.sort((a, b) -> Integer.compare(a[0], b[0]));
         int[] depth = new int[rules.size()];
         BitSet active = new BitSet();
-        int vector = vectors.intern(new BitSet(), primary);
+        int vector = intern.applyAsInt(new BitSet());
         int value = 0;
         int e = 0;
         while (value <= FULL) {
@@ -546,7 +581,7 @@ public final class RuleCompiler {
                 }
             }
             if (changed) {
-                vector = vectors.intern((BitSet) active.clone(), primary);
+                vector = intern.applyAsInt((BitSet) active.clone());
             }
             int next = e < events.size() ? Math.min(events.get(e)[0], FULL + 1) : FULL + 1;
             Arrays.fill(out, offset + value, offset + next, vector);

@@ -35,6 +35,7 @@ public final class ClassifierMaps {
     static final int LPM6_KEY_SIZE = 24;
     static final int HOST_KEY_SIZE = 20;
     static final int DIR24_CHUNK_SIZE = 1024;
+    static final int L4_ENTRY_SIZE = 8;
 
     private final BpfMap active;
     private final BpfMap slotConfig;
@@ -89,7 +90,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 4;
+    static final int ABI_VERSION = 5;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -267,7 +268,8 @@ public final class ClassifierMaps {
         writeVectors(slot, next.vectors(), previous == null ? null : previous.vectors());
         writeRules(slot, next.rules(), previous == null ? null : previous.rules());
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
-            writeArray(l4, slot * Abi.L4_ENTRIES + c * 65536, next.l4()[c], previous == null ? null : previous.l4()[c]);
+            writeL4(slot * Abi.L4_ENTRIES + c * 65536, next.l4()[c], next.l4SportDefault()[c],
+                    previous == null ? null : previous.l4()[c], previous == null ? null : previous.l4SportDefault()[c]);
         }
         writeArray(sport, slot * Abi.SPORT_ENTRIES, next.sport(), previous == null ? null : previous.sport());
         int chunks = chunkCapacityPerSlot();
@@ -387,6 +389,28 @@ public final class ClassifierMaps {
             }
         }
         map.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
+    }
+
+    /**
+     * One L4 class's struct xg_l4_entry {vec, vec_sport_default} where either differs from what the slot holds
+     * ({@code previousVec}, {@code previousAnd}; everywhere when unknown).
+     */
+    private void writeL4(int base, int[] nextVec, int[] nextAnd, int[] previousVec, int[] previousAnd) {
+        if (nextVec == previousVec && nextAnd == previousAnd) {
+            return;
+        }
+        int[] changed = IntStream.concat(Arrays.stream(differingIndexes(nextVec, previousVec)),
+                Arrays.stream(differingIndexes(nextAnd, previousAnd))).sorted().distinct().toArray();
+        if (changed.length == 0) {
+            return;
+        }
+        ByteBuffer keys = Encoding.buffer(changed.length * 4);
+        ByteBuffer values = Encoding.buffer(changed.length * L4_ENTRY_SIZE);
+        for (int i : changed) {
+            keys.putInt(base + i);
+            values.putInt(nextVec[i]).putInt(nextAnd[i]);
+        }
+        l4.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
     }
 
     /**

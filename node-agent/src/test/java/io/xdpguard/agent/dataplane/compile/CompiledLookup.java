@@ -26,11 +26,20 @@ final class CompiledLookup {
             vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), c.dst4Direct(), p.destination(),
                     p.family(), c.defaultVec()[Abi.DIM_DST]);
         }
+        // as xg_classify: source port first; when it gives the default vector, the L4 entry's pre-ANDed vector alone
+        int sport = (c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0 ? c.sport()[p.sportIndex()] : -1;
         if ((c.dimsUsed() & (1 << Abi.DIM_L4)) != 0) {
-            vecs[used++] = c.l4()[p.l4Index() >> 16][p.l4Index() & 0xffff];
+            int cls = p.l4Index() >> 16;
+            int value = p.l4Index() & 0xffff;
+            if (sport >= 0 && sport == c.defaultVec()[Abi.DIM_SPORT]) {
+                vecs[used++] = c.l4SportDefault()[cls][value];
+                sport = -1;
+            } else {
+                vecs[used++] = c.l4()[cls][value];
+            }
         }
-        if ((c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0) {
-            vecs[used++] = c.sport()[p.sportIndex()];
+        if (sport >= 0) {
+            vecs[used++] = sport;
         }
         VectorTable.Layout v = c.vectors();
         for (int half = 0; half < 2; half++) {

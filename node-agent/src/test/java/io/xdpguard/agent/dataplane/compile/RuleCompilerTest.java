@@ -202,6 +202,8 @@ class RuleCompilerTest {
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
             assertThat(java.util.Arrays.mismatch(a.l4()[c], b.l4()[c])).as(as + " l4 class " + c + ", " + a.rules().size()
                     + " vs " + b.rules().size() + " rules").isEqualTo(-1);
+            assertThat(java.util.Arrays.mismatch(a.l4SportDefault()[c], b.l4SportDefault()[c])).as(as + " l4 & sport default, class "
+                    + c).isEqualTo(-1);
         }
         assertThat(java.util.Arrays.mismatch(a.sport(), b.sport())).as(as + " sport").isEqualTo(-1);
         assertThat(a.vectors().summary0()).as(as).containsExactly(b.vectors().summary0());
@@ -239,6 +241,63 @@ class RuleCompilerTest {
         assertThat(second.ids()[0]).isNotEqualTo(second.ids()[1]);
         assertThat(first.had("f/b", second.ids()[1])).isTrue();
         assertThat(first.had("f/c", second.ids()[0])).isFalse();
+    }
+
+    @Test
+    void l4EntryCarriesItsVectorAndedWithTheSourcePortDefault() throws RuleSetException {
+        MatchRule fromDns = new MatchRule("f", "dns", RuleAction.Drop, false, false, AddressMatch.ANY, AddressMatch.ANY,
+                Protocol.TCP, List.of(new Ports.Range(80, 80)), List.of(new Ports.Range(53, 53)), Set.of(), 0, 0, false, 0);
+        MatchRule fromNet = new MatchRule("f", "net", RuleAction.Drop, false, false, AddressMatch.of(List.of(prefix("10.0.0.0/8"))),
+                AddressMatch.ANY, Protocol.TCP, List.of(new Ports.Range(80, 80)), List.of(), Set.of(), 0, 0, false, 0);
+        RuleSet ruleSet = new RuleSet(List.of(fromDns, fromNet, tcpPortRule("web", 80)), DefaultVerdict.PASS);
+
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, CounterIds.NONE.assign(ruleSet).ids());
+        VectorTable.Layout v = compiled.vectors();
+        int plain = compiled.l4()[Abi.L4_TCP][80];
+        int anded = compiled.l4SportDefault()[Abi.L4_TCP][80];
+
+        assertThat(firstWord(v, plain)).isEqualTo(0b111);
+        assertThat(firstWord(v, anded)).as("without the rule naming source port 53").isEqualTo(0b110);
+        assertThat(v.candidates0()[anded]).as("the port-80 rule is primary in L4: a candidate").isEqualTo(1);
+        assertThat(compiled.l4SportDefault()[Abi.L4_TCP][81]).as("port 81: no rule, nothing to AND")
+                .isEqualTo(compiled.l4()[Abi.L4_TCP][81]);
+        assertThat(CompiledLookup.winner(compiled, tcp4("192.0.2.1", 80))).as("source port 40000: the default").isEqualTo(2);
+        assertThat(CompiledLookup.winner(compiled, tcp4("10.0.0.1", 80))).isEqualTo(1);
+    }
+
+    @Test
+    void aPortChangeRewritesNoMoreL4EntriesThanItsPlainVectorsNeed() throws RuleSetException {
+        List<MatchRule> list = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            List<Ports.Range> sourcePorts = i % 7 == 0 ? List.of(new Ports.Range(53, 53)) : List.of();
+            list.add(new MatchRule("f", "r" + i, RuleAction.Drop, false, false, AddressMatch.ANY, AddressMatch.ANY,
+                    i % 2 == 0 ? Protocol.TCP : Protocol.UDP, List.of(new Ports.Range(1000 + i, 1000 + i)), sourcePorts,
+                    Set.of(), 0, 0, false, 0));
+        }
+        RuleSet before = new RuleSet(list, DefaultVerdict.PASS);
+        int[] ids = CounterIds.NONE.assign(before).ids();
+        CompiledRuleSet first = RuleCompiler.compile(before, ids);
+        // r2 also on r4's port: a new vector among the TCP ones, so the ids of those interned after it move
+        list.set(2, new MatchRule("f", "r2", RuleAction.Drop, false, false, AddressMatch.ANY, AddressMatch.ANY, Protocol.TCP,
+                List.of(new Ports.Range(1002, 1002), new Ports.Range(1004, 1004)), List.of(), Set.of(), 0, 0, false, 0));
+        CompiledRuleSet second = RuleCompiler.compile(new RuleSet(list, DefaultVerdict.PASS), ids, first);
+
+        for (int c = 0; c < Abi.L4_CLASSES; c++) {
+            int plainChanged = 0;
+            int entriesChanged = 0;
+            for (int i = 0; i < 65536; i++) {
+                boolean plain = first.l4()[c][i] != second.l4()[c][i];
+                plainChanged += plain ? 1 : 0;
+                entriesChanged += plain || first.l4SportDefault()[c][i] != second.l4SportDefault()[c][i] ? 1 : 0;
+            }
+            assertThat(entriesChanged).as("class %d", c).isEqualTo(plainChanged);
+        }
+        assertThat(second.l4SportDefault()[Abi.L4_ICMP]).as("an unchanged class is shared").isSameAs(first.l4SportDefault()[Abi.L4_ICMP]);
+    }
+
+    /** Word 0 of vector {@code id} as the kernel reads it (0 when not stored). */
+    private static long firstWord(VectorTable.Layout v, int id) {
+        return (v.summary0()[id] & 1) != 0 ? v.words()[v.wordsBase0()[id]] : 0;
     }
 
     private static MatchRule tcpPortRule(String name, int port) {

@@ -38,14 +38,16 @@ class AbiLayoutTest {
             "xg_counter", ordered("packets", 0, "bytes", 8),
             "xg_lpm4_key", ordered("prefixlen", 0, "slot", 4, "addr", 8),
             "xg_lpm6_key", ordered("prefixlen", 0, "slot", 4, "addr", 8),
-            "xg_host_key", ordered("slot", 0, "addr", 4));
+            "xg_host_key", ordered("slot", 0, "addr", 4),
+            "xg_l4_entry", ordered("vec", 0, "vec_sport_default", 4));
 
-    private static final Map<String, Integer> JAVA_SIZES = Map.of(
-            "xg_slot_config", ClassifierMaps.SLOT_CONFIG_SIZE, "xg_vec_hdr", ClassifierMaps.VEC_HDR_SIZE,
-            "xg_rule", ClassifierMaps.RULE_SIZE, "xg_rule_stats", ClassifierMaps.RULE_STATS_SIZE,
-            "xg_counter", ClassifierMaps.COUNTER_SIZE, "xg_lpm4_key", ClassifierMaps.LPM4_KEY_SIZE,
-            "xg_lpm6_key", ClassifierMaps.LPM6_KEY_SIZE, "xg_host_key", ClassifierMaps.HOST_KEY_SIZE,
-            "xg_active", 8, "xg_dir24_chunk", ClassifierMaps.DIR24_CHUNK_SIZE);
+    private static final Map<String, Integer> JAVA_SIZES = Map.ofEntries(
+            Map.entry("xg_slot_config", ClassifierMaps.SLOT_CONFIG_SIZE), Map.entry("xg_vec_hdr", ClassifierMaps.VEC_HDR_SIZE),
+            Map.entry("xg_rule", ClassifierMaps.RULE_SIZE), Map.entry("xg_rule_stats", ClassifierMaps.RULE_STATS_SIZE),
+            Map.entry("xg_counter", ClassifierMaps.COUNTER_SIZE), Map.entry("xg_lpm4_key", ClassifierMaps.LPM4_KEY_SIZE),
+            Map.entry("xg_lpm6_key", ClassifierMaps.LPM6_KEY_SIZE), Map.entry("xg_host_key", ClassifierMaps.HOST_KEY_SIZE),
+            Map.entry("xg_active", 8), Map.entry("xg_dir24_chunk", ClassifierMaps.DIR24_CHUNK_SIZE),
+            Map.entry("xg_l4_entry", ClassifierMaps.L4_ENTRY_SIZE));
 
     @Test
     void structLayoutsInTheObjectsBtfMatchTheJavaEncoders() throws Exception {
@@ -84,7 +86,7 @@ class AbiLayoutTest {
             assertMap(object, "xg_rules", 4, ClassifierMaps.RULE_SIZE, Abi.SLOTS * Abi.MAX_RULES);
             assertMap(object, "xg_vec_hdr", 4, ClassifierMaps.VEC_HDR_SIZE, Abi.SLOTS * Abi.MAX_VECTORS);
             assertMap(object, "xg_vec_words", 4, 8, Abi.SLOTS * Abi.MAX_WORDS);
-            assertMap(object, "xg_l4", 4, 4, Abi.SLOTS * Abi.L4_ENTRIES);
+            assertMap(object, "xg_l4", 4, ClassifierMaps.L4_ENTRY_SIZE, Abi.SLOTS * Abi.L4_ENTRIES);
             assertMap(object, "xg_sport", 4, 4, Abi.SLOTS * Abi.SPORT_ENTRIES);
             assertMap(object, "xg_src4_dir", 4, 4, Abi.SLOTS * Abi.DIR4_ENTRIES);
             assertMap(object, "xg_dst4_dir", 4, 4, Abi.SLOTS * Abi.DIR4_ENTRIES);
