@@ -60,8 +60,8 @@ import org.jboss.logging.Logger;
  */
 public final class ClusterAgent implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClusterAgent.class);
-    /** Rounds of {@link #rehearse}. */
-    static final int REHEARSALS = 10;
+    /** Rounds of {@link #rehearse}: 10 left the first changes at 50-60 ms (code not yet compiled by C2). */
+    static final int REHEARSALS = 40;
 
     private final KubernetesClient client;
     private final Dataplane dataplane;
@@ -374,8 +374,10 @@ public final class ClusterAgent implements AutoCloseable {
             runLater(() -> rehearse(inForce, resolution.cidrSets(), labels, names, failsafe));
         }
         HeapTrimmer.Trim trim = heapTrimmer.afterReconcile();
-        if (trim != null) {
+        if (trim != null && trim.reason() == HeapTrimmer.Reason.LARGE_LOAD) {
             LOG.info(trim);
+        } else if (trim != null) {
+            LOG.debug(trim);
         }
     }
 

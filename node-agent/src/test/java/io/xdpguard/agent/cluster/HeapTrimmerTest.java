@@ -12,9 +12,13 @@ class HeapTrimmerTest {
     private final AtomicInteger collections = new AtomicInteger();
     /** A full collection shrinks the heap to what the test says is live. */
     private final AtomicLong liveAfterCollection = new AtomicLong();
-    private final HeapTrimmer trimmer = new HeapTrimmer(committed::get, () -> {
+    /** Old-generation occupancy; a full collection sets it to what the test says stays. */
+    private final AtomicLong oldPercent = new AtomicLong(50);
+    private final AtomicLong oldPercentAfterCollection = new AtomicLong(50);
+    private final HeapTrimmer trimmer = new HeapTrimmer(committed::get, () -> oldPercent.get() / 100.0, () -> {
         collections.incrementAndGet();
         committed.set(liveAfterCollection.get());
+        oldPercent.set(oldPercentAfterCollection.get());
     });
 
     @Test
@@ -24,10 +28,29 @@ class HeapTrimmerTest {
 
         committed.set(500 * MIB);
         liveAfterCollection.set(150 * MIB);
-        assertThat(trimmer.afterReconcile()).isEqualTo(new HeapTrimmer.Trim(500 * MIB, 150 * MIB))
+        assertThat(trimmer.afterReconcile())
+                .isEqualTo(new HeapTrimmer.Trim(HeapTrimmer.Reason.LARGE_LOAD, 500 * MIB, 150 * MIB, 0.5))
                 .hasToString("collected the heap after a large load: 500 MiB committed before, 150 MiB after");
 
         committed.set(170 * MIB);
+        assertThat(trimmer.afterReconcile()).isNull();
+        assertThat(collections.get()).isOne();
+    }
+
+    @Test
+    void collectsWhenTheOldGenerationIsNearlyFullSoThatTheNextChangeDoesNotWaitForIt() {
+        committed.set(120 * MIB);
+        liveAfterCollection.set(115 * MIB);
+        oldPercent.set(84);
+        assertThat(trimmer.afterReconcile()).isNull();
+
+        oldPercent.set(86);
+        oldPercentAfterCollection.set(60);
+        HeapTrimmer.Trim trim = trimmer.afterReconcile();
+        assertThat(trim).isNotNull();
+        assertThat(trim.reason()).isEqualTo(HeapTrimmer.Reason.OLD_GENERATION_FULL);
+        assertThat(trim).hasToString("collected the heap with the old generation 86% full: 120 MiB committed before, "
+                + "115 MiB after");
         assertThat(trimmer.afterReconcile()).isNull();
         assertThat(collections.get()).isOne();
     }
