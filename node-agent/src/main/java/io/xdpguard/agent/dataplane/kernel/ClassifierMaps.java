@@ -377,18 +377,11 @@ public final class ClassifierMaps {
         }
         int[] changed = IntStream.range(0, next.length / 256).filter(c -> previous == null || (c + 1) * 256 > previous.length
                 || Arrays.mismatch(next, c * 256, (c + 1) * 256, previous, c * 256, (c + 1) * 256) >= 0).toArray();
-        if (changed.length == 0) {
-            return;
-        }
-        ByteBuffer keys = Encoding.buffer(changed.length * 4);
-        ByteBuffer values = Encoding.buffer(changed.length * DIR24_CHUNK_SIZE);
-        for (int c : changed) {
-            keys.putInt(base + c);
+        writeAt(map, base, changed, DIR24_CHUNK_SIZE, (values, c) -> {
             for (int e = c * 256; e < (c + 1) * 256; e++) {
                 values.putInt(next[e]);
             }
-        }
-        map.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
+        });
     }
 
     /**
@@ -401,16 +394,7 @@ public final class ClassifierMaps {
         }
         int[] changed = IntStream.concat(Arrays.stream(differingIndexes(nextVec, previousVec)),
                 Arrays.stream(differingIndexes(nextAnd, previousAnd))).sorted().distinct().toArray();
-        if (changed.length == 0) {
-            return;
-        }
-        ByteBuffer keys = Encoding.buffer(changed.length * 4);
-        ByteBuffer values = Encoding.buffer(changed.length * L4_ENTRY_SIZE);
-        for (int i : changed) {
-            keys.putInt(base + i);
-            values.putInt(nextVec[i]).putInt(nextAnd[i]);
-        }
-        l4.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
+        writeAt(l4, base, changed, L4_ENTRY_SIZE, (values, i) -> values.putInt(nextVec[i]).putInt(nextAnd[i]));
     }
 
     /**
@@ -421,15 +405,24 @@ public final class ClassifierMaps {
         if (next == previous) {
             return;
         }
-        int[] changed = differingIndexes(next, previous);
+        writeAt(map, base, differingIndexes(next, previous), 4, (values, i) -> values.putInt(next[i]));
+    }
+
+    /** What element i of an array map holds, appended to a batch's values. */
+    private interface ElementValue {
+        void write(ByteBuffer values, int i);
+    }
+
+    /** Writes the array elements {@code base + i} for each i of {@code changed}, in one batch. */
+    private static void writeAt(BpfMap map, int base, int[] changed, int valueSize, ElementValue value) {
         if (changed.length == 0) {
             return;
         }
         ByteBuffer keys = Encoding.buffer(changed.length * 4);
-        ByteBuffer values = Encoding.buffer(changed.length * 4);
+        ByteBuffer values = Encoding.buffer(changed.length * valueSize);
         for (int i : changed) {
             keys.putInt(base + i);
-            values.putInt(next[i]);
+            value.write(values, i);
         }
         map.updateBatch(keys.array(), values.array(), changed.length, BpfMap.UpdateFlag.ANY);
     }
