@@ -17,6 +17,9 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.Function;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
@@ -481,8 +484,41 @@ public final class ClassifierMaps {
         for (ByteBuffer key : stale.keySet()) {
             map.delete(key.array());
         }
-        if (count > 0) {
+        if (count == 0) {
+            return;
+        }
+        if (lpm || count < 2 * BpfMap.BATCH_CHUNK) {
             map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+        } else {
+            writeInParts(map, keys.array(), values.array(), count);
+        }
+    }
+
+    /**
+     * A large host-hash write split between this thread and the common pool: the kernel locks a hash map per bucket,
+     * so inserts from several CPUs proceed side by side (an LPM trie has one lock: its writes stay in one piece).
+     * Order does not matter, the keys are distinct and the slot is inactive.
+     */
+    private static void writeInParts(BpfMap map, byte[] keys, byte[] values, int count) {
+        int parts = Math.min(Math.max(2, ForkJoinPool.getCommonPoolParallelism() + 1), count / BpfMap.BATCH_CHUNK);
+        int per = (count + parts - 1) / parts;
+        List<CompletableFuture<Void>> others = new ArrayList<>();
+        for (int start = per; start < count; start += per) {
+            int from = start;
+            int n = Math.min(per, count - from);
+            others.add(CompletableFuture.runAsync(() -> map.updateBatch(
+                    Arrays.copyOfRange(keys, from * map.keySize(), (from + n) * map.keySize()),
+                    Arrays.copyOfRange(values, from * map.valueSize(), (from + n) * map.valueSize()), n,
+                    BpfMap.UpdateFlag.ANY)));
+        }
+        map.updateBatch(keys, values, per, BpfMap.UpdateFlag.ANY);
+        try {
+            CompletableFuture.allOf(others.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
         }
     }
 
