@@ -77,7 +77,8 @@ public final class ParsedCidr {
         }
         int slash = text.indexOf('/', from);
         int end = slash < 0 || slash >= to ? to : slash;
-        boolean v6 = text.indexOf(':', from) >= 0 && text.indexOf(':', from) < end;
+        int colon = text.indexOf(':', from);
+        boolean v6 = colon >= 0 && colon < end;
         int bits = v6 ? 128 : 32;
         int prefix = bits;
         if (end < to) {

@@ -76,16 +76,31 @@ public final class CompactCidrList extends AbstractList<String> implements Rando
         if (tag == NULL) {
             return at + 1;
         }
+        int length = textLength(at);
+        return textStart(at, length) + length;
+    }
+
+    /** UTF-8 length of the TEXT element at {@code at} (a varint after its tag). */
+    private int textLength(int at) {
         int length = 0;
         int shift = 0;
         int b;
-        at++;
+        int p = at + 1;
         do {
-            b = bytes[at++];
+            b = bytes[p++];
             length |= (b & 0x7f) << shift;
             shift += 7;
         } while (b < 0);
-        return at + length;
+        return length;
+    }
+
+    /** Where the bytes of the TEXT element at {@code at} start: after its tag and its length's varint. */
+    private static int textStart(int at, int length) {
+        int varint = 1;
+        for (int n = length; n >= 0x80; n >>>= 7) {
+            varint++;
+        }
+        return at + 1 + varint;
     }
 
     private String decode(int at) {
@@ -99,16 +114,8 @@ public final class CompactCidrList extends AbstractList<String> implements Rando
         if (tag == NULL) {
             return null;
         }
-        int length = 0;
-        int shift = 0;
-        int b;
-        int p = at + 1;
-        do {
-            b = bytes[p++];
-            length |= (b & 0x7f) << shift;
-            shift += 7;
-        } while (b < 0);
-        return new String(bytes, p, length, StandardCharsets.UTF_8);
+        int length = textLength(at);
+        return new String(bytes, textStart(at, length), length, StandardCharsets.UTF_8);
     }
 
     /** Builds the list element by element. */

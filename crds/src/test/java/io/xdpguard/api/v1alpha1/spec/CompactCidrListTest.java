@@ -25,6 +25,15 @@ class CompactCidrListTest {
         }
     }
 
+    @Test
+    void longTextsKeepTheirNeighboursInPlace() {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            texts.add(i % 3 == 0 ? "x".repeat(100 + 97 * i) : "10.0.0." + i);
+        }
+        assertThat(CompactCidrList.of(texts)).containsExactlyElementsOf(texts);
+    }
+
     /** The texts ipaddr calls canonical (RFC 5952 for IPv6) come back exactly, at the cost of their bits. */
     @Test
     void randomCanonicalTextsComeBackExactlyAndCostTheirBits() {

@@ -343,8 +343,9 @@ public final class RuleCompiler {
         int total4 = 0;
         int total6 = 0;
         for (MatchRule rule : rules) {
-            total4 += dimension.apply(rule).ipv4Count();
-            total6 += dimension.apply(rule).ipv6Count();
+            AddressMatch match = dimension.apply(rule);
+            total4 += match.ipv4Count();
+            total6 += match.ipv6Count();
         }
         lpm4.reserve(total4 + 1);
         lpm6.reserve(total6 + 1);
