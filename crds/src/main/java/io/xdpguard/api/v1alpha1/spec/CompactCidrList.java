@@ -59,6 +59,23 @@ public final class CompactCidrList extends AbstractList<String> implements Rando
         return size;
     }
 
+    /**
+     * Equal as lists; two compact lists compare their packed bytes (the packing is a function of the texts), so a set
+     * delivered again by the API server is recognised as unchanged without decoding a million texts.
+     */
+    @Override
+    public boolean equals(Object o) {
+        if (o instanceof CompactCidrList other) {
+            return size == other.size && Arrays.equals(bytes, other.bytes);
+        }
+        return super.equals(o);
+    }
+
+    @Override
+    public int hashCode() {
+        return super.hashCode();
+    }
+
     /** Bytes of the packed elements (without the offset index). */
     int packedBytes() {
         return bytes.length;

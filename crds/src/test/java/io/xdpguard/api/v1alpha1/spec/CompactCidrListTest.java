@@ -52,6 +52,20 @@ class CompactCidrListTest {
         assertThat(list.packedBytes()).as("every text packed, seed %d", seed).isEqualTo(packed);
     }
 
+    @Test
+    void listsOfTheSameTextsAreEqualWhateverTheirClassAndOthersAreNot() {
+        List<String> texts = List.of("10.0.0.0/8", "2001:db8::/32", "192.0.2.7", "not a cidr");
+        CompactCidrList packed = CompactCidrList.of(texts);
+
+        assertThat(CompactCidrList.of(new ArrayList<>(texts))).isEqualTo(packed).hasSameHashCodeAs(packed);
+        assertThat(packed).isEqualTo(texts).hasSameHashCodeAs(texts);
+        assertThat(new ArrayList<>(texts)).isEqualTo(packed);
+        // the same addresses in other notations, or in another order, are other lists
+        assertThat(packed).isNotEqualTo(CompactCidrList.of(List.of("010.0.0.0/8", "2001:db8::/32", "192.0.2.7", "not a cidr")))
+                .isNotEqualTo(CompactCidrList.of(List.of("2001:db8::/32", "10.0.0.0/8", "192.0.2.7", "not a cidr")))
+                .isNotEqualTo(CompactCidrList.of(texts.subList(0, 3)));
+    }
+
     private static String randomCanonical(Random random) {
         IPAddress address;
         if (random.nextBoolean()) {

@@ -1,37 +1,47 @@
 package io.xdpguard.agent.dataplane.compile;
 
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * Address prefixes of one family with their map values (vector id, and for LPM entries {@link Abi#HOSTS_INSIDE}),
- * stored in flat arrays (a million prefixes must stay compact): the address bytes of entry i are
- * {@code addresses[i*width .. (i+1)*width)}.
+ * stored in flat arrays (a million prefixes must stay compact; the agent keeps the tables of the slots in force): the
+ * address bytes of entry i are {@code addresses[i*width .. (i+1)*width)}, its vector id (below
+ * {@link Abi#MAX_VECTORS}, 16 bits) in {@code vectors[i]}, its flag in {@code hostsInside}.
  */
 public final class PrefixTable {
     private final int width;
     private byte[] addresses;
     private byte[] lengths;
-    private int[] values;
+    private char[] vectors;
+    private final BitSet hostsInside = new BitSet();
     private int size;
 
     public PrefixTable(int width) {
         this.width = width;
         this.addresses = new byte[16 * width];
         this.lengths = new byte[16];
-        this.values = new int[16];
+        this.vectors = new char[16];
     }
 
     void add(byte[] address, int length, int vector) {
         grow();
         System.arraycopy(address, 0, addresses, size * width, width);
         lengths[size] = (byte) length;
-        values[size] = vector;
+        vectors[size] = vectorId(vector);
         size++;
+    }
+
+    private static char vectorId(int vector) {
+        if (vector < 0 || vector >= Abi.MAX_VECTORS) {
+            throw new IllegalArgumentException("vector id " + vector + " out of range");
+        }
+        return (char) vector;
     }
 
     /** Flags entry i: exact addresses inside it (and inside no longer entry) are in the host table. */
     void markHostsInside(int i) {
-        values[i] |= Abi.HOSTS_INSIDE;
+        hostsInside.set(i);
     }
 
     /** Adds the /128 host entry of IPv4 address {@code ipv4} in its IPv4-mapped form, without an array per entry. */
@@ -43,7 +53,7 @@ public final class PrefixTable {
         addresses[at + 11] = (byte) 0xff;
         System.arraycopy(ipv4, 0, addresses, at + 12, 4);
         lengths[size] = (byte) 128;
-        values[size] = vector;
+        vectors[size] = vectorId(vector);
         size++;
     }
 
@@ -52,7 +62,7 @@ public final class PrefixTable {
             int capacity = Math.max(16, size * 2);
             addresses = Arrays.copyOf(addresses, capacity * width);
             lengths = Arrays.copyOf(lengths, capacity);
-            values = Arrays.copyOf(values, capacity);
+            vectors = Arrays.copyOf(vectors, capacity);
         }
     }
 
@@ -61,7 +71,7 @@ public final class PrefixTable {
         if (entries > lengths.length) {
             addresses = Arrays.copyOf(addresses, entries * width);
             lengths = Arrays.copyOf(lengths, entries);
-            values = Arrays.copyOf(values, entries);
+            vectors = Arrays.copyOf(vectors, entries);
         }
     }
 
@@ -69,7 +79,7 @@ public final class PrefixTable {
     void trim() {
         addresses = Arrays.copyOf(addresses, size * width);
         lengths = Arrays.copyOf(lengths, size);
-        values = Arrays.copyOf(values, size);
+        vectors = Arrays.copyOf(vectors, size);
     }
 
     public int size() {
@@ -121,15 +131,15 @@ public final class PrefixTable {
     }
 
     public int vector(int i) {
-        return values[i] & ~Abi.HOSTS_INSIDE;
+        return vectors[i];
     }
 
     public boolean hostsInside(int i) {
-        return (values[i] & Abi.HOSTS_INSIDE) != 0;
+        return hostsInside.get(i);
     }
 
     /** What the kernel map holds for entry i: the vector id with its flags. */
     public int value(int i) {
-        return values[i];
+        return hostsInside.get(i) ? vectors[i] | Abi.HOSTS_INSIDE : vectors[i];
     }
 }

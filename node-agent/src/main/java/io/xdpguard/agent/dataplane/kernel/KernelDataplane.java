@@ -423,7 +423,9 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         } else if (!Arrays.equals(f.ruleSetSha, wantedSha)) {
             f.classifier.apply(plan.rules(), wantedSha, points);
             f.ruleSetSha = wantedSha;
-        } else if (f.classifier.current() == null && !f.classifier.assume(plan.rules())) {
+        } else if (f.classifier.current() != plan.rules() && !f.classifier.assume(plan.rules())) {
+            // Unknown (adopted) or an equal rule set in new objects: taking the new ones lets an old equal copy of
+            // a million parsed CIDRs go.
             f.classifier.apply(plan.rules(), wantedSha, points);
         }
         f.ruleSetId = plan.ruleSetId();

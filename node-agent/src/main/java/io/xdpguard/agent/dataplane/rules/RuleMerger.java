@@ -2,6 +2,7 @@ package io.xdpguard.agent.dataplane.rules;
 
 import io.xdpguard.api.v1alpha1.XdpCidrSet;
 import io.xdpguard.api.v1alpha1.XdpFilter;
+import io.xdpguard.api.v1alpha1.spec.CompactCidrList;
 import io.xdpguard.api.v1alpha1.spec.DefaultAction;
 import io.xdpguard.api.v1alpha1.spec.Enforcement;
 import io.xdpguard.api.v1alpha1.spec.RateLimit;
@@ -34,8 +35,8 @@ public final class RuleMerger {
      * Source matches of rules that use CIDR sets, by set names and direct sources: the same {@link AddressMatch}
      * object while none of the sets changed, which the compiler then recognises by identity (no comparison of a
      * million prefixes to see that nothing changed). A set is unchanged while its {@code cidrs} list is the same
-     * object: the agent's informer cache keeps one object per version of a set, and API objects are never modified
-     * in place. When one set changes, every set of the rule is parsed again: keeping each set's parsed form too
+     * object (the agent's informer cache keeps one object per version of a set, and API objects are never modified
+     * in place) or an equal {@link CompactCidrList} (the same version delivered again). When one set changes, every set of the rule is parsed again: keeping each set's parsed form too
      * would hold a second copy of a million prefixes for a parse that costs less than the compile that follows.
      */
     private static final Map<String, CombinedSources> COMBINED = new ConcurrentHashMap<>();
@@ -46,11 +47,20 @@ public final class RuleMerger {
                 return false;
             }
             for (int i = 0; i < sets.size(); i++) {
-                if (sets.get(i) != setsNow.get(i) || sizes[i] != setsNow.get(i).size()) {
+                if (!unchanged(sets.get(i), sizes[i], setsNow.get(i))) {
                     return false;
                 }
             }
             return true;
+        }
+
+        /**
+         * The same object, or an equal compact list: a set the API server delivers again (a resync, a relist after
+         * a watch gap, a status write) arrives as a new object with the same content, and parsing it again would put
+         * a second parsed copy of its prefixes wherever the first is still held.
+         */
+        private static boolean unchanged(List<String> was, int sizeWas, List<String> now) {
+            return was == now ? sizeWas == now.size() : was instanceof CompactCidrList && was.equals(now);
         }
     }
 
@@ -126,6 +136,8 @@ public final class RuleMerger {
         String key = String.join(",", sets) + "|" + directCidrs;
         CombinedSources cached = COMBINED.get(key);
         if (cached != null && cached.combines(directCidrs, lists)) {
+            // hold the objects now in the informer cache, not the ones it dropped
+            COMBINED.put(key, new CombinedSources(cached.direct(), List.copyOf(lists), cached.sizes(), cached.match()));
             return cached.match();
         }
         List<List<String>> texts = new ArrayList<>(lists.size() + 1);

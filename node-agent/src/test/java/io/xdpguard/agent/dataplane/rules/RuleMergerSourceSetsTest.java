@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.api.v1alpha1.XdpCidrSet;
 import io.xdpguard.api.v1alpha1.XdpFilter;
+import io.xdpguard.api.v1alpha1.spec.CompactCidrList;
 import io.xdpguard.api.v1alpha1.spec.XdpCidrSetSpec;
 import io.xdpguard.api.validation.Cidrs;
 import java.util.List;
@@ -43,6 +44,19 @@ class RuleMergerSourceSetsTest {
     }
 
     @Test
+    void aSetDeliveredAgainWithTheSameCidrsGivesTheSameMatchObject() throws RuleSetException {
+        AddressMatch first = blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:db8::/32"),
+                "merger-b", compactSet("merger-b", "198.51.100.7")));
+
+        // what the informer holds after a relist: new objects, same content
+        assertThat(blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:db8::/32"),
+                "merger-b", compactSet("merger-b", "198.51.100.7")))).isSameAs(first);
+        assertThat(blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:db8::/32"),
+                "merger-b", compactSet("merger-b", "198.51.100.8")))).isNotSameAs(first)
+                .satisfies(m -> assertThat(m.matches(Cidrs.parse("198.51.100.8"))).isTrue());
+    }
+
+    @Test
     void aMissingSetNamesTheField() {
         assertThatThrownBy(() -> blocklist(Map.of("merger-a", set("merger-a", "10.0.0.0/8"))))
                 .isInstanceOf(RuleSetException.class)
@@ -51,6 +65,14 @@ class RuleMergerSourceSetsTest {
 
     private static AddressMatch blocklist(Map<String, XdpCidrSet> sets) throws RuleSetException {
         return RuleMerger.merge(List.of(FILTER), sets, FailsafeConfig.disabled()).rules().get(0).sources();
+    }
+
+    /** A set as the informer's deserializer builds it. */
+    private static XdpCidrSet compactSet(String name, String... cidrs) {
+        XdpCidrSet set = new XdpCidrSet();
+        set.getMetadata().setName(name);
+        set.setSpec(new XdpCidrSetSpec(CompactCidrList.of(List.of(cidrs))));
+        return set;
     }
 
     private static XdpCidrSet set(String name, String... cidrs) {
