@@ -74,6 +74,9 @@ class AgentEndpointsTest {
         assertThat(drops).contains("\"filter\":\"block\"").contains("\"rule\":\"r\"").contains("192.0.2.4")
                 .doesNotContain("other").doesNotContain("192.0.2.1\"");
         assertThat(get("/drops?limit=1").body()).contains("192.0.2.4").doesNotContain("192.0.2.3");
+        HttpResponse<String> bad = get("/drops?limit=ten");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("limit: not a number: ten");
 
         String metrics = get("/q/metrics").body();
         assertThat(metrics).contains("xdpguard_attached_interfaces").contains("xdpguard_rule_packets_total{")
