@@ -233,12 +233,12 @@ struct xg_dir24_chunk {
  * - XG_DIR_DEEPER: the trie decides.
  * A /48 entry is XG_DIR_FINAL | vector [| XG_HOSTS_INSIDE] (no prefix longer than /48 inside) or XG_DIR_DEEPER.
  * A /32 without an entry takes xg_slot_config.dir6_miss[dimension]: XG_DIR_FINAL | the /0's vector when the
- * dimension has no IPv6 prefix of length 1..31, else XG_DIR_DEEPER. An entry or miss that says XG_DIR_DEEPER
- * under a miss that says so too may be left out, and a never-written slot config says XG_DIR_DEEPER: stale or
- * missing entries are slow, never wrong.
+ * dimension has no IPv6 prefix of length 1..31, else XG_DIR_DEEPER. An entry that says what the miss over it
+ * says is left out. Entries are written before the slot config that holds the misses, and a never-written
+ * slot config says XG_DIR_DEEPER.
  * Entries per slot (both lengths together) are a load-time capacity: the loader sizes both maps to
- * XG_SLOTS * blocks (XG_DIR6_BLOCKS is the object's default). A slot needing more gets a part: /32 entries
- * that answer (XG_DIR_FINAL) with dir6_miss XG_DIR_DEEPER, or /32 entries turned XG_DIR_DEEPER.
+ * XG_SLOTS * blocks (XG_DIR6_BLOCKS is the object's default). A slot needing more gets the lowest /32s that
+ * fit (each with its /48s) and dir6_miss XG_DIR_DEEPER.
  */
 #define XG_DIR6_BLOCKS 65536
 #define XG_DIR_NEXT 0x20000000u /* the bit of XG_DIR_CHUNK, which only IPv4 /16 entries carry */

@@ -63,8 +63,7 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss) {
      * @param hosts    the host table of the same dimension. Its IPv4 hosts (::ffff:a.b.c.d) count as hosts of ::/32:
      *                 an IPv6 address there is sent to the host hash by the trie's answer too, so the stage answers
      *                 the same
-     * @param capacity entries one slot of the map holds: beyond it, /32s that answer themselves as far as they fit
-     *                 and a miss that is deeper, or /32s whose /48s do not fit deeper
+     * @param capacity entries one slot of the map holds (see {@link #fit})
      */
     static Ipv6Direct build(PrefixTable lpm6, PrefixTable hosts, int capacity) {
         if (lpm6.size() == 0 || lpm6.length(0) != 0) {
@@ -111,38 +110,28 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss) {
     }
 
     /**
-     * The entries of {@code all} (each /32 followed by its /48s) within {@code capacity}, without the /32s that say what
-     * {@code miss} says.
+     * The entries of {@code all} (each /32 followed by its /48s) without the /32s that say what {@code miss} says. When
+     * they do not fit in {@code capacity}: the lowest /32s that answer (final, or next with all their /48s) as far as
+     * they fit, and a deeper miss, so that every /32 left out goes to the trie.
      */
     private static Ipv6Direct fit(Blocks all, int miss, int capacity) {
         int wanted = 0;
         for (int e = 0; e < all.size; e++) {
-            wanted += length(all.blocks[e]) == 32 && all.entries[e] != miss ? 1 : 0;
+            wanted += length(all.blocks[e]) == 48 || all.entries[e] != miss ? 1 : 0;
         }
-        boolean overflow = wanted > capacity;
-        if (overflow) {
-            miss = Abi.DIR_DEEPER; // the /32s left out go to the trie
+        if (wanted > capacity) {
+            miss = Abi.DIR_DEEPER;
         }
-        int budget = capacity - Math.min(wanted, capacity); // for /48 entries
         Blocks out = new Blocks();
         int end;
-        for (int e = 0; e < all.size && out.size < capacity; e = end) {
+        for (int e = 0; e < all.size; e = end) {
             end = e + 1;
             while (end < all.size && length(all.blocks[end]) == 48) {
                 end++;
             }
-            int entry = all.entries[e];
-            if (entry == Abi.DIR_NEXT && (overflow || end - e - 1 > budget)) {
-                entry = Abi.DIR_DEEPER;
-            }
-            if (entry == miss || overflow && (entry & Abi.DIR_FINAL) == 0) {
-                continue;
-            }
-            out.add(all.blocks[e], entry, entry == Abi.DIR_NEXT ? all.misses[e] : 0);
-            if (entry == Abi.DIR_NEXT) {
-                budget -= end - e - 1;
-                for (int c = e + 1; c < end; c++) {
-                    out.add(all.blocks[c], all.entries[c], 0);
+            if (all.entries[e] != miss && out.size + end - e <= capacity) {
+                for (int c = e; c < end; c++) {
+                    out.add(all.blocks[c], all.entries[c], all.misses[c]);
                 }
             }
         }
