@@ -409,6 +409,40 @@ class LifecycleTest {
     }
 
     /**
+     * Pins of an older object that had fewer maps (as before the IPv6 stage): the missing map makes them
+     * incompatible, so the agent rebuilds all maps rather than create that one empty beside maps it takes to hold the
+     * rule set in force.
+     */
+    @Test
+    void pinsLackingAMapOfTheObjectAreRebuiltWithoutAGap() throws Exception {
+        KernelDataplane first = dataplane();
+        int oldId = (int) first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
+        first.close();
+        Path dir = Lifecycle.dataplane(root).interfaceDir(net.ifindex);
+        Files.delete(dir.resolve("xg_src6_dir"));
+        int oldConfigId;
+        try (BpfMap config = BpfMap.openPinned(dir.resolve("xg_slot_config"))) {
+            oldConfigId = config.id();
+        }
+
+        AttachWatch watch = track(new AttachWatch(net.ifindex));
+        KernelDataplane second = dataplane();
+        assertThat(second.startupLog()).anyMatch(l -> l.contains("incompatible") && l.contains("xg_src6_dir (not pinned)"));
+        InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
+        Thread.sleep(50);
+        Set<Integer> seen = watch.stop();
+        assertThat(r.state()).as(r.toString()).isEqualTo(State.ENFORCING);
+        assertThat(seen).doesNotContain(0).containsExactlyInAnyOrder(oldId, (int) r.programId());
+        assertThat(dir.resolve("xg_src6_dir")).exists();
+        try (BpfMap config = BpfMap.openPinned(dir.resolve("xg_slot_config"))) {
+            assertThat(config.id()).as("new maps, written whole, not the old ones reused").isNotEqualTo(oldConfigId);
+        }
+        long[] received = traffic();
+        assertThat(received[0]).isEqualTo(20);
+        assertThat(received[1]).isZero();
+    }
+
+    /**
      * A node restarted with other map capacities (hosts, /24 chunks, IPv6 blocks): the pinned maps no longer match, so the agent
      * rebuilds them beside the old ones and swaps the program atomically, as for an ABI change; the old program filters
      * until the replace, and the new maps carry the new sizes and the program's chunk bound with them.
