@@ -125,6 +125,8 @@ struct xg_slot_config {
 	__u32 catch_all;      /* lowest rule constraining no dimension (matches every packet), or XG_NO_RULE */
 	__u32 dir6_miss[2];   /* per address dimension (XG_DIM_SRC, XG_DIM_DST): the answer for an IPv6 /32 without
 			       * an entry in xg_src6_dir/xg_dst6_dir, XG_DIR_FINAL | vector or XG_DIR_DEEPER */
+	__u32 dir6_miss_upto[2]; /* per address dimension: the last /32 (top 32 bits, host order) dir6_miss answers
+				  * for; a /32 above it without an entry goes to the trie (capacity ran out there) */
 };
 #define XG_NO_RULE 0xffffffffu
 
@@ -237,8 +239,9 @@ struct xg_dir24_chunk {
  * says is left out. Entries are written before the slot config that holds the misses, and a never-written
  * slot config says XG_DIR_DEEPER.
  * Entries per slot (both lengths together) are a load-time capacity: the loader sizes both maps to
- * XG_SLOTS * blocks (XG_DIR6_BLOCKS is the object's default). A slot needing more gets the lowest /32s that
- * fit (each with its /48s) and dir6_miss XG_DIR_DEEPER.
+ * XG_SLOTS * blocks (XG_DIR6_BLOCKS is the object's default). A slot needing more gets its /32s in ascending
+ * order (each with its /48s) as far as they fit, and dir6_miss_upto the /32 below the first one left out, so
+ * that a miss above it goes to the trie; otherwise dir6_miss_upto is 0xffffffff.
  */
 #define XG_DIR6_BLOCKS 65536
 #define XG_DIR_NEXT 0x20000000u /* the bit of XG_DIR_CHUNK, which only IPv4 /16 entries carry */

@@ -227,18 +227,22 @@ static __always_inline const struct xg_vec_hdr *xg_vec(__u32 s, __u32 v)
 
 /*
  * The IPv6 direct stage's answer for addr (network order): its /32's entry, for a /32 whose entry is
- * XG_DIR_NEXT its /48's, or the miss of the level that has no entry. XG_DIR_FINAL | vector, or not
- * final (the trie decides).
+ * XG_DIR_NEXT its /48's, or the miss of the level that has no entry (for a /32, only up to the slot's
+ * miss_upto). XG_DIR_FINAL | vector, or not final (the trie decides).
  */
-static __always_inline __u32 xg_dir6(void *dir6_map, __u32 s, const __u8 *addr, __u32 miss)
+static __always_inline __u32 xg_dir6(void *dir6_map, __u32 s, const __u8 *addr, __u32 miss,
+				     __u32 miss_upto)
 {
 	struct xg_dir6_key k = { .slot = s, .prefixlen = 32 };
 	const struct xg_dir6_entry *d;
+	__be32 top;
 
 	__builtin_memcpy(k.addr, addr, 4);
 	d = bpf_map_lookup_elem(dir6_map, &k);
-	if (!d)
-		return miss;
+	if (!d) {
+		__builtin_memcpy(&top, addr, 4);
+		return bpf_ntohl(top) <= miss_upto ? miss : XG_DIR_DEEPER;
+	}
 	if (d->entry != XG_DIR_NEXT)
 		return d->entry;
 	miss = d->miss;
@@ -257,7 +261,8 @@ static __always_inline __u32 xg_dir6(void *dir6_map, __u32 s, const __u8 *addr, 
  */
 static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *dir24_map,
 					 void *dir6_map, void *lpm4_map, void *lpm6_map, __u32 s,
-					 const struct xg_pkt *p, int dst, __u32 dflt, __u32 dir6_miss)
+					 const struct xg_pkt *p, int dst, __u32 dflt,
+					 const struct xg_slot_config *cfg)
 {
 	const struct xg_dir24_chunk *chunk;
 	struct xg_host_key hk;
@@ -292,9 +297,10 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 	} else {
 		const struct ipv6hdr *ip6h = p->l3;
 		const __u8 *addr6 = (const __u8 *)(dst ? &ip6h->daddr : &ip6h->saddr);
+		__u32 dim = dst ? XG_DIM_DST : XG_DIM_SRC;
 		struct xg_lpm6_key k6;
 
-		e = xg_dir6(dir6_map, s, addr6, dir6_miss);
+		e = xg_dir6(dir6_map, s, addr6, cfg->dir6_miss[dim], cfg->dir6_miss_upto[dim]);
 		if (e & XG_DIR_FINAL) {
 			found = e;
 		} else {
@@ -524,15 +530,13 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 
 	if (used & (1u << XG_DIM_DST)) {
 		v = xg_addr_vec(&xg_dst_host, &xg_dst4_dir, &xg_dst4_dir24, &xg_dst6_dir, &xg_dst4,
-				&xg_dst6, s, p, 1, cfg->default_vec[XG_DIM_DST],
-				cfg->dir6_miss[XG_DIM_DST]);
+				&xg_dst6, s, p, 1, cfg->default_vec[XG_DIM_DST], cfg);
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}
 	if (used & (1u << XG_DIM_SRC)) {
 		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src6_dir, &xg_src4,
-				&xg_src6, s, p, 0, cfg->default_vec[XG_DIM_SRC],
-				cfg->dir6_miss[XG_DIM_SRC]);
+				&xg_src6, s, p, 0, cfg->default_vec[XG_DIM_SRC], cfg);
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}

@@ -12,8 +12,10 @@ import java.util.Arrays;
  * is {@link Abi#DIR_NEXT}, its /48s decide, and its miss answers for a /48 without an entry: that /48 holds no prefix
  * of 48 bits or more and no host, so when no prefix of 33..47 bits lies inside the /32 either, its longest prefix is
  * the /32's. Likewise {@link #miss} answers for a /32 without an entry when the dimension has no prefix of 1..31 bits:
- * the /0's vector. Anything else is {@link Abi#DIR_DEEPER}, which is also what a missing entry or slot config gives:
- * a stale or missing stage is slow, never wrong. An entry that says what its miss says is left out.
+ * the /0's vector. Anything else is {@link Abi#DIR_DEEPER}, which is also what a never-written slot config gives. An
+ * entry that says what its miss says is left out. A slot needing more entries than the map holds gets its /32s in
+ * ascending order as far as they fit, and {@link #missUpTo} the /32 below the first one left out: above it a /32
+ * without an entry may be one of those, which only the trie answers rightly.
  *
  * @param blocks  the blocks with an entry, ascending: {@link #block}
  * @param entries parallel: final ({@link Abi#DIR_FINAL} | vector [| {@link Abi#HOSTS_INSIDE}]), {@link Abi#DIR_NEXT}
@@ -21,8 +23,10 @@ import java.util.Arrays;
  * @param misses  parallel: for a {@link Abi#DIR_NEXT} entry the answer for a /48 inside without an entry (final or
  *                deeper), else 0
  * @param miss    the answer for a /32 without an entry (xg_slot_config.dir6_miss): final or deeper
+ * @param missUpTo the last /32 (its first 32 address bits, unsigned) {@code miss} answers for
+ *                 (xg_slot_config.dir6_miss_upto): -1 (0xffffffff, every /32) unless the capacity ran out
  */
-public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss) {
+public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, int missUpTo) {
     private static final long TOP32 = ~0xffffL; // of a block's first 48 bits
 
     /** Entries in use, /32s and /48s together (at most the capacity it was built for). */
@@ -50,7 +54,8 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss) {
             top48 = top48 << 8 | address[b] & 0xff;
         }
         int at = Arrays.binarySearch(blocks, block(top48 & TOP32, 32));
-        int e = at < 0 ? miss : entries[at];
+        boolean missHolds = Integer.compareUnsigned((int) (top48 >>> 16), missUpTo) <= 0;
+        int e = at >= 0 ? entries[at] : missHolds ? miss : Abi.DIR_DEEPER;
         if (e == Abi.DIR_NEXT) {
             int inner = Arrays.binarySearch(blocks, block(top48, 48));
             e = inner < 0 ? misses[at] : entries[inner];
@@ -110,33 +115,35 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss) {
     }
 
     /**
-     * The entries of {@code all} (each /32 followed by its /48s) without the /32s that say what {@code miss} says. When
-     * they do not fit in {@code capacity}: the lowest /32s that answer (final, or next with all their /48s) as far as
-     * they fit, and a deeper miss, so that every /32 left out goes to the trie.
+     * The entries of {@code all} (each /32 followed by its /48s) without the /32s that say what {@code miss} says, as
+     * far as they fit in {@code capacity}, a /32 with all its /48s or not at all, in ascending order; the miss answers
+     * up to the /32 below the first one left out (and for none when that is ::/32).
      */
     private static Ipv6Direct fit(Blocks all, int miss, int capacity) {
-        int wanted = 0;
-        for (int e = 0; e < all.size; e++) {
-            wanted += length(all.blocks[e]) == 48 || all.entries[e] != miss ? 1 : 0;
-        }
-        if (wanted > capacity) {
-            miss = Abi.DIR_DEEPER;
-        }
         Blocks out = new Blocks();
+        long firstLeftOut = -1;
         int end;
         for (int e = 0; e < all.size; e = end) {
             end = e + 1;
             while (end < all.size && length(all.blocks[end]) == 48) {
                 end++;
             }
-            if (all.entries[e] != miss && out.size + end - e <= capacity) {
-                for (int c = e; c < end; c++) {
-                    out.add(all.blocks[c], all.entries[c], all.misses[c]);
-                }
+            if (all.entries[e] == miss) {
+                continue;
+            }
+            if (out.size + end - e > capacity) {
+                firstLeftOut = firstLeftOut < 0 ? top48(all.blocks[e]) >>> 16 : firstLeftOut;
+                continue;
+            }
+            for (int c = e; c < end; c++) {
+                out.add(all.blocks[c], all.entries[c], all.misses[c]);
             }
         }
+        if (firstLeftOut == 0) {
+            miss = Abi.DIR_DEEPER;
+        }
         return new Ipv6Direct(Arrays.copyOf(out.blocks, out.size), Arrays.copyOf(out.entries, out.size),
-                Arrays.copyOf(out.misses, out.size), miss);
+                Arrays.copyOf(out.misses, out.size), miss, firstLeftOut < 0 ? -1 : (int) (firstLeftOut - 1));
     }
 
     /**

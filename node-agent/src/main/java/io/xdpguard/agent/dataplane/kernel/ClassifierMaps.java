@@ -31,7 +31,7 @@ import java.util.stream.IntStream;
  * Only the inactive slot is ever written, so a packet sees either the old rule set or the new one, never a mix.
  */
 public final class ClassifierMaps {
-    static final int SLOT_CONFIG_SIZE = 40;
+    static final int SLOT_CONFIG_SIZE = 48;
     static final int VEC_HDR_SIZE = 40;
     static final int RULE_SIZE = 24;
     static final int RULE_STATS_SIZE = 24;
@@ -312,6 +312,7 @@ public final class ClassifierMaps {
         }
         config.putInt(next.catchAll()); // -1 is XG_NO_RULE
         config.putInt(next.src6Direct().miss()).putInt(next.dst6Direct().miss()); // dir6_miss[XG_DIM_SRC], [XG_DIM_DST]
+        config.putInt(next.src6Direct().missUpTo()).putInt(next.dst6Direct().missUpTo()); // dir6_miss_upto[...]
         slotConfig.update(Encoding.u32(slot), config.array());
     }
 

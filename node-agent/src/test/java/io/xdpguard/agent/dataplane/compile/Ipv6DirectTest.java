@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * The IPv6 direct stage answers as the trie does: for every address, a final answer of the stage (then the host
  * table where it says so) gives the vector the longest-prefix match (then the host table where its value says so)
  * gives, and the stage leaves an address to the trie only where its design says it must (xdpguard_abi.h), or beyond
- * its capacity.
+ * its capacity (above the last /32 its miss answers for).
  */
 class Ipv6DirectTest {
     private static final IPAddressNetwork.IPAddressGenerator ADDRESSES = new IPAddressNetwork.IPAddressGenerator();
@@ -36,20 +36,25 @@ class Ipv6DirectTest {
         for (int set = 0; set < 300; set++) {
             List<List<IPAddress>> lists = randomLists(random);
             boolean fewHosts = random.nextInt(3) == 0; // /128s beyond the host capacity go to the trie
-            CompiledRuleSet compiled = compile(lists, new SlotCapacity(fewHosts ? 2 : Integer.MAX_VALUE, 1024, 1 << 20));
+            int blocks = random.nextInt(4) == 0 ? 1 + random.nextInt(8) : 1 << 20;
+            CompiledRuleSet compiled = compile(lists, new SlotCapacity(fewHosts ? 2 : Integer.MAX_VALUE, 1024, blocks));
+            Ipv6Direct direct = compiled.src6Direct();
+            assertThat(direct.size()).isLessThanOrEqualTo(blocks);
             for (int n = 0; n < 300; n++) {
                 byte[] address = probe(random, lists);
                 String as = "seed %d (rerun with -Dxdpguard.seed=%d), set %d, address %s, prefixes %s".formatted(seed,
                         seed, set, ADDRESSES.from(address), lists);
-                int entry = compiled.src6Direct().lookup(address);
+                int entry = direct.lookup(address);
                 if ((entry & Abi.DIR_FINAL) != 0) {
                     assertThat(answer(entry, compiled.srcHosts(), address)).as(as)
                             .isEqualTo(trieAnswer(compiled.src6(), compiled.srcHosts(), address));
                 }
-                Answer expected = specified(compiled.src6(), compiled.srcHosts(), address);
-                assertThat((entry & Abi.DIR_FINAL) == 0).as("deeper (expected %s), %s", expected, as)
-                        .isEqualTo(expected.deeper);
-                answers[expected.ordinal()]++;
+                if (Integer.compareUnsigned(java.nio.ByteBuffer.wrap(address).getInt(), direct.missUpTo()) <= 0) {
+                    Answer expected = specified(compiled.src6(), compiled.srcHosts(), address);
+                    assertThat((entry & Abi.DIR_FINAL) == 0).as("deeper (expected %s), %s", expected, as)
+                            .isEqualTo(expected.deeper);
+                    answers[expected.ordinal()]++;
+                }
             }
         }
         for (Answer kind : Answer.values()) {
@@ -72,16 +77,19 @@ class Ipv6DirectTest {
         CompiledRuleSet part = compile(lists, new SlotCapacity(Integer.MAX_VALUE, 1024, 15));
 
         assertThat(all.src6Direct().size()).isEqualTo(40);
-        assertThat(all.src6Direct().miss() & Abi.DIR_FINAL).isNotZero();
+        assertThat(all.src6Direct().missUpTo()).isEqualTo(-1);
         Ipv6Direct direct = part.src6Direct();
         assertThat(direct.size()).isEqualTo(14); // the lowest 7 /32s with their /48
-        assertThat(direct.miss()).isEqualTo(Abi.DIR_DEEPER);
+        assertThat(direct.miss() & Abi.DIR_FINAL).isNotZero();
+        assertThat(direct.missUpTo()).as("below the first /32 left out").isEqualTo(0x20010dbe);
         for (int i = 0; i < 20; i++) {
             String top32 = "2001:" + Integer.toHexString(0xdb8 + i);
-            for (String address : List.of(top32 + ":7::1", top32 + ":8::1", "2001:db7::1")) {
+            for (String address : List.of(top32 + ":7::1", top32 + ":8::1", "2001:db7::1", "2001:dcc::1")) {
                 byte[] bytes = new IPAddressString(address).getAddress().getBytes();
                 int entry = direct.lookup(bytes);
-                assertThat((entry & Abi.DIR_FINAL) != 0).as(address).isEqualTo(i < 7 && !address.startsWith("2001:db7"));
+                boolean below = address.startsWith("2001:db7");
+                boolean above = address.startsWith("2001:dcc");
+                assertThat((entry & Abi.DIR_FINAL) != 0).as(address).isEqualTo(below || i < 7 && !above);
                 if ((entry & Abi.DIR_FINAL) != 0) {
                     assertThat(answer(entry, part.srcHosts(), bytes)).as(address)
                             .isEqualTo(trieAnswer(part.src6(), part.srcHosts(), bytes));
@@ -118,6 +126,10 @@ class Ipv6DirectTest {
         CompiledRuleSet withShort = compile(List.of(List.of(prefix("2001:db8::/32"), prefix("2000::/16"))),
                 SlotCapacity.UNLIMITED_HOSTS);
         assertThat(withShort.src6Direct().miss()).as("a prefix of 1..31 bits").isEqualTo(Abi.DIR_DEEPER);
+        CompiledRuleSet firstLeftOut = compile(List.of(List.of(prefix("::/32")), List.of(prefix("::1:0:0:0:0:0/48"))),
+                new SlotCapacity(Integer.MAX_VALUE, 1024, 1));
+        assertThat(firstLeftOut.src6Direct().size()).as("::/32 needs 2 entries").isZero();
+        assertThat(firstLeftOut.src6Direct().miss()).as("::/32 left out: no /32 below it").isEqualTo(Abi.DIR_DEEPER);
     }
 
     // ---- the answers compared --------------------------------------------------------------------------------

@@ -69,7 +69,9 @@ class Ipv6BlockCapacityTest {
                 for (boolean destination : new boolean[] {false, true}) {
                     Ipv6Direct direct = destination ? applied.compiled().dst6Direct() : applied.compiled().src6Direct();
                     assertThat(direct.size()).isLessThanOrEqualTo(blocksPerSlot);
-                    assertThat((direct.miss() & Abi.DIR_FINAL) != 0).as("a final miss").isEqualTo(fits && !shortPrefix);
+                    assertThat((direct.miss() & Abi.DIR_FINAL) != 0).as("a final miss").isEqualTo(!shortPrefix);
+                    // beyond the capacity the first /32 left out is 2001:d001 (2001:d000 takes 4 entries of 5)
+                    assertThat(direct.missUpTo()).isEqualTo(fits ? -1 : 0x2001d000);
                     assertThat(held(classifier, destination ? "xg_dst6_dir" : "xg_src6_dir", applied.slot()))
                             .as("the slot's entries in the kernel").isEqualTo(compiled(direct));
                 }
@@ -106,8 +108,8 @@ class Ipv6BlockCapacityTest {
 
     /**
      * The program reads the entries at the key the writer writes (slot, length, address bits in network order) and
-     * the slot config's miss: an entry or miss changed in the map decides the verdict. Without the stage, or with
-     * another key layout, the trie would answer as before.
+     * the slot config's miss up to its limit: an entry or miss changed in the map decides the verdict. Without the
+     * stage, or with another key layout, the trie would answer as before.
      */
     @Test
     void theProgramAnswersFromTheStageEntriesAndMisses() throws Exception {
@@ -136,6 +138,11 @@ class Ipv6BlockCapacityTest {
             classifier.map("xg_slot_config").update(Encoding.u32(applied.slot()), config);
             assertThat(classifier.testRun(elsewhere).retval()).as("2001:db8::7 with the miss pointing at Drop")
                     .isEqualTo(XdpAction.DROP.code());
+
+            ByteBuffer.wrap(config).order(ByteOrder.nativeOrder()).putInt(40 + 4 * Abi.DIM_SRC, 0x20010db7);
+            classifier.map("xg_slot_config").update(Encoding.u32(applied.slot()), config);
+            assertThat(classifier.testRun(elsewhere).retval()).as("2001:db8::7 above the last /32 the miss answers for")
+                    .isEqualTo(XdpAction.PASS.code());
         }
     }
 
