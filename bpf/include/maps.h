@@ -123,6 +123,24 @@ struct {
 	__type(value, struct xg_dir24_chunk);
 } xg_dst4_dir24 SEC(".maps");
 
+/* IPv6 direct stage: hashes, not preallocated (most rule sets hold few IPv6 blocks). A loader may size them
+ * for another capacity. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XG_SLOTS * XG_DIR6_BLOCKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xg_dir6_key);
+	__type(value, struct xg_dir6_entry);
+} xg_src6_dir SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XG_SLOTS * XG_DIR6_BLOCKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xg_dir6_key);
+	__type(value, struct xg_dir6_entry);
+} xg_dst6_dir SEC(".maps");
+
 /* Host hashes are not preallocated either: 2.2M preallocated elements would pin ~170 MB per
  * map and interface even when the rule set holds a handful of hosts. */
 struct {

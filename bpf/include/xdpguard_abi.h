@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 5
+#define XG_ABI_VERSION 6
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -43,7 +43,7 @@
 
 /* Dimensions of the classifier. */
 enum xg_dim {
-	XG_DIM_SRC = 0, /* source address: IPv4 direct tables, LPM trie, host hash */
+	XG_DIM_SRC = 0, /* source address: IPv4 or IPv6 direct stage, LPM trie, host hash */
 	XG_DIM_DST = 1, /* destination address: the same */
 	XG_DIM_L4 = 2,  /* protocol class and destination port / ICMP type */
 	XG_DIM_SPORT = 3, /* protocol class and source port */
@@ -123,6 +123,10 @@ struct xg_slot_config {
 	__u32 default_action; /* enum xg_default */
 	__u32 default_vec[XG_DIMS]; /* vector index for a dimension whose lookup misses */
 	__u32 catch_all;      /* lowest rule constraining no dimension (matches every packet), or XG_NO_RULE */
+	__u32 dir6_miss[2];   /* per address dimension (XG_DIM_SRC, XG_DIM_DST): the answer for an IPv6 /32 without
+			       * an entry in xg_src6_dir/xg_dst6_dir, XG_DIR_FINAL | vector or XG_DIR_DEEPER */
+	__u32 dir6_miss_upto[2]; /* per address dimension: the last /32 (top 32 bits, host order) dir6_miss answers
+				  * for; a /32 above it without an entry goes to the trie (capacity ran out there) */
 };
 #define XG_NO_RULE 0xffffffffu
 
@@ -216,6 +220,40 @@ struct xg_dir24_chunk {
 #define XG_DIR_DEEPER 0u
 /* What is left of an address map or direct-table value without its flags: the vector or chunk. */
 #define XG_VEC_MASK 0x1fffffffu
+
+/*
+ * IPv6 direct stage in front of the tries, per address dimension: a hash of /32 and /48 blocks (an array
+ * indexed by address bits, as for IPv4, would be far too sparse).
+ *
+ * xg_src6_dir/xg_dst6_dir: HASH, struct xg_dir6_key -> struct xg_dir6_entry. A /32 has an entry when a prefix
+ * of length >= 32 or an exact host (in the host hash) lies inside it. Its entry is one of:
+ * - XG_DIR_FINAL | vector [| XG_HOSTS_INSIDE]: no prefix longer than /32 lies inside, so the vector of the
+ *   longest prefix <= /32 covering it answers for every address there, as in the IPv4 tables;
+ * - XG_DIR_NEXT: a longer prefix lies inside; the entry of the address's /48 answers, and for a /48 without
+ *   an entry, miss: XG_DIR_FINAL | the /32's vector when no prefix of length 33..47 lies inside the /32 (so a
+ *   /48 without a prefix >= /48 or a host inside has the /32's longest prefix), else XG_DIR_DEEPER;
+ * - XG_DIR_DEEPER: the trie decides.
+ * A /48 entry is XG_DIR_FINAL | vector [| XG_HOSTS_INSIDE] (no prefix longer than /48 inside) or XG_DIR_DEEPER.
+ * A /32 without an entry takes xg_slot_config.dir6_miss[dimension]: XG_DIR_FINAL | the /0's vector when the
+ * dimension has no IPv6 prefix of length 1..31, else XG_DIR_DEEPER. An entry that says what the miss over it
+ * says is left out. Entries are written before the slot config that holds the misses, and a never-written
+ * slot config says XG_DIR_DEEPER.
+ * Entries per slot (both lengths together) are a load-time capacity: the loader sizes both maps to
+ * XG_SLOTS * blocks (XG_DIR6_BLOCKS is the object's default). A slot needing more gets its /32s in ascending
+ * order (each with its /48s) as far as they fit, and dir6_miss_upto the /32 below the first one left out, so
+ * that a miss above it goes to the trie; otherwise dir6_miss_upto is 0xffffffff.
+ */
+#define XG_DIR6_BLOCKS 65536
+#define XG_DIR_NEXT 0x20000000u /* the bit of XG_DIR_CHUNK, which only IPv4 /16 entries carry */
+struct xg_dir6_key {
+	__u32 slot;
+	__u32 prefixlen; /* 32 or 48 */
+	__u8 addr[8];    /* the address's first prefixlen bits, the rest zero */
+};
+struct xg_dir6_entry {
+	__u32 entry; /* as above */
+	__u32 miss;  /* XG_DIR_NEXT entries: the answer for a /48 without an entry; else 0 */
+};
 
 /* xg_l4: ARRAY of struct xg_l4_entry, XG_SLOTS * XG_L4_ENTRIES entries; xg_sport: ARRAY of __u32
  * vector indices, XG_SLOTS * XG_SPORT_ENTRIES entries; index slot * ENTRIES + key. A vector index of

@@ -226,14 +226,43 @@ static __always_inline const struct xg_vec_hdr *xg_vec(__u32 s, __u32 v)
 }
 
 /*
+ * The IPv6 direct stage's answer for addr (network order): its /32's entry, for a /32 whose entry is
+ * XG_DIR_NEXT its /48's, or the miss of the level that has no entry (for a /32, only up to the slot's
+ * miss_upto). XG_DIR_FINAL | vector, or not final (the trie decides).
+ */
+static __always_inline __u32 xg_dir6(void *dir6_map, __u32 s, const __u8 *addr, __u32 miss,
+				     __u32 miss_upto)
+{
+	struct xg_dir6_key k = { .slot = s, .prefixlen = 32 };
+	const struct xg_dir6_entry *d;
+	__be32 top;
+
+	__builtin_memcpy(k.addr, addr, 4);
+	d = bpf_map_lookup_elem(dir6_map, &k);
+	if (!d) {
+		__builtin_memcpy(&top, addr, 4);
+		return bpf_ntohl(top) <= miss_upto ? miss : XG_DIR_DEEPER;
+	}
+	if (d->entry != XG_DIR_NEXT)
+		return d->entry;
+	miss = d->miss;
+	k.prefixlen = 48;
+	__builtin_memcpy(k.addr + 4, addr + 4, 2);
+	d = bpf_map_lookup_elem(dir6_map, &k);
+	return d ? d->entry : miss;
+}
+
+/*
  * Source or destination vector. IPv4 first reads the /16 table and, for a /16 with a longer prefix
- * inside, its /24 chunk (arrays: inlined by the verifier, a few instructions each); only what
- * neither answers goes on to the trie. Then the exact host (a hash), but only when the answer
- * carries XG_HOSTS_INSIDE, or when the trie has no answer at all.
+ * inside, its /24 chunk (arrays: inlined by the verifier, a few instructions each); IPv6 looks up
+ * its /32 and maybe its /48 in a hash. Only what these do not answer goes on to the trie. Then the
+ * exact host (a hash), but only when the answer carries XG_HOSTS_INSIDE, or when the trie has no
+ * answer at all.
  */
 static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *dir24_map,
-					 void *lpm4_map, void *lpm6_map, __u32 s,
-					 const struct xg_pkt *p, int dst, __u32 dflt)
+					 void *dir6_map, void *lpm4_map, void *lpm6_map, __u32 s,
+					 const struct xg_pkt *p, int dst, __u32 dflt,
+					 const struct xg_slot_config *cfg)
 {
 	const struct xg_dir24_chunk *chunk;
 	struct xg_host_key hk;
@@ -267,13 +296,20 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 		}
 	} else {
 		const struct ipv6hdr *ip6h = p->l3;
+		const __u8 *addr6 = (const __u8 *)(dst ? &ip6h->daddr : &ip6h->saddr);
+		__u32 dim = dst ? XG_DIM_DST : XG_DIM_SRC;
 		struct xg_lpm6_key k6;
 
-		k6.prefixlen = 32 + 128;
-		__builtin_memcpy(k6.slot, &slot_be, 4);
-		__builtin_memcpy(k6.addr, dst ? &ip6h->daddr : &ip6h->saddr, 16);
-		v = bpf_map_lookup_elem(lpm6_map, &k6);
-		found = v ? *v : XG_HOSTS_INSIDE | dflt;
+		e = xg_dir6(dir6_map, s, addr6, cfg->dir6_miss[dim], cfg->dir6_miss_upto[dim]);
+		if (e & XG_DIR_FINAL) {
+			found = e;
+		} else {
+			k6.prefixlen = 32 + 128;
+			__builtin_memcpy(k6.slot, &slot_be, 4);
+			__builtin_memcpy(k6.addr, addr6, 16);
+			v = bpf_map_lookup_elem(lpm6_map, &k6);
+			found = v ? *v : XG_HOSTS_INSIDE | dflt;
+		}
 	}
 	if (found & XG_HOSTS_INSIDE) {
 		hk.slot = s;
@@ -493,14 +529,14 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	}
 
 	if (used & (1u << XG_DIM_DST)) {
-		v = xg_addr_vec(&xg_dst_host, &xg_dst4_dir, &xg_dst4_dir24, &xg_dst4, &xg_dst6, s, p, 1,
-				cfg->default_vec[XG_DIM_DST]);
+		v = xg_addr_vec(&xg_dst_host, &xg_dst4_dir, &xg_dst4_dir24, &xg_dst6_dir, &xg_dst4,
+				&xg_dst6, s, p, 1, cfg->default_vec[XG_DIM_DST], cfg);
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}
 	if (used & (1u << XG_DIM_SRC)) {
-		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src4, &xg_src6, s, p, 0,
-				cfg->default_vec[XG_DIM_SRC]);
+		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src6_dir, &xg_src4,
+				&xg_src6, s, p, 0, cfg->default_vec[XG_DIM_SRC], cfg);
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}

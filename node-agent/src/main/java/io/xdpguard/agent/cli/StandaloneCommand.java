@@ -72,6 +72,10 @@ public class StandaloneCommand implements Callable<Integer> {
             description = "IPv4 /24 chunks per address dimension (1..65536): /16s whose /24s are answered without the trie.")
     int ipv4ChunksPerSlot;
 
+    @Option(names = "--ipv6-blocks-per-slot", defaultValue = "" + MapCapacities.DEFAULT_IPV6_BLOCKS_PER_SLOT,
+            description = "IPv6 /32 and /48 blocks per address dimension answered without the trie; more are left to it.")
+    int ipv6BlocksPerSlot;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(configDir)) {
@@ -88,7 +92,7 @@ public class StandaloneCommand implements Callable<Integer> {
         }
         MapCapacities capacities;
         try {
-            capacities = MapCapacities.perSlot(hostEntriesPerSlot, lpmEntriesPerSlot, ipv4ChunksPerSlot);
+            capacities = MapCapacities.perSlot(hostEntriesPerSlot, lpmEntriesPerSlot, ipv4ChunksPerSlot, ipv6BlocksPerSlot);
         } catch (IllegalArgumentException | ArithmeticException e) {
             spec.commandLine().getErr().println("error: map capacities: " + e.getMessage());
             return ExitCodes.INVALID_INPUT;

@@ -92,6 +92,15 @@ public interface AgentConfig {
          */
         @WithDefault("" + MapCapacities.DEFAULT_CHUNKS_PER_SLOT)
         int ipv4ChunksPerSlot();
+
+        /**
+         * IPv6 /32 and /48 blocks per address dimension in the IPv6 direct stage's hashes: the blocks holding a prefix
+         * at least as long or an exact host, whose addresses are mostly answered without the trie; beyond it, blocks
+         * are left to the trie. Kernel memory: ~16 bytes of buckets per entry of capacity (rounded up to a power of
+         * two, both slots, both dimensions: 4 MiB at the default) plus ~100 bytes per block in use.
+         */
+        @WithDefault("" + MapCapacities.DEFAULT_IPV6_BLOCKS_PER_SLOT)
+        int ipv6BlocksPerSlot();
     }
 
     interface Samples {

@@ -22,7 +22,8 @@ public class DataplaneProducer {
     }
 
     static MapCapacities capacities(AgentConfig.DataplaneMaps maps) {
-        return MapCapacities.perSlot(maps.hostEntriesPerSlot(), maps.lpmEntriesPerSlot(), maps.ipv4ChunksPerSlot());
+        return MapCapacities.perSlot(maps.hostEntriesPerSlot(), maps.lpmEntriesPerSlot(), maps.ipv4ChunksPerSlot(),
+                maps.ipv6BlocksPerSlot());
     }
 
     void close(@Disposes Dataplane dataplane) {

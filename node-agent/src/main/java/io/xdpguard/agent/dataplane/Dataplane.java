@@ -68,8 +68,9 @@ public interface Dataplane extends AutoCloseable {
 
     /**
      * @param occupancy per table ("rules", "vectors", "vector_words", "src_prefixes", "src_hosts", "dst_prefixes",
-     *                  "dst_hosts", "src_chunks", "dst_chunks"): entries the rule set in force uses against what one
-     *                  slot holds; empty while the rule set in force is unknown (right after an adoption)
+     *                  "dst_hosts", "src_chunks", "dst_chunks", "src_ipv6_blocks", "dst_ipv6_blocks"): entries the
+     *                  rule set in force uses against what one slot holds; empty while the rule set in force is unknown
+     *                  (right after an adoption)
      */
     record Counters(Map<String, RuleCounters> rules, ReasonCounters reasons, Map<String, Occupancy> occupancy) {
     }

@@ -47,7 +47,7 @@ public final class AgentMetrics {
 
     private static final long CACHE_MILLIS = 1000;
     private static final List<String> OCCUPANCY_TABLES = List.of("rules", "vectors", "vector_words", "src_prefixes",
-            "src_hosts", "dst_prefixes", "dst_hosts", "src_chunks", "dst_chunks");
+            "src_hosts", "dst_prefixes", "dst_hosts", "src_chunks", "dst_chunks", "src_ipv6_blocks", "dst_ipv6_blocks");
 
     private final MeterRegistry registry;
     private final Dataplane dataplane;

@@ -559,10 +559,13 @@ public final class DataplaneBenchmark {
                 + fmt(median(change)) + ",\"runs\":" + fmtArray(change) + "}");
     }
 
-    /** Where the source dimension's entries went: host hash, LPM trie, /24 chunks (used of the capacity per slot). */
+    /**
+     * Where the source dimension's entries went: host hash, LPM trie, /24 chunks, IPv6 blocks (used of the capacity
+     * per slot).
+     */
     private static String occupancy(Classifier classifier) {
         StringBuilder out = new StringBuilder();
-        for (String table : List.of("src_hosts", "src_prefixes", "src_chunks")) {
+        for (String table : List.of("src_hosts", "src_prefixes", "src_chunks", "src_ipv6_blocks")) {
             Dataplane.Occupancy o = classifier.occupancy().get(table);
             out.append(out.isEmpty() ? "" : ",").append('"').append(table).append("\":[").append(o.used()).append(',')
                     .append(o.capacity()).append(']');

@@ -28,4 +28,19 @@ class StandaloneCommandTest {
         assertThat(err.toString()).contains("error: map capacities: at most 65536 /24 chunks per slot (one per /16), not 70000");
         assertThat(configDir.resolve("bpffs")).doesNotExist();
     }
+
+    @Test
+    void aNegativeIpv6BlockCapacityIsRefusedBeforeAnythingIsLoaded() throws Exception {
+        Files.writeString(configDir.resolve("empty.yaml"), "");
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new AgentCommand());
+        cli.setErr(new PrintWriter(err));
+
+        int exit = cli.execute("standalone", "--config-dir", configDir.toString(), "--bpffs-root",
+                configDir.resolve("bpffs").toString(), "--ipv6-blocks-per-slot", "-1", "--once");
+
+        assertThat(exit).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(err.toString()).contains("error: map capacities: negative map capacity");
+        assertThat(configDir.resolve("bpffs")).doesNotExist();
+    }
 }

@@ -30,9 +30,10 @@ class DataplaneCapacitiesConfigTest {
     void environmentVariablesSetTheCapacitiesPerSlot() throws IOException {
         AgentConfig config = config(Map.of("XDPGUARD_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT", "1048576",
                 "XDPGUARD_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT", "2000000",
-                "XDPGUARD_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "65536"));
+                "XDPGUARD_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "65536",
+                "XDPGUARD_AGENT_DATAPLANE_IPV6_BLOCKS_PER_SLOT", "262144"));
         assertThat(DataplaneProducer.capacities(config.dataplane()))
-                .isEqualTo(new MapCapacities(2 * 1_048_576, 2 * 2_000_000, 2 * 2_000_000, 65_536));
+                .isEqualTo(new MapCapacities(2 * 1_048_576, 2 * 2_000_000, 2 * 2_000_000, 65_536, 2 * 262_144));
     }
 
     /** application.properties with {@code env} over it, as Quarkus reads them. */

@@ -98,6 +98,8 @@ public interface OperatorConfig {
         Optional<Integer> lpmEntriesPerSlot();
 
         Optional<Integer> ipv4ChunksPerSlot();
+
+        Optional<Integer> ipv6BlocksPerSlot();
     }
 
     interface TolerationConfig {

@@ -142,6 +142,8 @@ public final class AgentDaemonSet {
                 String.valueOf(n), null)));
         maps.ipv4ChunksPerSlot().ifPresent(n -> env.add(new EnvVar("XDPGUARD_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT",
                 String.valueOf(n), null)));
+        maps.ipv6BlocksPerSlot().ifPresent(n -> env.add(new EnvVar("XDPGUARD_AGENT_DATAPLANE_IPV6_BLOCKS_PER_SLOT",
+                String.valueOf(n), null)));
         return env;
     }
 

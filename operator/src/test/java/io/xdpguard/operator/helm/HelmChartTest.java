@@ -155,6 +155,7 @@ class HelmChartTest {
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT", "65536")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT", "1100000")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "1024")
+                .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_IPV6_BLOCKS_PER_SLOT", "65536")
                 .containsEntry("XDPGUARD_OPERATOR_LEADER_ELECTION_LEASE_NAME", "xdpguard-operator")
                 .containsKeys("POD_NAMESPACE", "POD_NAME");
         assertThat(env.keySet()).noneMatch(k -> k.startsWith("XDPGUARD_OPERATOR_AGENT_TOLERATIONS_"));
@@ -194,17 +195,21 @@ class HelmChartTest {
                     hostEntriesPerSlot: 1048576
                     lpmEntriesPerSlot: 2000000
                     ipv4ChunksPerSlot: 65536
+                    ipv6BlocksPerSlot: 262144
                 """);
         Deployment d = render(c -> c.withValuesFile(values)).deployment();
         Map<String, String> agentEnv = agentPod(operatorConfig(d)).getContainers().get(0).getEnv().stream()
                 .filter(e -> e.getValue() != null).collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertThat(agentEnv).containsEntry("XDPGUARD_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT", "1048576")
                 .containsEntry("XDPGUARD_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT", "2000000")
-                .containsEntry("XDPGUARD_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "65536");
+                .containsEntry("XDPGUARD_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "65536")
+                .containsEntry("XDPGUARD_AGENT_DATAPLANE_IPV6_BLOCKS_PER_SLOT", "262144");
         assertThatThrownBy(() -> render(c -> c.set("agent.dataplane.ipv4ChunksPerSlot", "65537")))
                 .hasMessageContaining("ipv4ChunksPerSlot");
         assertThatThrownBy(() -> render(c -> c.set("agent.dataplane.hostEntriesPerSlot", "0")))
                 .hasMessageContaining("hostEntriesPerSlot");
+        assertThatThrownBy(() -> render(c -> c.set("agent.dataplane.ipv6BlocksPerSlot", "0")))
+                .hasMessageContaining("ipv6BlocksPerSlot");
     }
 
     @Test

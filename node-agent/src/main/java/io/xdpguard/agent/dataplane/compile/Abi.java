@@ -43,6 +43,13 @@ public final class Abi {
     public static final int DIR_FINAL = 0x40000000;
     /** /16-table flag: a longer prefix lies inside; the entry's low bits are the index of the /16's /24 chunk. */
     public static final int DIR_CHUNK = 0x20000000;
+    /**
+     * IPv6 /32 entry flag: a longer prefix lies inside; the /48 entries (xg_src6_dir, xg_dst6_dir) decide, or the
+     * entry's miss for a /48 without one. The bit of {@link #DIR_CHUNK}, which only IPv4 /16 entries carry.
+     */
+    public static final int DIR_NEXT = 0x20000000;
+    /** The object's entries per slot of the IPv6 direct hashes (xg_src6_dir, xg_dst6_dir), /32s and /48s together. */
+    public static final int DIR6_BLOCKS = 65536;
     /** Direct-table value without a flag (0, what a never-written entry holds): the LPM trie decides. */
     public static final int DIR_DEEPER = 0;
     /** An address map's or direct table's value without its flags: the vector id (or chunk index). */

@@ -17,6 +17,8 @@ import java.util.List;
  * @param sport      per source-port key, the vector id
  * @param src4Direct the IPv4 direct tables in front of the source LPM trie
  * @param dst4Direct the same for the destination
+ * @param src6Direct the IPv6 direct stage in front of the source LPM trie
+ * @param dst6Direct the same for the destination
  * @param addresses  the address dimensions (also in the fields above), for the next compile to reuse
  */
 public record CompiledRuleSet(
@@ -37,6 +39,8 @@ public record CompiledRuleSet(
         int[] sport,
         Ipv4Direct src4Direct,
         Ipv4Direct dst4Direct,
+        Ipv6Direct src6Direct,
+        Ipv6Direct dst6Direct,
         RuleCompiler.AddressDimensions addresses) {
 
     public int ruleCount() {

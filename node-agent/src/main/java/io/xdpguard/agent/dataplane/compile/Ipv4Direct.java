@@ -71,7 +71,7 @@ public record Ipv4Direct(int[] sixteens, int[] chunks) {
             if (coverLength[b] < 0) {
                 sixteens[b] = Abi.DIR_DEEPER;
             } else if (longer[b] == 0) {
-                sixteens[b] = finalEntry(cover[b], hostCount[b] > 0);
+                sixteens[b] = DirectEntry.answer(cover[b], hostCount[b] > 0);
             } else if (chunkCount < chunkCapacity) {
                 chunkOf[b] = chunkCount;
                 sixteens[b] = Abi.DIR_CHUNK | chunkCount++;
@@ -114,14 +114,10 @@ public record Ipv4Direct(int[] sixteens, int[] chunks) {
             }
             int base = chunkOf[b] * 256;
             for (int c = 0; c < 256; c++) {
-                chunks[base + c] = deeper24[c] ? Abi.DIR_DEEPER : finalEntry(cover24[c], hosts24[c]);
+                chunks[base + c] = deeper24[c] ? Abi.DIR_DEEPER : DirectEntry.answer(cover24[c], hosts24[c]);
             }
         }
         return new Ipv4Direct(sixteens, chunks);
-    }
-
-    private static int finalEntry(int prefixValue, boolean hostsInside) {
-        return Abi.DIR_FINAL | (prefixValue & Abi.VEC_MASK) | (hostsInside ? prefixValue & Abi.HOSTS_INSIDE : 0);
     }
 
     /**

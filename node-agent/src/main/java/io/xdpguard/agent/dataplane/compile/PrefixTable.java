@@ -126,6 +126,16 @@ public final class PrefixTable {
         return addresses[i * width + 14] & 0xff;
     }
 
+    /** The first 48 bits of entry i of a table of 16-byte addresses (IPv6, hosts): its /48, the IPv6 stage's key. */
+    long top48(int i) {
+        int at = i * width;
+        long top = 0;
+        for (int b = 0; b < 6; b++) {
+            top = top << 8 | addresses[at + b] & 0xff;
+        }
+        return top;
+    }
+
     public int length(int i) {
         return lengths[i] & 0xff;
     }

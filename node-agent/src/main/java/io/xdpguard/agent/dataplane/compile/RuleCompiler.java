@@ -56,8 +56,8 @@ public final class RuleCompiler {
      * rule's source and destination lists (and the capacity) are the same (see {@link AddressDimensions}); the result
      * is identical either way.
      *
-     * @param capacity what one slot of the target maps holds (hosts: the rest go to the tries; /24 chunks: the
-     *                 /16s beyond them are left to the tries)
+     * @param capacity what one slot of the target maps holds (hosts: the rest go to the tries; /24 chunks and IPv6
+     *                 blocks: the /16s and /32s beyond them are left to the tries)
      * @param previous an earlier result (of any rule set), or null
      */
     public static CompiledRuleSet compile(RuleSet ruleSet, int[] counterIds, SlotCapacity capacity,
@@ -152,8 +152,8 @@ public final class RuleCompiler {
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
                 catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, l4SportDefault, sport,
-                addresses.src4Direct(),
-                addresses.dst4Direct(), addresses);
+                addresses.src4Direct(), addresses.dst4Direct(), addresses.src6Direct(), addresses.dst6Direct(),
+                addresses);
     }
 
     /**
@@ -262,7 +262,7 @@ public final class RuleCompiler {
     public record AddressDimensions(int ruleCount, SlotCapacity capacity, List<AddressMatch> sources, List<AddressMatch> destinations,
             List<VectorTable.Vector> vectors, int srcDefault, int dstDefault, PrefixTable src4, PrefixTable src6,
             PrefixTable srcHosts, PrefixTable dst4, PrefixTable dst6, PrefixTable dstHosts, Ipv4Direct src4Direct,
-            Ipv4Direct dst4Direct) {
+            Ipv4Direct dst4Direct, Ipv6Direct src6Direct, Ipv6Direct dst6Direct) {
 
         /** Whether {@code rules} have exactly the address lists these were compiled from. */
         boolean compiledFrom(List<MatchRule> rules, SlotCapacity slotCapacity) {
@@ -287,7 +287,7 @@ public final class RuleCompiler {
                 if (sources.get(i) != rules.get(i).sources() || destinations.get(i) != rules.get(i).destinations()) {
                     return new AddressDimensions(ruleCount, capacity, rules.stream().map(MatchRule::sources).toList(),
                             rules.stream().map(MatchRule::destinations).toList(), vectors, srcDefault, dstDefault,
-                            src4, src6, srcHosts, dst4, dst6, dstHosts, src4Direct, dst4Direct);
+                            src4, src6, srcHosts, dst4, dst6, dstHosts, src4Direct, dst4Direct, src6Direct, dst6Direct);
                 }
             }
             return this;
@@ -319,7 +319,8 @@ public final class RuleCompiler {
         return new AddressDimensions(rules.size(), capacity, rules.stream().map(MatchRule::sources).toList(),
                 rules.stream().map(MatchRule::destinations).toList(), vectors.vectors(), srcDefault, dstDefault,
                 src4, src6, srcHosts, dst4, dst6, dstHosts, Ipv4Direct.build(src4, srcHosts, capacity.chunks()),
-                Ipv4Direct.build(dst4, dstHosts, capacity.chunks()));
+                Ipv4Direct.build(dst4, dstHosts, capacity.chunks()), Ipv6Direct.build(src6, srcHosts, capacity.ipv6Blocks()),
+                Ipv6Direct.build(dst6, dstHosts, capacity.ipv6Blocks()));
     }
 
     /** A prefix named by one rule, as raw bytes. */

@@ -6,11 +6,13 @@ import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRule;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
 import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
+import io.xdpguard.agent.dataplane.compile.Ipv6Direct;
 import io.xdpguard.agent.dataplane.compile.PrefixTable;
 import io.xdpguard.agent.dataplane.compile.SlotCapacity;
 import io.xdpguard.agent.dataplane.compile.VectorTable;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -29,7 +31,7 @@ import java.util.stream.IntStream;
  * Only the inactive slot is ever written, so a packet sees either the old rule set or the new one, never a mix.
  */
 public final class ClassifierMaps {
-    static final int SLOT_CONFIG_SIZE = 32;
+    static final int SLOT_CONFIG_SIZE = 48;
     static final int VEC_HDR_SIZE = 40;
     static final int RULE_SIZE = 24;
     static final int RULE_STATS_SIZE = 24;
@@ -39,6 +41,8 @@ public final class ClassifierMaps {
     static final int HOST_KEY_SIZE = 20;
     static final int DIR24_CHUNK_SIZE = 1024;
     static final int L4_ENTRY_SIZE = 8;
+    static final int DIR6_KEY_SIZE = 16;
+    static final int DIR6_ENTRY_SIZE = 8;
 
     private final BpfMap active;
     private final BpfMap slotConfig;
@@ -55,6 +59,8 @@ public final class ClassifierMaps {
     private final BpfMap dst4Dir;
     private final BpfMap src4Dir24;
     private final BpfMap dst4Dir24;
+    private final BpfMap src6Dir;
+    private final BpfMap dst6Dir;
     private final BpfMap srcHost;
     private final BpfMap dstHost;
     private final BpfMap l4;
@@ -81,6 +87,8 @@ public final class ClassifierMaps {
         dst4Dir = maps.apply("xg_dst4_dir");
         src4Dir24 = maps.apply("xg_src4_dir24");
         dst4Dir24 = maps.apply("xg_dst4_dir24");
+        src6Dir = maps.apply("xg_src6_dir");
+        dst6Dir = maps.apply("xg_dst6_dir");
         srcHost = maps.apply("xg_src_host");
         dstHost = maps.apply("xg_dst_host");
         l4 = maps.apply("xg_l4");
@@ -93,7 +101,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 5;
+    static final int ABI_VERSION = 6;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -206,9 +214,14 @@ public final class ClassifierMaps {
         return MapCapacities.chunksPerSlot(Math.min(src4Dir24.maxEntries(), dst4Dir24.maxEntries()));
     }
 
+    /** IPv6 /32 and /48 entries one slot may use per address dimension (the smaller dir6 hash, halved). */
+    public int ipv6BlockCapacityPerSlot() {
+        return MapCapacities.ipv6BlocksPerSlot(Math.min(src6Dir.maxEntries(), dst6Dir.maxEntries()));
+    }
+
     /** What a compile for these maps may use of one slot. */
     public SlotCapacity slotCapacity() {
-        return new SlotCapacity(hostCapacityPerSlot(), chunkCapacityPerSlot());
+        return new SlotCapacity(hostCapacityPerSlot(), chunkCapacityPerSlot(), ipv6BlockCapacityPerSlot());
     }
 
     /** How much of one slot {@code compiled} takes, table by table (the names of {@link Dataplane.Counters}). */
@@ -228,6 +241,11 @@ public final class ClassifierMaps {
                 MapCapacities.chunksPerSlot(src4Dir24.maxEntries())));
         out.put("dst_chunks", new Dataplane.Occupancy(compiled.dst4Direct().chunkCount(),
                 MapCapacities.chunksPerSlot(dst4Dir24.maxEntries())));
+        // IPv6 /32s and /48s with an entry; once full, further ones are left to the trie
+        out.put("src_ipv6_blocks", new Dataplane.Occupancy(compiled.src6Direct().size(),
+                MapCapacities.ipv6BlocksPerSlot(src6Dir.maxEntries())));
+        out.put("dst_ipv6_blocks", new Dataplane.Occupancy(compiled.dst6Direct().size(),
+                MapCapacities.ipv6BlocksPerSlot(dst6Dir.maxEntries())));
         return out;
     }
 
@@ -278,6 +296,9 @@ public final class ClassifierMaps {
         int chunks = chunkCapacityPerSlot();
         writeDirect(src4Dir, src4Dir24, slot, chunks, next.src4Direct(), previous == null ? null : previous.src4Direct());
         writeDirect(dst4Dir, dst4Dir24, slot, chunks, next.dst4Direct(), previous == null ? null : previous.dst4Direct());
+        int blocks = ipv6BlockCapacityPerSlot();
+        writeIpv6Direct(src6Dir, slot, blocks, next.src6Direct(), previous == null ? null : previous.src6Direct(), slotEmpty);
+        writeIpv6Direct(dst6Dir, slot, blocks, next.dst6Direct(), previous == null ? null : previous.dst6Direct(), slotEmpty);
         writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true, slotEmpty);
         writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true, slotEmpty);
         writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true, slotEmpty);
@@ -290,6 +311,8 @@ public final class ClassifierMaps {
             config.putInt(v);
         }
         config.putInt(next.catchAll()); // -1 is XG_NO_RULE
+        config.putInt(next.src6Direct().miss()).putInt(next.dst6Direct().miss()); // dir6_miss[XG_DIM_SRC], [XG_DIM_DST]
+        config.putInt(next.src6Direct().missUpTo()).putInt(next.dst6Direct().missUpTo()); // dir6_miss_upto[...]
         slotConfig.update(Encoding.u32(slot), config.array());
     }
 
@@ -368,6 +391,68 @@ public final class ClassifierMaps {
         }
         writeChunks(chunks, slot * chunksPerSlot, next.chunks(), previous == null ? null : previous.chunks());
         writeArray(sixteens, slot * Abi.DIR4_ENTRIES, next.sixteens(), previous == null ? null : previous.sixteens());
+    }
+
+    /**
+     * The IPv6 direct stage of one dimension, a function of the LPM and host tables like the IPv4 tables: unchanged
+     * (the same object), nothing to write; otherwise the stale entries of the slot are deleted first (the slot may use
+     * its whole share), then the new and changed ones are written.
+     *
+     * @param previous  what the slot holds; null when unknown (its keys are then read from the map) or empty
+     * @param slotEmpty the slot holds no entry (maps created by this process, slot never written)
+     */
+    private static void writeIpv6Direct(BpfMap map, int slot, int blocksPerSlot, Ipv6Direct next, Ipv6Direct previous,
+            boolean slotEmpty) {
+        if (next == previous) {
+            return;
+        }
+        if (next.size() > blocksPerSlot) {
+            // more would take room from the other slot, which may be the live one
+            throw new IllegalArgumentException("the compiled IPv6 stage has " + next.size() + " entries, the maps hold "
+                    + blocksPerSlot + " per slot");
+        }
+        long[] held = previous != null ? previous.blocks() : slotEmpty ? new long[0] : slotBlocks(map, slot);
+        ByteBuffer keys = Encoding.buffer(next.size() * DIR6_KEY_SIZE);
+        ByteBuffer values = Encoding.buffer(next.size() * DIR6_ENTRY_SIZE);
+        int count = 0;
+        int h = 0;
+        for (int n = 0; n < next.size(); n++) {
+            long block = next.blocks()[n];
+            while (h < held.length && held[h] < block) {
+                map.delete(dir6Key(slot, held[h++]));
+            }
+            boolean kept = h < held.length && held[h] == block;
+            boolean unchanged = kept && previous != null && previous.entries()[h] == next.entries()[n]
+                    && previous.misses()[h] == next.misses()[n];
+            h += kept ? 1 : 0;
+            if (!unchanged) {
+                keys.put(dir6Key(slot, block));
+                values.putInt(next.entries()[n]).putInt(next.misses()[n]);
+                count++;
+            }
+        }
+        while (h < held.length) {
+            map.delete(dir6Key(slot, held[h++]));
+        }
+        writeHash(map, keys.array(), values.array(), count);
+    }
+
+    /** struct xg_dir6_key of a block ({@link Ipv6Direct#block}): slot, prefix length, the address bits (network order). */
+    private static byte[] dir6Key(int slot, long block) {
+        return Encoding.buffer(DIR6_KEY_SIZE).putInt(slot).putInt(Ipv6Direct.length(block)).order(ByteOrder.BIG_ENDIAN)
+                .putLong(Ipv6Direct.top48(block) << 16).array();
+    }
+
+    /** The blocks of {@code slot} in a dir6 hash, ascending. */
+    private static long[] slotBlocks(BpfMap map, int slot) {
+        List<Long> out = new ArrayList<>();
+        for (byte[] key : map.keys()) {
+            if (Encoding.readU32(key, 0) == slot) {
+                long top48 = ByteBuffer.wrap(key).order(ByteOrder.BIG_ENDIAN).getLong(8) >>> 16;
+                out.add(Ipv6Direct.block(top48, Encoding.readU32(key, 4)));
+            }
+        }
+        return out.stream().mapToLong(Long::longValue).sorted().toArray();
     }
 
     /**
@@ -484,13 +569,24 @@ public final class ClassifierMaps {
         for (ByteBuffer key : stale.keySet()) {
             map.delete(key.array());
         }
+        if (lpm) {
+            if (count > 0) {
+                map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+            }
+        } else {
+            writeHash(map, keys.array(), values.array(), count);
+        }
+    }
+
+    /** The first {@code count} entries into a hash map: one batch, or for many, {@link #writeInParts}. */
+    private static void writeHash(BpfMap map, byte[] keys, byte[] values, int count) {
         if (count == 0) {
             return;
         }
-        if (lpm || count < 2 * BpfMap.BATCH_CHUNK) {
-            map.updateBatch(keys.array(), values.array(), count, BpfMap.UpdateFlag.ANY);
+        if (count < 2 * BpfMap.BATCH_CHUNK) {
+            map.updateBatch(keys, values, count, BpfMap.UpdateFlag.ANY);
         } else {
-            writeInParts(map, keys.array(), values.array(), count);
+            writeInParts(map, keys, values, count);
         }
     }
 

@@ -17,8 +17,10 @@ import java.nio.ByteOrder;
  * @param lpm6          entries of xg_src6 and xg_dst6 each; 0 keeps the object's size
  * @param chunksPerSlot IPv4 /24 chunks per slot of xg_src4_dir24 and xg_dst4_dir24 each (1 KiB a chunk), at
  *                      most {@link Abi#DIR24_MAX_CHUNKS}; 0 keeps the object's {@link Abi#DIR24_CHUNKS}
+ * @param ipv6Blocks    entries (IPv6 /32s and /48s) of xg_src6_dir and xg_dst6_dir each (both slots together); 0
+ *                      keeps the object's size
  */
-public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
+public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot, int ipv6Blocks) {
     /** The program's load-time constant holding the chunks per slot: the only variable of this section. */
     static final String DIR24_CHUNKS_SECTION = ".rodata.dir24";
 
@@ -26,19 +28,20 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
     public static final int DEFAULT_HOSTS_PER_SLOT = 65_536;
     public static final int DEFAULT_PREFIXES_PER_SLOT = 1_100_000;
     public static final int DEFAULT_CHUNKS_PER_SLOT = Abi.DIR24_CHUNKS;
+    public static final int DEFAULT_IPV6_BLOCKS_PER_SLOT = Abi.DIR6_BLOCKS;
     /**
      * The agent's default, per slot: 65,536 hosts; 1,100,000 prefixes (the object's 2,200,000 per trie: both slots
      * share a trie, and a change writes the new set into the inactive slot while the old one is still in force, so a
      * rule set of ~1,000,000 prefixes needs room for two; LPM tries are never preallocated, unused capacity costs
-     * nothing); 1,024 /24 chunks (the object's).
+     * nothing); 1,024 /24 chunks (the object's); 65,536 IPv6 blocks (the object's).
      */
     public static final MapCapacities DEFAULT = perSlot(DEFAULT_HOSTS_PER_SLOT, DEFAULT_PREFIXES_PER_SLOT,
-            DEFAULT_CHUNKS_PER_SLOT);
+            DEFAULT_CHUNKS_PER_SLOT, DEFAULT_IPV6_BLOCKS_PER_SLOT);
     /** Every map as the object declares it. */
-    public static final MapCapacities OBJECT = new MapCapacities(0, 0, 0, 0);
+    public static final MapCapacities OBJECT = new MapCapacities(0, 0, 0, 0, 0);
 
     public MapCapacities {
-        if (hosts < 0 || lpm4 < 0 || lpm6 < 0 || chunksPerSlot < 0) {
+        if (hosts < 0 || lpm4 < 0 || lpm6 < 0 || chunksPerSlot < 0 || ipv6Blocks < 0) {
             throw new IllegalArgumentException("negative map capacity");
         }
         if (chunksPerSlot > Abi.DIR24_MAX_CHUNKS) {
@@ -54,10 +57,11 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
      * @param hostsPerSlot   exact addresses per address dimension
      * @param prefixesPerSlot LPM prefixes per address dimension and family
      * @param chunksPerSlot  IPv4 /24 chunks per address dimension
+     * @param ipv6BlocksPerSlot IPv6 /32 and /48 entries per address dimension
      */
-    public static MapCapacities perSlot(int hostsPerSlot, int prefixesPerSlot, int chunksPerSlot) {
+    public static MapCapacities perSlot(int hostsPerSlot, int prefixesPerSlot, int chunksPerSlot, int ipv6BlocksPerSlot) {
         return new MapCapacities(Math.multiplyExact(hostsPerSlot, Abi.SLOTS), Math.multiplyExact(prefixesPerSlot, Abi.SLOTS),
-                Math.multiplyExact(prefixesPerSlot, Abi.SLOTS), chunksPerSlot);
+                Math.multiplyExact(prefixesPerSlot, Abi.SLOTS), chunksPerSlot, Math.multiplyExact(ipv6BlocksPerSlot, Abi.SLOTS));
     }
 
     /** Applies the sizes to an opened, not yet loaded object. */
@@ -74,6 +78,10 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
             object.setMaxEntries("xg_src6", lpm6);
             object.setMaxEntries("xg_dst6", lpm6);
         }
+        if (ipv6Blocks > 0) {
+            object.setMaxEntries("xg_src6_dir", ipv6Blocks);
+            object.setMaxEntries("xg_dst6_dir", ipv6Blocks);
+        }
         if (chunksPerSlot > 0) {
             // the maps and the program's bound must agree: a chunk index is checked against the constant, and a slot's
             // chunks start at slot * chunks
@@ -89,6 +97,11 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
         return hostMapEntries / Abi.SLOTS;
     }
 
+    /** IPv6 /32 and /48 entries one slot may use per address dimension, given the dir6 hashes' max_entries. */
+    static int ipv6BlocksPerSlot(int dir6MapEntries) {
+        return dir6MapEntries / Abi.SLOTS;
+    }
+
     /** /24 chunks one slot holds per address dimension, given the dir24 maps' max_entries (a chunk an entry). */
     static int chunksPerSlot(int dir24MapEntries) {
         return dir24MapEntries / Abi.SLOTS;
@@ -96,6 +109,6 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot) {
 
     @Override
     public String toString() {
-        return "hosts=" + hosts + ",lpm4=" + lpm4 + ",lpm6=" + lpm6 + ",chunks=" + chunksPerSlot;
+        return "hosts=" + hosts + ",lpm4=" + lpm4 + ",lpm6=" + lpm6 + ",chunks=" + chunksPerSlot + ",ipv6_blocks=" + ipv6Blocks;
     }
 }

@@ -36,16 +36,22 @@ final class PinnedMaps {
         }
     }
 
-    /** Names of maps pinned in {@code dir} whose type, key/value size or max_entries differ from the object's. */
+    /**
+     * Names of maps pinned in {@code dir} whose type, key/value size or max_entries differ from the object's, and of
+     * maps of the object missing beside pinned ones (an older object's set: created empty next to maps that hold a
+     * rule set, they would be taken to hold it too, and an empty IPv6 stage under a final miss answers wrongly).
+     */
     static List<String> incompatible(BpfObjectFile object, Path dir) {
         return incompatible(specs(object), dir);
     }
 
     static List<String> incompatible(Map<String, BpfMapSpec> specs, Path dir) {
         List<String> out = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (BpfMapSpec spec : specs.values()) {
             Path pin = dir.resolve(spec.name());
             if (!Files.exists(pin)) {
+                missing.add(spec.name() + " (not pinned)");
                 continue;
             }
             try (BpfMap m = BpfMap.openPinned(pin)) {
@@ -58,6 +64,9 @@ final class PinnedMaps {
             } catch (BpfException e) {
                 out.add(spec.name() + " (" + e.getMessage() + ")");
             }
+        }
+        if (missing.size() < specs.size()) {
+            out.addAll(missing);
         }
         return out;
     }

@@ -35,7 +35,7 @@ class ChunkCapacityCompileTest {
     void chunksGoToTheLowestSixteensUpToTheCapacityAndTheRestToTheTrie(int chunks) throws Exception {
         RuleSet ruleSet = ruleSet();
         CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, CounterIds.NONE.assign(ruleSet).ids(),
-                new SlotCapacity(Integer.MAX_VALUE, chunks), null);
+                new SlotCapacity(Integer.MAX_VALUE, chunks, Abi.DIR6_BLOCKS), null);
 
         Ipv4Direct direct = compiled.src4Direct();
         assertThat(direct.chunkCount()).isEqualTo(Math.min(chunks, SIXTEENS));

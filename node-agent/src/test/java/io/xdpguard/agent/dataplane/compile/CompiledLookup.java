@@ -19,12 +19,12 @@ final class CompiledLookup {
         int[] vecs = new int[Abi.DIMS];
         int used = 0;
         if ((c.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
-            vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), c.src4Direct(), p.source(),
-                    p.family(), c.defaultVec()[Abi.DIM_SRC]);
+            vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), c.src4Direct(), c.src6Direct(),
+                    p.source(), p.family(), c.defaultVec()[Abi.DIM_SRC]);
         }
         if ((c.dimsUsed() & (1 << Abi.DIM_DST)) != 0) {
-            vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), c.dst4Direct(), p.destination(),
-                    p.family(), c.defaultVec()[Abi.DIM_DST]);
+            vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), c.dst4Direct(), c.dst6Direct(),
+                    p.destination(), p.family(), c.defaultVec()[Abi.DIM_DST]);
         }
         // as xg_classify: source port first; when it gives the default vector, the L4 entry's pre-ANDed vector alone
         int sport = (c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0 ? c.sport()[p.sportIndex()] : -1;
@@ -72,20 +72,16 @@ final class CompiledLookup {
     }
 
     /**
-     * IPv4: the /16 table and the /24 chunks first (kernel reads modelled by {@link Ipv4Direct#lookup}), which
-     * answer unless a longer prefix lies inside; then the longest prefix; the host table only under an answer
-     * flagged HOSTS_INSIDE (or without any prefix).
+     * The direct stage first (IPv4: the /16 table and the /24 chunks, IPv6: the /32 and /48 hash; kernel reads
+     * modelled by {@link Ipv4Direct#lookup} and {@link Ipv6Direct#lookup}), which answers unless a longer prefix lies
+     * inside; then the longest prefix; the host table only under an answer flagged HOSTS_INSIDE (or without any
+     * prefix).
      */
-    private static int address(PrefixTable hosts, PrefixTable lpm, Ipv4Direct direct, byte[] mapped, int family,
-            int fallback) {
+    private static int address(PrefixTable hosts, PrefixTable lpm, Ipv4Direct direct4, Ipv6Direct direct6,
+            byte[] mapped, int family, int fallback) {
         byte[] address = family == 4 ? Arrays.copyOfRange(mapped, 12, 16) : mapped;
-        int found = -1;
-        if (family == 4) {
-            int entry = direct.lookup(java.nio.ByteBuffer.wrap(address).getInt());
-            if ((entry & Abi.DIR_FINAL) != 0) {
-                found = entry;
-            }
-        }
+        int entry = family == 4 ? direct4.lookup(java.nio.ByteBuffer.wrap(address).getInt()) : direct6.lookup(address);
+        int found = (entry & Abi.DIR_FINAL) != 0 ? entry : -1;
         if (found == -1) {
             int bestLength = -1;
             for (int i = 0; i < lpm.size(); i++) {

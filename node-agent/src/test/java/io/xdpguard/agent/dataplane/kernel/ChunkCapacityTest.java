@@ -43,7 +43,7 @@ class ChunkCapacityTest {
     @ValueSource(ints = {4, 3000})
     void verdictsAgreeWithTheReferenceWithAndWithoutChunks(int chunksPerSlot) throws Exception {
         try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), null,
-                new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, chunksPerSlot))) {
+                new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, chunksPerSlot, 0))) {
             assertThat(classifier.map("xg_src4_dir24").maxEntries()).isEqualTo(Abi.SLOTS * chunksPerSlot);
             assertThat(classifier.map("xg_dst4_dir24").maxEntries()).isEqualTo(Abi.SLOTS * chunksPerSlot);
             assertThat(classifier.maps().chunkCapacityPerSlot()).isEqualTo(chunksPerSlot);
@@ -77,7 +77,7 @@ class ChunkCapacityTest {
     void theProgramReadsTheChunksAtTheLoadTimeStride() throws Exception {
         int chunksPerSlot = 4;
         try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), null,
-                new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, chunksPerSlot))) {
+                new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, chunksPerSlot, 0))) {
             RuleSet ruleSet = ruleSet(53);
             Classifier.Applied applied = classifier.apply(ruleSet);
             assertThat(applied.slot()).isEqualTo(1);

@@ -146,6 +146,7 @@ class ClusterAgentTrafficTest {
         // Map occupancy against capacity: the one rule in a slot of 8,192.
         assertThat(scraped("xdpguard_map_entries", "map=\"rules\"")).isEqualTo(1);
         assertThat(scraped("xdpguard_map_capacity", "map=\"rules\"")).isEqualTo(8192);
+        assertThat(scraped("xdpguard_map_capacity", "map=\"src_ipv6_blocks\"")).isEqualTo(MapCapacities.DEFAULT_IPV6_BLOCKS_PER_SLOT);
 
         // A drop sample with rule key, addresses and ports.
         await(() -> !samples.query(FILTER, net.name, 10).isEmpty(), () -> "a drop sample; received " + samples.received());

@@ -6,6 +6,7 @@ import io.xdpguard.agent.dataplane.Reason;
 import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
 import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
+import io.xdpguard.agent.dataplane.compile.Ipv6Direct;
 import io.xdpguard.agent.dataplane.compile.PrefixTable;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
@@ -34,7 +35,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The backbone of the dataplane's correctness: on random rule sets and random packets, the kernel's verdict, the
  * winning rule and every counter equal the reference matcher's. 10,000 cases per run; -Dxdpguard.long=true runs
  * 200,000; -Dxdpguard.seed=N replays a failure. Every rule set is a change (a slot switch, the inactive slot written by
- * difference), and the IPv4 addresses meet every kind of entry of the direct tables (counted, see {@link Ipv4Answer}).
+ * difference), and the addresses meet every kind of entry of the direct stages (counted, see {@link Ipv4Answer} and
+ * {@link Ipv6Answer}).
  */
 @ExtendWith(RequiresBpf.class)
 class KernelDifferentialTest {
@@ -63,6 +65,7 @@ class KernelDifferentialTest {
         int sets = Boolean.getBoolean("xdpguard.long") ? 2000 : 100;
         int cases = 0;
         long[] ipv4Answers = new long[Ipv4Answer.values().length];
+        long[] ipv6Answers = new long[Ipv6Answer.values().length];
         for (int s = 0; s < sets; s++) {
             RuleSet ruleSet = rules.ruleSet(s % 10 == 9 ? 400 : 24);
             Classifier.Applied applied = classifier.apply(ruleSet);
@@ -81,6 +84,7 @@ class KernelDifferentialTest {
                                 expected.rule() < 0 ? ruleSet.defaultVerdict() : ruleSet.rules().get(expected.rule()));
                 assertThat(retval).as(context).isEqualTo(expected.drops() ? XdpAction.DROP.code() : XdpAction.PASS.code());
                 countIpv4Answers(applied.compiled(), parsed, ipv4Answers);
+                countIpv6Answers(applied.compiled(), parsed, ipv6Answers);
                 long[] reason = expectedReasons.computeIfAbsent(expected.reason(), r -> new long[2]);
                 reason[0]++;
                 reason[1] += frame.length;
@@ -116,6 +120,10 @@ class KernelDifferentialTest {
             assertThat(ipv4Answers[kind.ordinal()]).as("seed %d: IPv4 address lookups answered by %s", seed, kind)
                     .isGreaterThanOrEqualTo(sets); // typically 5-50 per set
         }
+        for (Ipv6Answer kind : Ipv6Answer.values()) {
+            assertThat(ipv6Answers[kind.ordinal()]).as("seed %d: IPv6 address lookups answered by %s", seed, kind)
+                    .isGreaterThanOrEqualTo(sets); // typically 2-30 per set
+        }
     }
 
     /** Where an IPv4 address lookup (one per used address dimension of a packet) finds its answer. */
@@ -132,6 +140,56 @@ class KernelDifferentialTest {
         CHUNK,
         /** the /24 chunk with hosts inside (host hash hit or miss) */
         CHUNK_HOSTS
+    }
+
+    /** Where an IPv6 address lookup finds its answer (see xdpguard_abi.h). */
+    enum Ipv6Answer {
+        /** no entry for its /32, a final miss: no prefix of 1..31 bits */
+        MISS,
+        /** no entry for its /32, the trie: some prefix of 1..31 bits (or its /32 beyond the capacity) */
+        MISS_TRIE,
+        /** its /32's final entry, no host inside */
+        SLASH32,
+        /** its /32's final entry with hosts inside (host hash hit or miss) */
+        SLASH32_HOSTS,
+        /** its /48's final entry, under a next /32 */
+        SLASH48,
+        /** no entry for its /48, the final miss of its next /32 */
+        SLASH48_MISS,
+        /** the trie: its /32's or /48's entry is deeper, or its /48 has none and the /32's miss is deeper */
+        TRIE
+    }
+
+    private static void countIpv6Answers(CompiledRuleSet compiled, ParsedPacket parsed, long[] counts) {
+        if (parsed.outcome() != ParseOutcome.IP || parsed.family() != 6) {
+            return;
+        }
+        if ((compiled.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
+            counts[ipv6Answer(compiled.src6Direct(), parsed.source()).ordinal()]++;
+        }
+        if ((compiled.dimsUsed() & (1 << Abi.DIM_DST)) != 0) {
+            counts[ipv6Answer(compiled.dst6Direct(), parsed.destination()).ordinal()]++;
+        }
+    }
+
+    private static Ipv6Answer ipv6Answer(Ipv6Direct direct, byte[] address) {
+        long top48 = java.nio.ByteBuffer.wrap(address).getLong() >>> 16;
+        int at = Arrays.binarySearch(direct.blocks(), Ipv6Direct.block(top48 & ~0xffffL, 32));
+        if (at < 0) {
+            return (direct.lookup(address) & Abi.DIR_FINAL) != 0 ? Ipv6Answer.MISS : Ipv6Answer.MISS_TRIE;
+        }
+        int entry = direct.entries()[at];
+        if (entry == Abi.DIR_NEXT) {
+            int inner = Arrays.binarySearch(direct.blocks(), Ipv6Direct.block(top48, 48));
+            if (inner < 0) {
+                return (direct.misses()[at] & Abi.DIR_FINAL) != 0 ? Ipv6Answer.SLASH48_MISS : Ipv6Answer.TRIE;
+            }
+            return (direct.entries()[inner] & Abi.DIR_FINAL) != 0 ? Ipv6Answer.SLASH48 : Ipv6Answer.TRIE;
+        }
+        if ((entry & Abi.DIR_FINAL) == 0) {
+            return Ipv6Answer.TRIE;
+        }
+        return (entry & Abi.HOSTS_INSIDE) != 0 ? Ipv6Answer.SLASH32_HOSTS : Ipv6Answer.SLASH32;
     }
 
     private static void countIpv4Answers(CompiledRuleSet compiled, ParsedPacket parsed, long[] counts) {

@@ -36,7 +36,7 @@ class LargeHostWriteTest {
                 AddressMatch.parse(hosts), AddressMatch.ANY, Protocol.Any, List.of(), List.of(), Set.of(), 0, 0, false,
                 0)), DefaultVerdict.PASS);
         try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), null,
-                MapCapacities.perSlot(HOSTS, 0, MapCapacities.DEFAULT_CHUNKS_PER_SLOT))) {
+                MapCapacities.perSlot(HOSTS, 0, MapCapacities.DEFAULT_CHUNKS_PER_SLOT, 0))) {
             // twice: one write per slot
             for (int round = 0; round < 2; round++) {
                 classifier.apply(ruleSet);

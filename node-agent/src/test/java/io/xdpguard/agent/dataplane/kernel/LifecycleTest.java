@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -408,7 +409,41 @@ class LifecycleTest {
     }
 
     /**
-     * A node restarted with other map capacities (hosts, /24 chunks): the pinned maps no longer match, so the agent
+     * Pins of an older object that had fewer maps (as before the IPv6 stage): the missing map makes them
+     * incompatible, so the agent rebuilds all maps rather than create that one empty beside maps it takes to hold the
+     * rule set in force.
+     */
+    @Test
+    void pinsLackingAMapOfTheObjectAreRebuiltWithoutAGap() throws Exception {
+        KernelDataplane first = dataplane();
+        int oldId = (int) first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
+        first.close();
+        Path dir = Lifecycle.dataplane(root).interfaceDir(net.ifindex);
+        Files.delete(dir.resolve("xg_src6_dir"));
+        int oldConfigId;
+        try (BpfMap config = BpfMap.openPinned(dir.resolve("xg_slot_config"))) {
+            oldConfigId = config.id();
+        }
+
+        AttachWatch watch = track(new AttachWatch(net.ifindex));
+        KernelDataplane second = dataplane();
+        assertThat(second.startupLog()).anyMatch(l -> l.contains("incompatible") && l.contains("xg_src6_dir (not pinned)"));
+        InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
+        Thread.sleep(50);
+        Set<Integer> seen = watch.stop();
+        assertThat(r.state()).as(r.toString()).isEqualTo(State.ENFORCING);
+        assertThat(seen).doesNotContain(0).containsExactlyInAnyOrder(oldId, (int) r.programId());
+        assertThat(dir.resolve("xg_src6_dir")).exists();
+        try (BpfMap config = BpfMap.openPinned(dir.resolve("xg_slot_config"))) {
+            assertThat(config.id()).as("new maps, written whole, not the old ones reused").isNotEqualTo(oldConfigId);
+        }
+        long[] received = traffic();
+        assertThat(received[0]).isEqualTo(20);
+        assertThat(received[1]).isZero();
+    }
+
+    /**
+     * A node restarted with other map capacities (hosts, /24 chunks, IPv6 blocks): the pinned maps no longer match, so the agent
      * rebuilds them beside the old ones and swaps the program atomically, as for an ABI change; the old program filters
      * until the replace, and the new maps carry the new sizes and the program's chunk bound with them.
      */
@@ -418,24 +453,28 @@ class LifecycleTest {
         int oldId = (int) first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
         first.close();
         Path dir = Lifecycle.dataplane(root).interfaceDir(net.ifindex);
-        MapCapacities bigger = MapCapacities.perSlot(100_000, 0, 4096);
+        MapCapacities bigger = MapCapacities.perSlot(100_000, 0, 4096, 1000);
 
         AttachWatch watch = track(new AttachWatch(net.ifindex));
         KernelDataplane second = track(new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)
                 .withAdoptOrphans(false).withCapacities(bigger)));
         assertThat(second.startupLog()).anyMatch(l -> l.contains("incompatible") && l.contains("xg_src4_dir24")
-                && l.contains("xg_src_host"));
+                && l.contains("xg_src_host") && l.contains("xg_dst6_dir"));
         InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
         Thread.sleep(50);
         Set<Integer> seen = watch.stop();
         assertThat(r.state()).as(r.toString()).isEqualTo(State.ENFORCING);
         assertThat(seen).doesNotContain(0).containsExactlyInAnyOrder(oldId, (int) r.programId());
         try (BpfMap chunks = BpfMap.openPinned(dir.resolve("xg_dst4_dir24"));
-                BpfMap hosts = BpfMap.openPinned(dir.resolve("xg_src_host"))) {
+                BpfMap hosts = BpfMap.openPinned(dir.resolve("xg_src_host"));
+                BpfMap blocks = BpfMap.openPinned(dir.resolve("xg_dst6_dir"))) {
             assertThat(chunks.maxEntries()).isEqualTo(2 * 4096);
             assertThat(hosts.maxEntries()).isEqualTo(200_000);
+            assertThat(blocks.maxEntries()).isEqualTo(2 * 1000);
         }
-        assertThat(second.counters(net.name).orElseThrow().occupancy().get("src_chunks").capacity()).isEqualTo(4096);
+        Map<String, Dataplane.Occupancy> occupancy = second.counters(net.name).orElseThrow().occupancy();
+        assertThat(occupancy.get("src_chunks").capacity()).isEqualTo(4096);
+        assertThat(occupancy.get("dst_ipv6_blocks").capacity()).isEqualTo(1000);
         long[] received = traffic();
         assertThat(received[0]).isEqualTo(20);
         assertThat(received[1]).isZero();

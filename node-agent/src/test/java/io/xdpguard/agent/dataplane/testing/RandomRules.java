@@ -1,6 +1,7 @@
 package io.xdpguard.agent.dataplane.testing;
 
 import inet.ipaddr.IPAddress;
+import inet.ipaddr.IPAddressNetwork;
 import inet.ipaddr.IPAddressString;
 import io.xdpguard.agent.dataplane.rules.AddressMatch;
 import io.xdpguard.agent.dataplane.rules.DefaultVerdict;
@@ -35,6 +36,10 @@ public final class RandomRules {
     public static final long SATURATED_BURST = 100_000_000L;
 
     private static final Protocol[] PROTOCOLS = Protocol.values();
+    private static final IPAddressNetwork.IPAddressGenerator ADDRESSES = new IPAddressNetwork.IPAddressGenerator();
+    /** Drawn per /32 and rule set; /48s twice as often: only they make an address meet a /32's miss. */
+    private static final Ipv6Inside[] IPV6_INSIDE = {Ipv6Inside.HOSTS, Ipv6Inside.NOTHING, Ipv6Inside.MIDDLE,
+        Ipv6Inside.SLASH48, Ipv6Inside.SLASH48, Ipv6Inside.ANY};
     private final Random random;
     /**
      * Per /16 (top 16 bits) of an IPv4 pool address, the longest prefix below /32 that rules name around it in the
@@ -42,6 +47,13 @@ public final class RandomRules {
      * kind of /16 and /24 across changes: final (no longer prefix inside), final with hosts inside, deeper.
      */
     private final Map<Integer, Integer> maxLength = new HashMap<>();
+    /**
+     * Per /32 (top 32 bits) of an IPv6 pool address, what rules name inside it in the current rule set, so that the
+     * IPv6 stage meets every kind of answer across changes. Redrawn per rule set, as {@link #maxLength}.
+     */
+    private final Map<Integer, Ipv6Inside> inside6 = new HashMap<>();
+    /** Whether the current rule set may name IPv6 prefixes of 1..31 bits (then a /32 without an entry is the trie's). */
+    private boolean shortIpv6;
 
     public RandomRules(Random random) {
         this.random = random;
@@ -54,12 +66,16 @@ public final class RandomRules {
 
     public RuleSet ruleSet(int maxRules) {
         maxLength.clear();
+        inside6.clear();
         for (String address : ADDRESS_POOL) {
             byte[] bytes = new IPAddressString(address).getAddress().getBytes();
             if (bytes.length == 4) {
                 maxLength.put(top16(bytes), new int[] {16, 24, 31}[random.nextInt(3)]);
+            } else {
+                inside6.put(top32(bytes), IPV6_INSIDE[random.nextInt(IPV6_INSIDE.length)]);
             }
         }
+        shortIpv6 = random.nextBoolean();
         int count = 1 + random.nextInt(maxRules);
         List<MatchRule> rules = new ArrayList<>(count);
         int filters = 1 + random.nextInt(3);
@@ -121,7 +137,54 @@ public final class RandomRules {
                 length = random.nextBoolean() ? 32 : random.nextInt(max + 1);
             }
         }
+        if (bits == 128) {
+            Ipv6Inside inside = inside6.get(top32(host.getBytes()));
+            length = ipv6Length(inside, length);
+            if (length == 48 && random.nextInt(4) != 0) {
+                // a /48 beside the pool address's, which then lies in a /48 of its /32 without an entry
+                byte[] beside = host.getBytes();
+                int bit = 32 + random.nextInt(16);
+                beside[bit / 8] ^= (byte) (0x80 >>> (bit % 8));
+                host = ADDRESSES.from(beside);
+            }
+        }
         return host.toPrefixBlock(length);
+    }
+
+    /** What rules name inside the /32 of an IPv6 pool address besides prefixes of at most 32 bits. */
+    private enum Ipv6Inside {
+        /** hosts: the /32 answers, the host hash for hosts */
+        HOSTS,
+        /** nothing: a /32 prefix answers */
+        NOTHING,
+        /** hosts, prefixes of 33..47 bits: the /48s of hosts answer, the other /48s go to the trie */
+        MIDDLE,
+        /** hosts and /48s: these answer, the other /48s take the /32's answer */
+        SLASH48,
+        /** anything: mostly the trie */
+        ANY
+    }
+
+    /** {@code length}, or a length the current rule set allows inside a /32. */
+    private int ipv6Length(Ipv6Inside inside, int length) {
+        if (length > 0 && length < 32 && !shortIpv6) {
+            return random.nextBoolean() ? 0 : 32;
+        }
+        if (length <= 32) {
+            return length;
+        }
+        return switch (inside) {
+            case HOSTS -> length == 128 || random.nextBoolean() ? 128 : 32;
+            case NOTHING -> 32;
+            case MIDDLE -> length < 48 || length == 128 ? length : random.nextBoolean() ? 128 : 33 + random.nextInt(15);
+            case SLASH48 -> length == 128 ? 128 : 48;
+            case ANY -> length;
+        };
+    }
+
+    /** The top 32 bits of an IPv6 address: its /32, the IPv6 stage's first key. */
+    private static int top32(byte[] ipv6) {
+        return java.nio.ByteBuffer.wrap(ipv6).getInt();
     }
 
     /** The top 16 bits of an IPv4 address: its entry in the classifier's /16 table. */

@@ -1,0 +1,257 @@
+package io.xdpguard.agent.dataplane.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import inet.ipaddr.IPAddressString;
+import io.xdpguard.agent.dataplane.compile.Abi;
+import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
+import io.xdpguard.agent.dataplane.compile.CounterIds;
+import io.xdpguard.agent.dataplane.compile.RuleCompiler;
+import io.xdpguard.agent.dataplane.compile.Ipv6Direct;
+import io.xdpguard.agent.dataplane.libbpf.BpfMap;
+import io.xdpguard.agent.dataplane.libbpf.XdpAction;
+import io.xdpguard.agent.dataplane.packet.PacketBuilder;
+import io.xdpguard.agent.dataplane.packet.PacketParser;
+import io.xdpguard.agent.dataplane.reference.Classification;
+import io.xdpguard.agent.dataplane.reference.RateLimitDecider;
+import io.xdpguard.agent.dataplane.reference.ReferenceMatcher;
+import io.xdpguard.agent.dataplane.rules.AddressMatch;
+import io.xdpguard.agent.dataplane.rules.DefaultVerdict;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
+import io.xdpguard.agent.dataplane.testing.RequiresBpf;
+import io.xdpguard.api.v1alpha1.spec.Protocol;
+import io.xdpguard.api.v1alpha1.spec.RuleAction;
+import io.xdpguard.api.validation.Ports;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The IPv6 stage's entries per slot as a load-time capacity ({@link MapCapacities#ipv6Blocks()}): the maps follow it,
+ * the compiler keeps the lowest /32s that fit and leaves the rest to the trie, each slot holds exactly its compiled
+ * entries after changes written by difference, and the kernel's verdicts and winning rules equal the reference's in
+ * /32s with and without entries, with a final and a deeper miss, in both slots and both address dimensions.
+ */
+@ExtendWith(RequiresBpf.class)
+class Ipv6BlockCapacityTest {
+    /** /32s with /48s inside, each wanting a next entry and its /48s: 2001:d00{i}::/32. */
+    private static final int SLASH32S = 8;
+    /** Entries a slot wants per dimension: per /32 a next entry and three /48s (:5, :7, :9), and 3fff::/32. */
+    private static final int WANTED = 4 * SLASH32S + 1;
+
+    @ParameterizedTest(name = "{0} IPv6 blocks per slot")
+    @ValueSource(ints = {5, 1000})
+    void verdictsAgreeWithTheReferenceWithinAndBeyondTheCapacity(int blocksPerSlot) throws Exception {
+        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), null,
+                new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, 0, Abi.SLOTS * blocksPerSlot))) {
+            assertThat(classifier.map("xg_src6_dir").maxEntries()).isEqualTo(Abi.SLOTS * blocksPerSlot);
+            assertThat(classifier.map("xg_dst6_dir").maxEntries()).isEqualTo(Abi.SLOTS * blocksPerSlot);
+            assertThat(classifier.maps().ipv6BlockCapacityPerSlot()).isEqualTo(blocksPerSlot);
+
+            // four applies, slots 1, 0, 1, 0, each written by difference; the second and third with a prefix of
+            // fewer than 32 bits, so the misses turn deeper and final again, and with other /48s in half the /32s
+            boolean fits = blocksPerSlot >= WANTED;
+            int[] ports = {53, 54, 53, 53};
+            boolean[] shortPrefixes = {false, true, true, false};
+            for (int change = 0; change < ports.length; change++) {
+                boolean shortPrefix = shortPrefixes[change];
+                RuleSet ruleSet = ruleSet(ports[change], shortPrefix);
+                Classifier.Applied applied = classifier.apply(ruleSet);
+                for (boolean destination : new boolean[] {false, true}) {
+                    Ipv6Direct direct = destination ? applied.compiled().dst6Direct() : applied.compiled().src6Direct();
+                    assertThat(direct.size()).isLessThanOrEqualTo(blocksPerSlot);
+                    assertThat((direct.miss() & Abi.DIR_FINAL) != 0).as("a final miss").isEqualTo(!shortPrefix);
+                    // beyond the capacity the first /32 left out is 2001:d001 (2001:d000 takes 4 entries of 5)
+                    assertThat(direct.missUpTo()).isEqualTo(fits ? -1 : 0x2001d000);
+                    assertThat(held(classifier, destination ? "xg_dst6_dir" : "xg_src6_dir", applied.slot()))
+                            .as("the slot's entries in the kernel").isEqualTo(compiled(direct));
+                }
+                for (String address : probes()) {
+                    for (boolean destination : new boolean[] {false, true}) {
+                        assertKernelAgrees(classifier, applied, ruleSet, address, destination);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * After a restart the agent does not know what a slot holds: the writer reads the slot's keys from the map, deletes
+     * those the new rule set does not have and writes all of its own, leaving the other slot alone.
+     */
+    @Test
+    void aSlotOfUnknownContentsIsRewrittenToExactlyItsEntries() throws Exception {
+        try (Classifier classifier = Classifier.load(null)) {
+            Classifier.Applied first = classifier.apply(ruleSet(53, false));
+            Classifier.Applied second = classifier.apply(ruleSet(53, true));
+            RuleSet next = ruleSet(54, true);
+            CompiledRuleSet compiled = RuleCompiler.compile(next, CounterIds.NONE.assign(next).ids(),
+                    classifier.maps().slotCapacity(), null);
+            assertThat(compiled(compiled.src6Direct())).isNotEqualTo(compiled(first.compiled().src6Direct()));
+
+            classifier.maps().writeSlot(first.slot(), compiled, null, false);
+
+            assertThat(held(classifier, "xg_src6_dir", first.slot())).isEqualTo(compiled(compiled.src6Direct()));
+            assertThat(held(classifier, "xg_dst6_dir", first.slot())).isEqualTo(compiled(compiled.dst6Direct()));
+            assertThat(held(classifier, "xg_src6_dir", second.slot())).isEqualTo(compiled(second.compiled().src6Direct()));
+        }
+    }
+
+    /**
+     * The program reads the entries at the key the writer writes (slot, length, address bits in network order) and
+     * the slot config's miss up to its limit: an entry or miss changed in the map decides the verdict. Without the
+     * stage, or with another key layout, the trie would answer as before.
+     */
+    @Test
+    void theProgramAnswersFromTheStageEntriesAndMisses() throws Exception {
+        try (Classifier classifier = Classifier.load(null)) {
+            RuleSet ruleSet = ruleSet(53, false);
+            Classifier.Applied applied = classifier.apply(ruleSet);
+            Ipv6Direct direct = applied.compiled().src6Direct();
+            // the vector of 3fff::/32 (rule "far", Drop), from its final /32 entry
+            int dropVector = direct.entries()[index(direct, "3fff::", 32)] & Abi.VEC_MASK;
+            byte[] inSlash48 = PacketBuilder.udp6("2001:d002:8::1", 4000, "2001:db8::1", 53).build();
+            byte[] elsewhere = PacketBuilder.udp6("2001:db8::7", 4000, "2001:db8::1", 53).build();
+            assertThat(classifier.testRun(inSlash48).retval()).as("2001:d002:8::1: the /32's Pass rule")
+                    .isEqualTo(XdpAction.PASS.code());
+            assertThat(classifier.testRun(elsewhere).retval()).as("2001:db8::7: no rule").isEqualTo(XdpAction.PASS.code());
+
+            BpfMap map = classifier.map("xg_src6_dir");
+            byte[] key = key(applied.slot(), "2001:d002::", 32);
+            byte[] entry = map.lookup(key).orElseThrow();
+            assertThat(Encoding.readU32(entry, 0)).isEqualTo(Abi.DIR_NEXT);
+            map.update(key, Encoding.buffer(8).putInt(Abi.DIR_NEXT).putInt(Abi.DIR_FINAL | dropVector).array());
+            assertThat(classifier.testRun(inSlash48).retval()).as("2001:d002:8::1 with its /32's miss pointing at Drop")
+                    .isEqualTo(XdpAction.DROP.code());
+
+            byte[] config = classifier.map("xg_slot_config").lookup(Encoding.u32(applied.slot())).orElseThrow();
+            ByteBuffer.wrap(config).order(ByteOrder.nativeOrder()).putInt(32 + 4 * Abi.DIM_SRC, Abi.DIR_FINAL | dropVector);
+            classifier.map("xg_slot_config").update(Encoding.u32(applied.slot()), config);
+            assertThat(classifier.testRun(elsewhere).retval()).as("2001:db8::7 with the miss pointing at Drop")
+                    .isEqualTo(XdpAction.DROP.code());
+
+            ByteBuffer.wrap(config).order(ByteOrder.nativeOrder()).putInt(40 + 4 * Abi.DIM_SRC, 0x20010db7);
+            classifier.map("xg_slot_config").update(Encoding.u32(applied.slot()), config);
+            assertThat(classifier.testRun(elsewhere).retval()).as("2001:db8::7 above the last /32 the miss answers for")
+                    .isEqualTo(XdpAction.PASS.code());
+        }
+    }
+
+    private static void assertKernelAgrees(Classifier classifier, Classifier.Applied applied, RuleSet ruleSet,
+            String address, boolean destination) {
+        byte[] frame = (destination ? PacketBuilder.udp6("2001:db8::1", 4000, address, 53)
+                : PacketBuilder.udp6(address, 4000, "2001:db8::1", 53)).build();
+        Classification expected = ReferenceMatcher.classify(ruleSet, PacketParser.parse(frame), RateLimitDecider.ALWAYS);
+        long[] before = IntStream.of(applied.counterIds()).mapToLong(id -> classifier.maps().ruleCounters(id).packets())
+                .toArray();
+        int retval = classifier.testRun(frame).retval();
+        String context = (destination ? "to " : "from ") + address + ", slot " + applied.slot() + ", expected " + expected;
+        assertThat(retval).as(context).isEqualTo(expected.drops() ? XdpAction.DROP.code() : XdpAction.PASS.code());
+        for (int r = 0; r < before.length; r++) {
+            long counted = classifier.maps().ruleCounters(applied.counterIds()[r]).packets() - before[r];
+            assertThat(counted).as("rule %d counted, %s", r, context).isEqualTo(r == expected.rule() ? 1 : 0);
+        }
+    }
+
+    /** The entries of {@code slot} in a dir6 map: block key to {entry, miss}. */
+    private static TreeMap<Long, List<Integer>> held(Classifier classifier, String map, int slot) {
+        TreeMap<Long, List<Integer>> out = new TreeMap<>();
+        BpfMap m = classifier.map(map);
+        for (byte[] key : m.keyList()) {
+            if (Encoding.readU32(key, 0) == slot) {
+                long top48 = ByteBuffer.wrap(key).getLong(8) >>> 16;
+                byte[] value = m.lookup(key).orElseThrow();
+                out.put(Ipv6Direct.block(top48, Encoding.readU32(key, 4)),
+                        List.of(Encoding.readU32(value, 0), Encoding.readU32(value, 4)));
+            }
+        }
+        return out;
+    }
+
+    private static TreeMap<Long, List<Integer>> compiled(Ipv6Direct direct) {
+        TreeMap<Long, List<Integer>> out = new TreeMap<>();
+        for (int i = 0; i < direct.size(); i++) {
+            out.put(direct.blocks()[i], List.of(direct.entries()[i], direct.misses()[i]));
+        }
+        return out;
+    }
+
+    private static byte[] key(int slot, String address, int length) {
+        byte[] bytes = new IPAddressString(address).getAddress().getBytes();
+        return Encoding.buffer(16).putInt(slot).putInt(length).put(bytes, 0, 8).array();
+    }
+
+    private static int index(Ipv6Direct direct, String address, int length) {
+        long top48 = ByteBuffer.wrap(new IPAddressString(address).getAddress().getBytes()).getLong() >>> 16;
+        return java.util.Arrays.binarySearch(direct.blocks(), Ipv6Direct.block(top48, length));
+    }
+
+    /** Top 32 bits of the i-th /32, as text: 2001:d00{i}. */
+    private static String slash32(int i) {
+        return "2001:d00" + Integer.toHexString(i);
+    }
+
+    /**
+     * In every /32: hosts, another address of a host's /48, addresses in the /48s named and in one without an entry;
+     * then addresses of no /32 with an entry, of the short prefix and of the final /32.
+     */
+    private static List<String> probes() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < SLASH32S; i++) {
+            String net = slash32(i);
+            out.addAll(List.of(net + ":5::9", net + ":5::10", net + ":7::1", net + ":7::2", net + ":9::3", net + ":a::3",
+                    net + ":8::1"));
+        }
+        out.addAll(List.of("2001:db8::7", "2400::1", "3fff::1", "::1", "fe80::1"));
+        return out;
+    }
+
+    /**
+     * Per /32 2001:d00{i}::/32: rule "odd" drops its :9::/48 (with {@code shortPrefix}, :a::/48 in the upper half of
+     * the /32s), and :5::/48 for odd i, on {@code port} (so each /32 wants a next entry and /48s), rule "hosts" drops
+     * :5::9 and :7::1 (exact: the host hash), rule "net" passes the /32 (the /48s without an entry take its vector);
+     * rule "far" drops 3fff::/32 (a final /32) and, with {@code shortPrefix}, 2400::/12 (fewer than 32 bits: a /32
+     * without an entry goes to the trie). The same lists for destinations.
+     */
+    private static RuleSet ruleSet(int port, boolean shortPrefix) {
+        List<String> odd = new ArrayList<>();
+        List<String> hosts = new ArrayList<>();
+        List<String> nets = new ArrayList<>();
+        for (int i = 0; i < SLASH32S; i++) {
+            String net = slash32(i);
+            if (i % 2 == 1) {
+                odd.add(net + ":5::/48");
+            }
+            odd.add(net + (shortPrefix && i >= SLASH32S / 2 ? ":a::/48" : ":9::/48"));
+            hosts.add(net + ":5::9/128");
+            hosts.add(net + ":7::1/128");
+            nets.add(net + "::/32");
+        }
+        List<String> far = shortPrefix ? List.of("3fff::/32", "2400::/12") : List.of("3fff::/32");
+        List<MatchRule> rules = new ArrayList<>();
+        for (boolean destination : new boolean[] {false, true}) {
+            String side = destination ? "dst-" : "src-";
+            rules.add(rule(side + "odd", RuleAction.Drop, odd, destination, port));
+            rules.add(rule(side + "hosts", RuleAction.Drop, hosts, destination, 0));
+            rules.add(rule(side + "net", RuleAction.Pass, nets, destination, 0));
+            rules.add(rule(side + "far", RuleAction.Drop, far, destination, 0));
+        }
+        return new RuleSet(rules, DefaultVerdict.PASS);
+    }
+
+    private static MatchRule rule(String name, RuleAction action, List<String> prefixes, boolean destination, int port) {
+        AddressMatch match = AddressMatch.of(prefixes.stream().map(p -> new IPAddressString(p).getAddress()).toList());
+        return new MatchRule("f", name, action, false, false, destination ? AddressMatch.ANY : match,
+                destination ? match : AddressMatch.ANY, port == 0 ? Protocol.Any : Protocol.UDP,
+                port == 0 ? List.of() : List.of(new Ports.Range(port, port)), List.of(), Set.of(), 0, 0, false, 0);
+    }
+}
