@@ -180,9 +180,13 @@ struct xg_lpm6_key {
 /* xg_src_host/xg_dst_host: HASH fast path for exact /32 and /128 entries; its vector must equal
  * what the LPM lookup would return for that address. IPv4 uses the IPv4-mapped form ::ffff:a.b.c.d. */
 struct xg_host_key {
-	__u32 slot;
+	__u32 slot;      /* | XG_HOST_KEY_IPV6 for an IPv6 address */
 	__u8 addr[16];
 };
+/* An IPv4 host is keyed by its IPv4-mapped form (::ffff:a.b.c.d) and the slot alone, an IPv6 host by its
+ * address and the slot with this bit: an IPv6 packet from ::ffff:a.b.c.d is not the IPv4 host a.b.c.d, nor does
+ * an IPv6 rule naming ::ffff:a.b.c.d match IPv4 packets. */
+#define XG_HOST_KEY_IPV6 0x80000000u
 /* All address maps have a __u32 value: the vector index. In the LPM tries it may carry
  * XG_HOSTS_INSIDE: some exact address inside this prefix (and inside no longer prefix) is in the
  * host hash. The kernel looks up the trie first and the hash only then, so that the common packet,

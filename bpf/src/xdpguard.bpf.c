@@ -312,7 +312,7 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 		}
 	}
 	if (found & XG_HOSTS_INSIDE) {
-		hk.slot = s;
+		hk.slot = p->family == 6 ? s | XG_HOST_KEY_IPV6 : s;
 		xg_addr16(hk.addr, p, dst);
 		hv = bpf_map_lookup_elem(host_map, &hk);
 		if (hv)

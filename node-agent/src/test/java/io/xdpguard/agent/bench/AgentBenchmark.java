@@ -96,7 +96,7 @@ public final class AgentBenchmark {
      * chart limits the container to 512Mi (so a 384 MiB heap); MaxRAM recreates that limit outside a container.
      */
     static final String CONTAINER_JVM_FLAGS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=75 -XX:+UseSerialGC "
-            + "-XX:MinHeapFreeRatio=25 -XX:MaxHeapFreeRatio=40 -XX:-ShrinkHeapInSteps -XX:MaxNewSize=32m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError";
+            + "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -XX:MaxNewSize=12m -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError";
     /** The image's MALLOC_ARENA_MAX, given to the agent unless the benchmark's own environment sets one. */
     static final String CONTAINER_MALLOC_ARENA_MAX = "2";
     static final int CIDRS_PER_SET = 50_000;

@@ -30,6 +30,8 @@ public final class Abi {
     public static final int SPORT_ENTRIES = 3 * 65536 + 1;
     /** LPM value flag: the host table holds exact addresses inside this prefix (and inside no longer one). */
     public static final int HOSTS_INSIDE = 0x80000000;
+    /** In a host key's slot word: the address is IPv6 (an IPv4 host is keyed by its IPv4-mapped form without it). */
+    public static final int HOST_KEY_IPV6 = 0x80000000;
     /** Entries per slot of the IPv4 /16 tables (xg_src4_dir, xg_dst4_dir): one per value of an address's top 16 bits. */
     public static final int DIR4_ENTRIES = 65536;
     /**

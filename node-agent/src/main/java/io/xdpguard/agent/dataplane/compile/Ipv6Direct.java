@@ -65,9 +65,8 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, i
 
     /**
      * @param lpm6     an IPv6 LPM table as the compiler's walk fills it: by address, then length, the /0 first
-     * @param hosts    the host table of the same dimension. Its IPv4 hosts (::ffff:a.b.c.d) count as hosts of ::/32:
-     *                 an IPv6 address there is sent to the host hash by the trie's answer too, so the stage answers
-     *                 the same
+     * @param hosts    the host table of the same dimension; only its IPv6 hosts count (the kernel keys IPv4 hosts
+     *                 apart, an IPv6 packet never finds them)
      * @param capacity entries one slot of the map holds (see {@link #fit})
      */
     static Ipv6Direct build(PrefixTable lpm6, PrefixTable hosts, int capacity) {
@@ -99,8 +98,11 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, i
         long[] out = new long[hosts.size()];
         int n = 0;
         for (int i = 0; i < hosts.size(); i++) {
+            if (!hosts.isIpv6Host(i)) {
+                continue;
+            }
             long top48 = hosts.top48(i);
-            if (n == 0 || out[n - 1] != top48) { // IPv4 hosts come in one run, all in ::/48
+            if (n == 0 || out[n - 1] != top48) {
                 out[n++] = top48;
             }
         }

@@ -44,7 +44,10 @@ public final class PrefixTable {
         hostsInside.set(i);
     }
 
-    /** Adds the /128 host entry of IPv4 address {@code ipv4} in its IPv4-mapped form, without an array per entry. */
+    /**
+     * Adds the host entry of IPv4 address {@code ipv4} in its IPv4-mapped form, without an array per entry. Its length
+     * is 32, which tells it from an IPv6 host (128) with the same 16 bytes: the kernel keys the two apart.
+     */
     void addIpv4Mapped(byte[] ipv4, int vector) {
         grow();
         int at = size * width;
@@ -52,7 +55,7 @@ public final class PrefixTable {
         addresses[at + 10] = (byte) 0xff;
         addresses[at + 11] = (byte) 0xff;
         System.arraycopy(ipv4, 0, addresses, at + 12, 4);
-        lengths[size] = (byte) 128;
+        lengths[size] = (byte) 32;
         vectors[size] = vectorId(vector);
         size++;
     }
@@ -107,18 +110,18 @@ public final class PrefixTable {
                 | addresses[at + 3] & 0xff;
     }
 
-    /** The top 16 bits of entry i of a host table when it is an IPv4-mapped address (::ffff:a.b.c.d), else -1. */
+    /** The top 16 bits of entry i of a host table when it is an IPv4 host, else -1. */
     int ipv4MappedTop16(int i) {
-        int at = i * width;
-        if (width != 16 || addresses[at + 10] != (byte) 0xff || addresses[at + 11] != (byte) 0xff) {
+        if (width != 16 || isIpv6Host(i)) {
             return -1;
         }
-        for (int b = 0; b < 10; b++) {
-            if (addresses[at + b] != 0) {
-                return -1;
-            }
-        }
+        int at = i * width;
         return (addresses[at + 12] & 0xff) << 8 | addresses[at + 13] & 0xff;
+    }
+
+    /** Entry i of a host table is an IPv6 address (an IPv4 host is stored IPv4-mapped, with length 32). */
+    public boolean isIpv6Host(int i) {
+        return (lengths[i] & 0xff) == 128;
     }
 
     /** Bits 15..8 (the third byte) of entry i of a host table, an IPv4-mapped address. */

@@ -630,7 +630,7 @@ public final class ClassifierMaps {
     private static Map<ByteBuffer, Integer> slotKeys(BpfMap map, int slot, boolean lpm) {
         Map<ByteBuffer, Integer> out = new HashMap<>();
         for (byte[] key : map.keys()) {
-            int keySlot = lpm ? key[7] & 0xff : Encoding.readU32(key, 0);
+            int keySlot = lpm ? key[7] & 0xff : Encoding.readU32(key, 0) & ~Abi.HOST_KEY_IPV6;
             if (keySlot == slot) {
                 out.put(ByteBuffer.wrap(key), -1);
             }
@@ -638,7 +638,10 @@ public final class ClassifierMaps {
         return out;
     }
 
-    /** LPM: {prefixlen = 32 slot bits + prefix, slot big-endian, address}; host: {slot, 16-byte address}. */
+    /**
+     * LPM: {prefixlen = 32 slot bits + prefix, slot big-endian, address}; host: {slot, | HOST_KEY_IPV6 for an IPv6
+     * host, 16-byte address}.
+     */
     private static byte[] key(PrefixTable table, int i, int slot, boolean lpm) {
         int width = table.width();
         if (lpm) {
@@ -649,7 +652,8 @@ public final class ClassifierMaps {
             return key;
         }
         byte[] key = new byte[HOST_KEY_SIZE];
-        ByteBuffer.wrap(key).order(java.nio.ByteOrder.nativeOrder()).putInt(slot);
+        ByteBuffer.wrap(key).order(java.nio.ByteOrder.nativeOrder())
+                .putInt(table.isIpv6Host(i) ? slot | Abi.HOST_KEY_IPV6 : slot);
         table.copyAddress(i, key, 4);
         return key;
     }

@@ -390,7 +390,8 @@ public final class PacketBuilder {
         };
     }
 
-    private PacketBuilder ip(byte[] source, byte[] destination) {
+    /** Raw 4- or 16-byte addresses: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) stays IPv6 here. */
+    public PacketBuilder ip(byte[] source, byte[] destination) {
         if (source.length != destination.length) {
             throw new IllegalArgumentException("source and destination of different families");
         }

@@ -98,7 +98,7 @@ public final class RandomPackets {
 
     private void nonIp(PacketBuilder builder) {
         switch (random.nextInt(3)) {
-            case 0 -> builder.arp(address(false).getHostAddress(), address(false).getHostAddress());
+            case 0 -> builder.arp(ipv4Text(), ipv4Text());
             case 1 -> builder.lldp();
             default -> builder.etherType(random.nextInt(0x10000));
         }
@@ -160,11 +160,18 @@ public final class RandomPackets {
         }
     }
 
-    private InetAddress address(boolean ipv6) {
+    /** Bytes, not an InetAddress: Java turns an IPv4-mapped IPv6 address into an IPv4 one. */
+    private byte[] address(boolean ipv6) {
         List<InetAddress> pool = ipv6 ? ipv6Pool : ipv4Pool;
         int roll = random.nextInt(100);
         byte[] bytes;
-        if (pool.isEmpty() || roll >= 65) {
+        if (ipv6 && roll >= 95 && !ipv4Pool.isEmpty()) {
+            // ::ffff:a.b.c.d of an IPv4 address of the rules: over IPv6 it must not match them
+            bytes = new byte[16];
+            bytes[10] = (byte) 0xff;
+            bytes[11] = (byte) 0xff;
+            System.arraycopy(ipv4Pool.get(random.nextInt(ipv4Pool.size())).getAddress(), 0, bytes, 12, 4);
+        } else if (pool.isEmpty() || roll >= 65) {
             bytes = randomBytes(ipv6 ? 16 : 4);
         } else {
             bytes = pool.get(random.nextInt(pool.size())).getAddress();
@@ -173,10 +180,14 @@ public final class RandomPackets {
                 bytes[bit / 8] ^= (byte) (0x80 >>> (bit % 8));
             }
         }
+        return bytes;
+    }
+
+    private String ipv4Text() {
         try {
-            return InetAddress.getByAddress(bytes);
+            return InetAddress.getByAddress(address(false)).getHostAddress();
         } catch (UnknownHostException e) {
-            throw new IllegalStateException("4 or 16 bytes are always an address", e);
+            throw new IllegalStateException("4 bytes are always an address", e);
         }
     }
 

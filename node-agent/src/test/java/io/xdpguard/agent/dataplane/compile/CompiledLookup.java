@@ -93,7 +93,7 @@ final class CompiledLookup {
         }
         if (found == -1 || (found & Abi.HOSTS_INSIDE) != 0) {
             for (int i = 0; i < hosts.size(); i++) {
-                if (Arrays.equals(hosts.address(i), mapped)) {
+                if (Arrays.equals(hosts.address(i), mapped) && hosts.isIpv6Host(i) == (family == 6)) {
                     return hosts.vector(i);
                 }
             }

@@ -128,6 +128,7 @@ class AbiLayoutTest {
         java.put("XG_MAX_COUNTERS", (long) Abi.MAX_COUNTERS);
         java.put("XG_FRAGMENT_IPV6_OFFSET", (long) Abi.FRAGMENT_IPV6_OFFSET);
         java.put("XG_HOSTS_INSIDE", Integer.toUnsignedLong(Abi.HOSTS_INSIDE));
+        java.put("XG_HOST_KEY_IPV6", Integer.toUnsignedLong(Abi.HOST_KEY_IPV6));
         java.put("XG_DIR4_ENTRIES", (long) Abi.DIR4_ENTRIES);
         java.put("XG_DIR24_CHUNKS", (long) Abi.DIR24_CHUNKS);
         java.put("XG_DIR24_MAX_CHUNKS", (long) Abi.DIR24_MAX_CHUNKS);

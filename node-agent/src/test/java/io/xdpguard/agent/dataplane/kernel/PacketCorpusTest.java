@@ -49,6 +49,8 @@ class PacketCorpusTest {
                   - {name: icmpv6-echo, action: Pass, protocol: ICMPv6, icmpTypes: [128]}
                   - {name: udp-any, action: RateLimit, protocol: UDP, rateLimit: {packetsPerSecond: 1, burst: 100000000}}
                   - {name: v6-net, action: Pass, sources: ["2001:db8::/32"]}
+                  - {name: v4-host, action: Pass, sources: [198.51.100.7]}
+                  - {name: v4-mapped-v6-host, action: Pass, sources: ["::ffff:203.0.113.9"]}
                 """), Filters.filter("audit", """
                 interfaces: {include: [eth0]}
                 priority: 200
@@ -101,6 +103,13 @@ class PacketCorpusTest {
                 row("seven IPv6 extension headers: malformed", sevenExtensionHeaders(), Reason.MALFORMED, null),
                 row("IPv6 later fragment", tcp6("fd00::1", 443).fragment(64, false), Reason.DEFAULT_DROP, null),
                 row("IPv6 source prefix", tcp6("2001:db8::5", 80), Reason.RULE_PASS, "corpus/v6-net"),
+                row("IPv4 host", tcp4("198.51.100.7", 80), Reason.RULE_PASS, "corpus/v4-host"),
+                row("IPv6 from ::ffff:198.51.100.7 is not the IPv4 host", tcp6("::ffff:198.51.100.7", 80),
+                        Reason.DEFAULT_DROP, null),
+                row("IPv6 host ::ffff:203.0.113.9", tcp6("::ffff:203.0.113.9", 80), Reason.RULE_PASS,
+                        "corpus/v4-mapped-v6-host"),
+                row("IPv4 203.0.113.9 is not the IPv6 host ::ffff:203.0.113.9", tcp4("203.0.113.9", 80),
+                        Reason.DEFAULT_DROP, null),
                 row("audited Drop passes", PacketBuilder.ethernet().ipv4("192.0.2.1", "192.0.2.2").sctp(5000, 80, 1),
                         Reason.AUDIT_WOULD_DROP, "audit/audit-sctp"),
                 row("protocol 58 under IPv4 is not ICMPv6", PacketBuilder.ethernet().ipv4("192.0.2.1", "192.0.2.2")
