@@ -1,6 +1,5 @@
 package io.xdpguard.agent.cluster;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.MemoryPoolMXBean;
@@ -16,41 +15,28 @@ import java.util.function.LongSupplier;
  *
  * <p>After a reconcile that left the old generation nearly full (SerialGC, the image's collector): every change
  * promotes the previous generation of its filters and compiled rules (~0.5 MB with 1,000 rules), so with the heap
- * kept small the old generation fills every few dozen changes, and the full collection that then comes (60-80 ms with a
+ * kept small the old generation fills every ~80 changes, and the full collection that then comes (60-80 ms with a
  * million CIDRs) would stop the next change in the middle. Run right after a change instead, the pause ends before
  * the next change is even received: a collection stops the threads that would receive it.
  */
 final class HeapTrimmer {
     /** Growth of the committed heap since the last trim that is worth a full collection (~0.1-0.3 s here). */
     static final long GROWTH_BYTES = 64L << 20;
-    /** The JVM's default -XX:MinHeapFreeRatio, for a JVM that does not tell its own. */
-    static final int DEFAULT_MIN_HEAP_FREE_PERCENT = 40;
+    /** Old-generation occupancy (of its committed size) at which a reconcile ends with a full collection. */
+    static final double OLD_GENERATION_FULL = 0.85;
     private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
     private static final HeapTrimmer THIS_JVM = forPools();
 
     private final LongSupplier committedBytes;
     private final OldGeneration oldGeneration;
     private final Runnable fullCollection;
-    private final double oldGenerationFull;
     private long committedAfterTrim;
 
-    /**
-     * @param minHeapFreePercent the JVM's -XX:MinHeapFreeRatio: a full collection leaves the old generation at most
-     *                           that much short of full, so it is collected again halfway from there to full (95%
-     *                           with the image's 10, 87.5% with 25), not after every change
-     */
-    HeapTrimmer(LongSupplier committedBytes, OldGeneration oldGeneration, Runnable fullCollection,
-            int minHeapFreePercent) {
+    HeapTrimmer(LongSupplier committedBytes, OldGeneration oldGeneration, Runnable fullCollection) {
         this.committedBytes = committedBytes;
         this.oldGeneration = oldGeneration;
         this.fullCollection = fullCollection;
-        this.oldGenerationFull = 1 - minHeapFreePercent / 200.0;
         this.committedAfterTrim = committedBytes.getAsLong();
-    }
-
-    /** Old-generation occupancy (of its committed size) at which a reconcile ends with a full collection. */
-    double oldGenerationFull() {
-        return oldGenerationFull;
     }
 
     /** The used and committed bytes of the old generation; {@link #NONE} for collectors this does not manage. */
@@ -73,16 +59,7 @@ final class HeapTrimmer {
                 };
             }
         }
-        return new HeapTrimmer(() -> MEMORY.getHeapMemoryUsage().getCommitted(), old, System::gc, minHeapFreePercent());
-    }
-
-    private static int minHeapFreePercent() {
-        try {
-            return Integer.parseInt(ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                    .getVMOption("MinHeapFreeRatio").getValue());
-        } catch (RuntimeException e) {
-            return DEFAULT_MIN_HEAP_FREE_PERCENT;
-        }
+        return new HeapTrimmer(() -> MEMORY.getHeapMemoryUsage().getCommitted(), old, System::gc);
     }
 
     /**
@@ -98,7 +75,7 @@ final class HeapTrimmer {
         long before = committedBytes.getAsLong();
         boolean grown = before - committedAfterTrim >= GROWTH_BYTES;
         double occupancy = oldGeneration.occupancy();
-        if (!grown && occupancy < oldGenerationFull) {
+        if (!grown && occupancy < OLD_GENERATION_FULL) {
             return null;
         }
         fullCollection.run();

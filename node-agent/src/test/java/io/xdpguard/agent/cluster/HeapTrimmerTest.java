@@ -19,7 +19,7 @@ class HeapTrimmerTest {
         collections.incrementAndGet();
         committed.set(liveAfterCollection.get());
         oldPercent.set(oldPercentAfterCollection.get());
-    }, 30);
+    });
 
     @Test
     void collectsOnceAfterTheHeapGrewByALoadAndNotOnOrdinaryReconciles() {
@@ -41,8 +41,6 @@ class HeapTrimmerTest {
     void collectsWhenTheOldGenerationIsNearlyFullSoThatTheNextChangeDoesNotWaitForIt() {
         committed.set(120 * MIB);
         liveAfterCollection.set(115 * MIB);
-        // MinHeapFreeRatio 30: a full collection leaves the old generation at most 70% full; collected again at 85%
-        assertThat(trimmer.oldGenerationFull()).isEqualTo(0.85);
         oldPercent.set(84);
         assertThat(trimmer.afterReconcile()).isNull();
 
@@ -55,12 +53,6 @@ class HeapTrimmerTest {
                 + "115 MiB after");
         assertThat(trimmer.afterReconcile()).isNull();
         assertThat(collections.get()).isOne();
-    }
-
-    @Test
-    void theOldGenerationThresholdLiesHalfwayBetweenWhatAFullCollectionLeavesAndFull() {
-        assertThat(new HeapTrimmer(committed::get, () -> 0, () -> { }, 10).oldGenerationFull()).isEqualTo(0.95);
-        assertThat(new HeapTrimmer(committed::get, () -> 0, () -> { }, 40).oldGenerationFull()).isEqualTo(0.80);
     }
 
     @Test
