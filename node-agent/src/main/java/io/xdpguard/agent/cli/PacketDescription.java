@@ -25,8 +25,8 @@ final class PacketDescription {
                     require(parts.length == 3, text);
                     Endpoint source = Endpoint.parse(parts[1]);
                     Endpoint destination = Endpoint.parse(parts[2]);
-                    PacketBuilder packet = PacketBuilder.ethernet().ip(
-                            java.net.InetAddress.getByName(source.address()), java.net.InetAddress.getByName(destination.address()));
+                    PacketBuilder packet = PacketBuilder.ethernet().ip(PacketBuilder.addressLiteral(source.address()),
+                            PacketBuilder.addressLiteral(destination.address()));
                     yield (switch (protocol) {
                         case "tcp" -> packet.tcp(source.port(), destination.port());
                         case "udp" -> packet.udp(source.port(), destination.port());
@@ -35,14 +35,14 @@ final class PacketDescription {
                 }
                 case "icmp", "icmp6" -> {
                     require(parts.length == 4, text);
-                    PacketBuilder packet = PacketBuilder.ethernet().ip(java.net.InetAddress.getByName(parts[1]),
-                            java.net.InetAddress.getByName(parts[2]));
+                    PacketBuilder packet = PacketBuilder.ethernet().ip(PacketBuilder.addressLiteral(parts[1]),
+                            PacketBuilder.addressLiteral(parts[2]));
                     int type = Integer.parseInt(parts[3]);
                     yield (protocol.equals("icmp") ? packet.icmp(type, 0) : packet.icmpv6(type, 0)).build();
                 }
                 default -> throw new IllegalArgumentException("unknown protocol \"" + parts[0] + "\"");
             };
-        } catch (java.net.UnknownHostException | RuntimeException e) {
+        } catch (RuntimeException e) {
             throw new IllegalArgumentException("--packet \"" + text + "\": " + e.getMessage()
                     + " (write e.g. \"udp 192.0.2.1:3333 10.0.0.1:53\" or \"icmp 192.0.2.1 10.0.0.1 8\")");
         }

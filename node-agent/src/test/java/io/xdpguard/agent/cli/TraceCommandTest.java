@@ -137,6 +137,16 @@ class TraceCommandTest {
                     assertThat(r.exit()).isEqualTo(2);
                     assertThat(r.err()).contains("\"10.0.0.1\" needs a port");
                 });
+        assertThat(run("--filter", EXAMPLES.resolve("audit-mode.yaml").toString(), "--packet", "udp example.com:1 10.0.0.2:53"))
+                .satisfies(r -> {
+                    assertThat(r.exit()).isEqualTo(2);
+                    assertThat(r.err()).contains("not an IP address: example.com");
+                });
+        assertThat(run("--filter", EXAMPLES.resolve("audit-mode.yaml").toString(), "--packet", "udp [::ffff:10.0.0.1]:1 10.0.0.2:53"))
+                .satisfies(r -> {
+                    assertThat(r.exit()).as("an IPv4-mapped IPv6 source stays IPv6").isEqualTo(2);
+                    assertThat(r.err()).contains("source and destination of different families");
+                });
         assertThat(run("--filter", EXAMPLES.resolve("audit-mode.yaml").toString(), "--packet", "0102"))
                 .satisfies(r -> assertThat(r.err()).contains("shorter than an Ethernet header"));
     }

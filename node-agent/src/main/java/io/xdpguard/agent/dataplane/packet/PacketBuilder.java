@@ -3,7 +3,6 @@ package io.xdpguard.agent.dataplane.packet;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import inet.ipaddr.IPAddressStringParameters;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -177,11 +176,6 @@ public final class PacketBuilder {
 
     public PacketBuilder ipv6(String source, String destination) {
         return ip(address(source, 16), address(destination, 16));
-    }
-
-    /** IPv4 or IPv6 by the addresses' family, which must be the same. */
-    public PacketBuilder ip(InetAddress source, InetAddress destination) {
-        return ip(source.getAddress(), destination.getAddress());
     }
 
     /** IPv4 TTL or IPv6 hop limit. */
@@ -390,7 +384,10 @@ public final class PacketBuilder {
         };
     }
 
-    /** Raw 4- or 16-byte addresses: an IPv4-mapped IPv6 address (::ffff:a.b.c.d) stays IPv6 here. */
+    /**
+     * IPv4 or IPv6 by the addresses' length (4 or 16 bytes), which must be the same: an IPv4-mapped IPv6 address
+     * (::ffff:a.b.c.d) stays IPv6 here.
+     */
     public PacketBuilder ip(byte[] source, byte[] destination) {
         if (source.length != destination.length) {
             throw new IllegalArgumentException("source and destination of different families");
@@ -413,6 +410,18 @@ public final class PacketBuilder {
             throw new IllegalStateException("needs an IPv" + required + " packet: call ipv"
                     + required + "() first");
         }
+    }
+
+    /**
+     * The 4 or 16 bytes of an IPv4 or IPv6 address literal; never a DNS lookup, and ::ffff:a.b.c.d stays IPv6
+     * (InetAddress.getByName does both).
+     */
+    public static byte[] addressLiteral(String literal) {
+        IPAddress address = new IPAddressString(literal, ADDRESS_LITERAL).getAddress();
+        if (address == null) {
+            throw new IllegalArgumentException("not an IP address: " + literal);
+        }
+        return address.getBytes();
     }
 
     /** An address literal; never a DNS lookup, unlike InetAddress.getByName. */

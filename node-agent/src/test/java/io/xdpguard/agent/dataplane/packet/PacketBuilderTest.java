@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
-import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -200,9 +199,9 @@ class PacketBuilderTest {
     }
 
     @Test
-    void ipTakesTheFamilyOfTheAddresses() throws Exception {
+    void ipTakesTheFamilyOfTheAddresses() {
         byte[] frame = PacketBuilder.ethernet()
-                .ip(InetAddress.getByName("2001:db8::5"), InetAddress.getByName("2001:db8::6")).udp(1, 2).build();
+                .ip(PacketBuilder.addressLiteral("2001:db8::5"), PacketBuilder.addressLiteral("2001:db8::6")).udp(1, 2).build();
 
         assertThat(u16(frame, 12)).isEqualTo(EtherTypes.IPV6);
         assertThat(u8(frame, L3 + 8 + 15)).isEqualTo(5);
@@ -278,7 +277,7 @@ class PacketBuilderTest {
         assertThatThrownBy(() -> PacketBuilder.ethernet().build())
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> PacketBuilder.ethernet()
-                .ip(InetAddress.getByName("10.0.0.1"), InetAddress.getByName("::1")))
+                .ip(PacketBuilder.addressLiteral("10.0.0.1"), PacketBuilder.addressLiteral("::ffff:10.0.0.1")))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
