@@ -36,8 +36,9 @@ public final class RuleMerger {
      * object while none of the sets changed, which the compiler then recognises by identity (no comparison of a
      * million prefixes to see that nothing changed). A set is unchanged while its {@code cidrs} list is the same
      * object (the agent's informer cache keeps one object per version of a set, and API objects are never modified
-     * in place) or an equal {@link CompactCidrList} (the same version delivered again). When one set changes, every set of the rule is parsed again: keeping each set's parsed form too
-     * would hold a second copy of a million prefixes for a parse that costs less than the compile that follows.
+     * in place) or an equal {@link CompactCidrList} (the same version delivered again). When one set changes, every
+     * set of the rule is parsed again: keeping each set's parsed form too would hold a second copy of a million
+     * prefixes for a parse that costs less than the compile that follows.
      */
     private static final Map<String, CombinedSources> COMBINED = new ConcurrentHashMap<>();
 
