@@ -7,10 +7,6 @@ import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
-import io.xdpguard.agent.dataplane.packet.PacketParser;
-import io.xdpguard.agent.dataplane.reference.Classification;
-import io.xdpguard.agent.dataplane.reference.RateLimitDecider;
-import io.xdpguard.agent.dataplane.reference.ReferenceMatcher;
 import io.xdpguard.agent.dataplane.rules.AddressMatch;
 import io.xdpguard.agent.dataplane.rules.DefaultVerdict;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
@@ -22,7 +18,6 @@ import io.xdpguard.api.validation.Ports;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,19 +96,7 @@ class ChunkCapacityTest {
 
     private static void assertKernelAgrees(Classifier classifier, Classifier.Applied applied, RuleSet ruleSet,
             String address, boolean destination) {
-        byte[] frame = (destination ? PacketBuilder.udp4("198.51.100.1", 4000, address, 53)
-                : PacketBuilder.udp4(address, 4000, "198.51.100.1", 53)).build();
-        Classification expected = ReferenceMatcher.classify(ruleSet, PacketParser.parse(frame), RateLimitDecider.ALWAYS);
-        long[] before = IntStream.of(applied.counterIds()).mapToLong(id -> classifier.maps().ruleCounters(id).packets())
-                .toArray();
-        int retval = classifier.testRun(frame).retval();
-        String context = (destination ? "to " : "from ") + address + ", slot " + applied.slot() + ", expected "
-                + expected;
-        assertThat(retval).as(context).isEqualTo(expected.drops() ? XdpAction.DROP.code() : XdpAction.PASS.code());
-        for (int r = 0; r < before.length; r++) {
-            long counted = classifier.maps().ruleCounters(applied.counterIds()[r]).packets() - before[r];
-            assertThat(counted).as("rule %d counted, %s", r, context).isEqualTo(r == expected.rule() ? 1 : 0);
-        }
+        KernelAgreement.assertKernelAgrees(classifier, applied, ruleSet, address, "198.51.100.1", destination);
     }
 
     /** Top 16 bits of 10.{16 i}/16. */
