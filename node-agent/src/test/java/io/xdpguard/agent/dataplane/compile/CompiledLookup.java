@@ -101,7 +101,8 @@ final class CompiledLookup {
         return found == -1 ? fallback : found & Abi.VEC_MASK;
     }
 
-    private static boolean prefixMatches(byte[] prefix, int length, byte[] address) {
+    /** The first {@code length} bits of {@code prefix} and {@code address} are equal. */
+    static boolean prefixMatches(byte[] prefix, int length, byte[] address) {
         for (int bit = 0; bit < length; bit++) {
             int mask = 0x80 >>> (bit % 8);
             if ((prefix[bit / 8] & mask) != (address[bit / 8] & mask)) {

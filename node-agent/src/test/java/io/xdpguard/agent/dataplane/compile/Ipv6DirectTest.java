@@ -1,5 +1,6 @@
 package io.xdpguard.agent.dataplane.compile;
 
+import static io.xdpguard.agent.dataplane.compile.CompiledLookup.prefixMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import inet.ipaddr.IPAddress;
@@ -149,7 +150,7 @@ class Ipv6DirectTest {
     private static int trieAnswer(PrefixTable lpm6, PrefixTable hosts, byte[] address) {
         int best = -1;
         for (int i = 0; i < lpm6.size(); i++) {
-            if ((best < 0 || lpm6.length(i) > lpm6.length(best)) && within(lpm6.address(i), lpm6.length(i), address)) {
+            if ((best < 0 || lpm6.length(i) > lpm6.length(best)) && prefixMatches(lpm6.address(i), lpm6.length(i), address)) {
                 best = i;
             }
         }
@@ -197,11 +198,11 @@ class Ipv6DirectTest {
         for (int i = 0; i < lpm6.size(); i++) {
             int length = lpm6.length(i);
             shortPrefix |= length > 0 && length < 32;
-            if (length >= 32 && within(address, 32, lpm6.address(i))) {
+            if (length >= 32 && prefixMatches(address, 32, lpm6.address(i))) {
                 in32 = true;
                 longer32 |= length > 32;
                 middle32 |= length > 32 && length < 48;
-                if (length >= 48 && within(address, 48, lpm6.address(i))) {
+                if (length >= 48 && prefixMatches(address, 48, lpm6.address(i))) {
                     in48 = true;
                     longer48 |= length > 48;
                 }
@@ -209,8 +210,8 @@ class Ipv6DirectTest {
         }
         for (int i = 0; i < hosts.size(); i++) {
             if (hosts.isIpv6Host(i)) { // an IPv6 packet never finds an IPv4 host (keyed apart)
-                in32 |= within(address, 32, hosts.address(i));
-                in48 |= within(address, 48, hosts.address(i));
+                in32 |= prefixMatches(address, 32, hosts.address(i));
+                in48 |= prefixMatches(address, 48, hosts.address(i));
             }
         }
         if (!in32) {
@@ -223,16 +224,6 @@ class Ipv6DirectTest {
             return longer48 ? Answer.DEEPER : Answer.SLASH48_FINAL;
         }
         return middle32 ? Answer.DEEPER : Answer.SLASH48_MISS_FINAL;
-    }
-
-    private static boolean within(byte[] prefix, int length, byte[] address) {
-        for (int bit = 0; bit < length; bit++) {
-            int mask = 0x80 >>> (bit % 8);
-            if ((prefix[bit / 8] & mask) != (address[bit / 8] & mask)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     // ---- random prefixes and addresses ------------------------------------------------------------------------

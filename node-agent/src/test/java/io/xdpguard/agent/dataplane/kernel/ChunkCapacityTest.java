@@ -2,22 +2,14 @@ package io.xdpguard.agent.dataplane.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import inet.ipaddr.IPAddressString;
 import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
-import io.xdpguard.agent.dataplane.rules.AddressMatch;
-import io.xdpguard.agent.dataplane.rules.DefaultVerdict;
-import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
-import io.xdpguard.api.v1alpha1.spec.Protocol;
-import io.xdpguard.api.v1alpha1.spec.RuleAction;
-import io.xdpguard.api.validation.Ports;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -96,7 +88,7 @@ class ChunkCapacityTest {
 
     private static void assertKernelAgrees(Classifier classifier, Classifier.Applied applied, RuleSet ruleSet,
             String address, boolean destination) {
-        KernelAgreement.assertKernelAgrees(classifier, applied, ruleSet, address, "198.51.100.1", destination);
+        AddressStageProbes.assertKernelAgrees(classifier, applied, ruleSet, address, "198.51.100.1", destination);
     }
 
     /** Top 16 bits of 10.{16 i}/16. */
@@ -135,21 +127,6 @@ class ChunkCapacityTest {
             hosts.add(net + "7.1/32");
             nets.add(net + "0.0/16");
         }
-        List<MatchRule> rules = new ArrayList<>();
-        for (boolean destination : new boolean[] {false, true}) {
-            String side = destination ? "dst-" : "src-";
-            rules.add(rule(side + "odd", RuleAction.Drop, odd, destination, port));
-            rules.add(rule(side + "hosts", RuleAction.Drop, hosts, destination, 0));
-            rules.add(rule(side + "net", RuleAction.Pass, nets, destination, 0));
-            rules.add(rule(side + "far", RuleAction.Drop, List.of("172.16.0.0/12"), destination, 0));
-        }
-        return new RuleSet(rules, DefaultVerdict.PASS);
-    }
-
-    private static MatchRule rule(String name, RuleAction action, List<String> prefixes, boolean destination, int port) {
-        AddressMatch match = AddressMatch.of(prefixes.stream().map(p -> new IPAddressString(p).getAddress()).toList());
-        return new MatchRule("f", name, action, false, false, destination ? AddressMatch.ANY : match,
-                destination ? match : AddressMatch.ANY, port == 0 ? Protocol.Any : Protocol.UDP,
-                port == 0 ? List.of() : List.of(new Ports.Range(port, port)), List.of(), Set.of(), 0, 0, false, 0);
+        return AddressStageProbes.ruleSet(odd, hosts, nets, List.of("172.16.0.0/12"), port);
     }
 }

@@ -11,19 +11,12 @@ import io.xdpguard.agent.dataplane.compile.Ipv6Direct;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
-import io.xdpguard.agent.dataplane.rules.AddressMatch;
-import io.xdpguard.agent.dataplane.rules.DefaultVerdict;
-import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
-import io.xdpguard.api.v1alpha1.spec.Protocol;
-import io.xdpguard.api.v1alpha1.spec.RuleAction;
-import io.xdpguard.api.validation.Ports;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -143,7 +136,7 @@ class Ipv6BlockCapacityTest {
 
     private static void assertKernelAgrees(Classifier classifier, Classifier.Applied applied, RuleSet ruleSet,
             String address, boolean destination) {
-        KernelAgreement.assertKernelAgrees(classifier, applied, ruleSet, address, "2001:db8::1", destination);
+        AddressStageProbes.assertKernelAgrees(classifier, applied, ruleSet, address, "2001:db8::1", destination);
     }
 
     /** The entries of {@code slot} in a dir6 map: block key to {entry, miss}. */
@@ -221,21 +214,6 @@ class Ipv6BlockCapacityTest {
             nets.add(net + "::/32");
         }
         List<String> far = shortPrefix ? List.of("3fff::/32", "2400::/12") : List.of("3fff::/32");
-        List<MatchRule> rules = new ArrayList<>();
-        for (boolean destination : new boolean[] {false, true}) {
-            String side = destination ? "dst-" : "src-";
-            rules.add(rule(side + "odd", RuleAction.Drop, odd, destination, port));
-            rules.add(rule(side + "hosts", RuleAction.Drop, hosts, destination, 0));
-            rules.add(rule(side + "net", RuleAction.Pass, nets, destination, 0));
-            rules.add(rule(side + "far", RuleAction.Drop, far, destination, 0));
-        }
-        return new RuleSet(rules, DefaultVerdict.PASS);
-    }
-
-    private static MatchRule rule(String name, RuleAction action, List<String> prefixes, boolean destination, int port) {
-        AddressMatch match = AddressMatch.of(prefixes.stream().map(p -> new IPAddressString(p).getAddress()).toList());
-        return new MatchRule("f", name, action, false, false, destination ? AddressMatch.ANY : match,
-                destination ? match : AddressMatch.ANY, port == 0 ? Protocol.Any : Protocol.UDP,
-                port == 0 ? List.of() : List.of(new Ports.Range(port, port)), List.of(), Set.of(), 0, 0, false, 0);
+        return AddressStageProbes.ruleSet(odd, hosts, nets, far, port);
     }
 }
