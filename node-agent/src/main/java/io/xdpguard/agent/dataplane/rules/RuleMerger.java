@@ -55,6 +55,16 @@ public final class RuleMerger {
             return true;
         }
 
+        /** Whether these are the very list objects of {@code setsNow} (not merely equal ones). */
+        boolean holds(List<List<String>> setsNow) {
+            for (int i = 0; i < sets.size(); i++) {
+                if (sets.get(i) != setsNow.get(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /**
          * The same object, or an equal compact list: a set the API server delivers again (a resync, a relist after
          * a watch gap, a status write) arrives as a new object with the same content, and parsing it again would put
@@ -137,8 +147,9 @@ public final class RuleMerger {
         String key = String.join(",", sets) + "|" + directCidrs;
         CombinedSources cached = COMBINED.get(key);
         if (cached != null && cached.combines(directCidrs, lists)) {
-            // hold the objects now in the informer cache, not the ones it dropped
-            COMBINED.put(key, new CombinedSources(cached.direct(), List.copyOf(lists), cached.sizes(), cached.match()));
+            if (!cached.holds(lists)) { // hold the objects now in the informer cache, not the ones it dropped
+                COMBINED.put(key, new CombinedSources(cached.direct(), List.copyOf(lists), cached.sizes(), cached.match()));
+            }
             return cached.match();
         }
         List<List<String>> texts = new ArrayList<>(lists.size() + 1);
