@@ -35,11 +35,58 @@ public final class CompactCidrList extends AbstractList<String> implements Rando
     private final byte[] bytes;
     private final int[] index;
     private final int size;
+    private final int ipv4Count;
+    private final int ipv6Count;
 
-    private CompactCidrList(byte[] bytes, int[] index, int size) {
+    private CompactCidrList(byte[] bytes, int[] index, int size, int ipv4Count, int ipv6Count) {
         this.bytes = bytes;
         this.index = index;
         this.size = size;
+        this.ipv4Count = ipv4Count;
+        this.ipv6Count = ipv6Count;
+    }
+
+    /** Receives the prefixes of {@link #forEachPrefix}. */
+    public interface PrefixVisitor {
+        void ipv4(int address, int length);
+
+        /** The 16 address bytes are {@code address[offset..offset + 16)}: to read during the call, not to keep. */
+        void ipv6(byte[] address, int offset, int length);
+    }
+
+    /**
+     * Whether every element is a CIDR stored as its bits (canonical notation, host bits clear): then
+     * {@link #forEachPrefix} sees every element, with the address and length {@code ParsedCidr.parse} gives its text,
+     * and a consumer needs no copy of its own of a million prefixes.
+     */
+    public boolean allPacked() {
+        return ipv4Count + ipv6Count == size;
+    }
+
+    /** Elements stored as IPv4 bits. */
+    public int ipv4Count() {
+        return ipv4Count;
+    }
+
+    /** Elements stored as IPv6 bits. */
+    public int ipv6Count() {
+        return ipv6Count;
+    }
+
+    /** The elements stored as bits, in list order (a bare address with length 32 or 128); others are skipped. */
+    public void forEachPrefix(PrefixVisitor visitor) {
+        int at = 0;
+        for (int i = 0; i < size; i++) {
+            int tag = bytes[at] & 0xff;
+            if (tag <= IPV4_BARE) {
+                int address = (bytes[at + 1] & 0xff) << 24 | (bytes[at + 2] & 0xff) << 16 | (bytes[at + 3] & 0xff) << 8
+                        | bytes[at + 4] & 0xff;
+                visitor.ipv4(address, tag == IPV4_BARE ? 32 : tag);
+            } else if (tag <= IPV6_BARE) {
+                visitor.ipv6(bytes, at + 1, tag == IPV6_BARE ? 128 : tag - IPV6_BASE);
+            }
+            at = next(at);
+        }
     }
 
     @Override
@@ -143,6 +190,8 @@ public final class CompactCidrList extends AbstractList<String> implements Rando
         private int[] index = new int[64];
         private int length;
         private int size;
+        private int ipv4Count;
+        private int ipv6Count;
 
         Builder add(String value) {
             if (size % INDEX_STEP == 0) {
@@ -193,6 +242,11 @@ public final class CompactCidrList extends AbstractList<String> implements Rando
             if (!written.equals(text)) {
                 return false;
             }
+            if (parsed.isIpv4()) {
+                ipv4Count++;
+            } else {
+                ipv6Count++;
+            }
             int width = parsed.isIpv4() ? 4 : 16;
             append(parsed.isIpv4() ? (prefix < 0 ? IPV4_BARE : prefix) : (prefix < 0 ? IPV6_BARE : IPV6_BASE + prefix));
             ensure(width);
@@ -214,7 +268,7 @@ public final class CompactCidrList extends AbstractList<String> implements Rando
 
         CompactCidrList build() {
             return new CompactCidrList(Arrays.copyOf(bytes, length),
-                    Arrays.copyOf(index, (size + INDEX_STEP - 1) / INDEX_STEP), size);
+                    Arrays.copyOf(index, (size + INDEX_STEP - 1) / INDEX_STEP), size, ipv4Count, ipv6Count);
         }
     }
 

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.ipv4.IPv4Address;
 import inet.ipaddr.ipv6.IPv6Address;
+import io.xdpguard.api.validation.ParsedCidr;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -22,6 +24,51 @@ class CompactCidrListTest {
         assertThat(list).containsExactlyElementsOf(texts);
         for (int i = texts.size() - 1; i >= 0; i--) {
             assertThat(list.get(i)).isEqualTo(texts.get(i));
+        }
+    }
+
+    @Test
+    void theBitsOfEveryPackedElementAreVisitedInOrderAsParsedCidrReadsTheirTexts() {
+        List<String> texts = List.of("10.0.0.0/8", "2001:db8::/32", "192.0.2.7", "::1", "0.0.0.0/0", "fe80::/10");
+        CompactCidrList list = CompactCidrList.of(texts);
+        List<String> visited = new ArrayList<>();
+
+        list.forEachPrefix(new CompactCidrList.PrefixVisitor() {
+            @Override
+            public void ipv4(int address, int length) {
+                visited.add(new IPv4Address(address) + "/" + length);
+            }
+
+            @Override
+            public void ipv6(byte[] address, int offset, int length) {
+                visited.add(new IPv6Address(Arrays.copyOfRange(address, offset, offset + 16)) + "/" + length);
+            }
+        });
+
+        assertThat(list.allPacked()).isTrue();
+        assertThat(list.ipv4Count()).isEqualTo(3);
+        assertThat(list.ipv6Count()).isEqualTo(3);
+        assertThat(visited).containsExactly("10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32", "::1/128", "0.0.0.0/0", "fe80::/10");
+        ParsedCidr parsed = new ParsedCidr();
+        for (int i = 0; i < texts.size(); i++) {
+            parsed.parse(texts.get(i));
+            byte[] ipv6 = new byte[16];
+            parsed.copyIpv6(ipv6, 0);
+            String expected = (parsed.isIpv4() ? new IPv4Address(parsed.ipv4()).toString() : new IPv6Address(ipv6).toString())
+                    + "/" + parsed.length();
+            assertThat(visited.get(i)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aListWithATextNotStoredAsBitsIsNotAllPacked() {
+        // host bits set, a leading zero, a null: valid or not, each is kept as text (or null)
+        for (String other : Arrays.asList("10.0.0.1/8", "010.0.0.0/8", null, "nope")) {
+            List<String> texts = Arrays.asList("10.0.0.0/8", other);
+            CompactCidrList list = CompactCidrList.of(texts);
+
+            assertThat(list.allPacked()).as(String.valueOf(other)).isFalse();
+            assertThat(list.ipv4Count() + list.ipv6Count()).isEqualTo(1);
         }
     }
 

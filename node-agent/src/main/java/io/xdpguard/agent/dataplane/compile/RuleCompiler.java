@@ -4,6 +4,7 @@ import io.xdpguard.agent.dataplane.rules.AddressMatch;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.rules.RuleSetException;
+import io.xdpguard.api.v1alpha1.spec.CompactCidrList;
 import io.xdpguard.api.v1alpha1.spec.Protocol;
 import io.xdpguard.api.validation.Ports;
 import java.util.ArrayList;
@@ -327,6 +328,29 @@ public final class RuleCompiler {
     private record Prefix(byte[] address, int length, int rule) {
     }
 
+    /** Collects one rule's prefixes: IPv4 packed into longs (see compileAddresses), IPv6 as {@link Prefix}es. */
+    private static final class PrefixCollector implements CompactCidrList.PrefixVisitor {
+        private final long[] packed4;
+        private final List<Prefix> v6;
+        private int count4;
+        private int rule;
+
+        PrefixCollector(long[] packed4, List<Prefix> v6) {
+            this.packed4 = packed4;
+            this.v6 = v6;
+        }
+
+        @Override
+        public void ipv4(int address, int length) {
+            packed4[count4++] = ((address & 0xffffffffL) << 19) | ((long) length << 13) | rule;
+        }
+
+        @Override
+        public void ipv6(byte[] address, int offset, int length) {
+            v6.add(new Prefix(Arrays.copyOfRange(address, offset, offset + 16), length, rule));
+        }
+    }
+
     /** Parent vector and the rules naming a prefix directly → the prefix's vector; most prefixes share a few. */
     private record Derivation(int parent, BitSet direct) {
     }
@@ -352,22 +376,18 @@ public final class RuleCompiler {
         lpm6.reserve(total6 + 1);
         hosts.reserve(Math.min(hostCapacity, total4 + total6));
         long[] packed4 = new long[total4];
-        int count4 = 0;
         List<Prefix> v6 = new ArrayList<>(total6);
+        PrefixCollector collector = new PrefixCollector(packed4, v6);
         for (int i = 0; i < rules.size(); i++) {
             AddressMatch match = dimension.apply(rules.get(i));
             if (match.any()) {
                 anyRules.set(i);
                 continue;
             }
-            for (int k = 0; k < match.ipv4Count(); k++) {
-                long address = match.ipv4(k) & 0xffffffffL;
-                packed4[count4++] = (address << 19) | ((long) match.ipv4Length(k) << 13) | i;
-            }
-            for (int k = 0; k < match.ipv6Count(); k++) {
-                v6.add(new Prefix(match.ipv6(k), match.ipv6Length(k), i));
-            }
+            collector.rule = i;
+            match.forEachPrefix(collector);
         }
+        int count4 = collector.count4;
         Arrays.sort(packed4, 0, count4); // same order as the comparator below: address, then length (then rule)
         List<Prefix> v4 = new ArrayList<>(count4);
         for (int k = 0; k < count4; k++) {

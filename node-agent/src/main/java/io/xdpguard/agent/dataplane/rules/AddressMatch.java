@@ -4,7 +4,9 @@ import inet.ipaddr.IPAddress;
 import inet.ipaddr.ipv4.IPv4Address;
 import inet.ipaddr.ipv6.IPv6Address;
 import io.xdpguard.api.validation.ParsedCidr;
-import java.util.AbstractList;
+import io.xdpguard.api.v1alpha1.spec.CompactCidrList;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -12,26 +14,35 @@ import java.util.List;
  * The addresses a rule matches in one dimension. {@code any} is the API's empty list; a rule whose only addresses
  * come from empty CIDR sets has {@code any == false} and no prefixes: it matches nothing.
  *
- * <p>Prefixes are kept packed (IPv4: 4 bytes and a length; IPv6: 16 bytes and a length), IPv4 ones first, each
- * family in the order given: a blocklist of a million CIDRs costs ~5-17 MB here instead of ~400 MB as
- * {@link IPAddress} objects. {@link #prefixes()} is a view that creates the {@link IPAddress}es on access; the
- * compiler reads the packed form.
+ * <p>Prefixes are kept packed (IPv4: 4 bytes and a length; IPv6: 16 bytes and a length), each family in the order
+ * given: a blocklist of a million CIDRs costs ~5-17 MB here instead of ~400 MB as {@link IPAddress} objects. A
+ * {@link CompactCidrList} whose every element is already stored as bits is not copied at all: the match reads the
+ * informer's list, so the agent holds a million CIDRs once, not twice. {@link #prefixes()} creates the
+ * {@link IPAddress}es on access; the compiler reads {@link #forEachPrefix}.
  */
 public final class AddressMatch {
-    public static final AddressMatch ANY = new AddressMatch(true, new int[0], new byte[0], new byte[0], new byte[0]);
+    public static final AddressMatch ANY = new AddressMatch(true, new int[0], new byte[0], new byte[0], new byte[0], List.of());
 
     private final boolean any;
     private final int[] v4;
     private final byte[] v4Lengths;
     private final byte[] v6;
     private final byte[] v6Lengths;
+    /** Lists read in place, after the prefixes above. */
+    private final List<CompactCidrList> packedLists;
+    private final int ipv4Count;
+    private final int ipv6Count;
 
-    private AddressMatch(boolean any, int[] v4, byte[] v4Lengths, byte[] v6, byte[] v6Lengths) {
+    private AddressMatch(boolean any, int[] v4, byte[] v4Lengths, byte[] v6, byte[] v6Lengths,
+            List<CompactCidrList> packedLists) {
         this.any = any;
         this.v4 = v4;
         this.v4Lengths = v4Lengths;
         this.v6 = v6;
         this.v6Lengths = v6Lengths;
+        this.packedLists = packedLists;
+        this.ipv4Count = v4.length + packedLists.stream().mapToInt(CompactCidrList::ipv4Count).sum();
+        this.ipv6Count = v6Lengths.length + packedLists.stream().mapToInt(CompactCidrList::ipv6Count).sum();
     }
 
     /** The given prefixes (each with its prefix length, as {@code Cidrs.parse} returns them). */
@@ -56,7 +67,7 @@ public final class AddressMatch {
                 v6Lengths[i6++] = (byte) length;
             }
         }
-        return new AddressMatch(false, v4, v4Lengths, v6, v6Lengths);
+        return new AddressMatch(false, v4, v4Lengths, v6, v6Lengths, List.of());
     }
 
     /**
@@ -69,11 +80,19 @@ public final class AddressMatch {
         return parseAll(List.of(cidrs));
     }
 
-    /** {@link #parse} of the lists one after the other, into one match. */
+    /**
+     * {@link #parse} of the lists one after the other, into one match. A {@link CompactCidrList} of bits only is
+     * kept as it is (its prefixes are exactly what parsing its texts gives); the others are parsed.
+     */
     public static AddressMatch parseAll(List<List<String>> lists) {
+        List<CompactCidrList> packedLists = new ArrayList<>();
         int n4 = 0;
         int n6 = 0;
         for (List<String> cidrs : lists) {
+            if (cidrs instanceof CompactCidrList compact && compact.allPacked()) {
+                packedLists.add(compact);
+                continue;
+            }
             for (String text : cidrs) {
                 // Only a text with a colon can be IPv6, and every IPv6 text has one.
                 if (text != null && text.indexOf(':') < 0) {
@@ -91,6 +110,9 @@ public final class AddressMatch {
         int i4 = 0;
         int i6 = 0;
         for (List<String> cidrs : lists) {
+            if (cidrs instanceof CompactCidrList compact && compact.allPacked()) {
+                continue;
+            }
             for (String text : cidrs) {
                 cidr.parse(text);
                 if (cidr.isIpv4()) {
@@ -102,60 +124,73 @@ public final class AddressMatch {
                 }
             }
         }
-        return new AddressMatch(false, v4, v4Lengths, v6, v6Lengths);
+        return new AddressMatch(false, v4, v4Lengths, v6, v6Lengths, List.copyOf(packedLists));
     }
 
     public boolean any() {
         return any;
     }
 
+    /** Whether some prefixes are read from a {@link CompactCidrList} in place (see {@link #parseAll}). */
+    boolean readsListsInPlace() {
+        return !packedLists.isEmpty();
+    }
+
     /** Number of prefixes. */
     public int size() {
-        return v4.length + v6Lengths.length;
+        return ipv4Count + ipv6Count;
     }
 
-    /** IPv4 prefixes: {@link #ipv4(int)} and {@link #ipv4Length(int)} for i below this. */
     public int ipv4Count() {
-        return v4.length;
-    }
-
-    public int ipv4(int i) {
-        return v4[i];
-    }
-
-    public int ipv4Length(int i) {
-        return v4Lengths[i] & 0xff;
+        return ipv4Count;
     }
 
     public int ipv6Count() {
-        return v6Lengths.length;
+        return ipv6Count;
     }
 
-    /** The 16 address bytes of IPv6 prefix i (a new array). */
-    public byte[] ipv6(int i) {
-        return Arrays.copyOfRange(v6, 16 * i, 16 * i + 16);
+    /**
+     * Every prefix: the parsed ones, then those of the lists read in place. Within a family the order is fixed by
+     * what the match was built from; the families may interleave.
+     */
+    public void forEachPrefix(CompactCidrList.PrefixVisitor visitor) {
+        for (int i = 0; i < v4.length; i++) {
+            visitor.ipv4(v4[i], v4Lengths[i] & 0xff);
+        }
+        for (int i = 0; i < v6Lengths.length; i++) {
+            visitor.ipv6(v6, 16 * i, v6Lengths[i] & 0xff);
+        }
+        for (CompactCidrList list : packedLists) {
+            list.forEachPrefix(visitor);
+        }
     }
 
-    public int ipv6Length(int i) {
-        return v6Lengths[i] & 0xff;
-    }
-
-    /** The prefixes as {@link IPAddress}es, IPv4 first: a view that creates each one when it is read. */
+    /** The prefixes as {@link IPAddress}es, IPv4 first (for tests and messages: one object per prefix). */
     public List<IPAddress> prefixes() {
-        return new AbstractList<>() {
+        return prefixes(Integer.MAX_VALUE);
+    }
+
+    /** The first {@code limit} prefixes of each family. */
+    private List<IPAddress> prefixes(int limit) {
+        List<IPAddress> ipv4 = new ArrayList<>();
+        List<IPAddress> ipv6 = new ArrayList<>();
+        forEachPrefix(new CompactCidrList.PrefixVisitor() {
             @Override
-            public IPAddress get(int i) {
-                if (i < v4.length) {
-                    return new IPv4Address(v4[i], ipv4Length(i)).toPrefixBlock();
+            public void ipv4(int address, int length) {
+                if (ipv4.size() < limit) {
+                    ipv4.add(new IPv4Address(address, length).toPrefixBlock());
                 }
-                return new IPv6Address(ipv6(i - v4.length), ipv6Length(i - v4.length)).toPrefixBlock();
             }
 
             @Override
-            public int size() {
-                return AddressMatch.this.size();
+            public void ipv6(byte[] address, int offset, int length) {
+                if (ipv6.size() < limit) {
+                    ipv6.add(new IPv6Address(Arrays.copyOfRange(address, offset, offset + 16), length).toPrefixBlock());
+                }
             }
-        };
+        });
+        ipv4.addAll(ipv6);
+        return ipv4;
     }
 
     /** Whether the address is in one of the prefixes. */
@@ -164,23 +199,22 @@ public final class AddressMatch {
             return true;
         }
         byte[] bytes = address.getBytes();
-        if (address.isIPv4()) {
-            int a = address.toIPv4().intValue();
-            for (int i = 0; i < v4.length; i++) {
-                int length = ipv4Length(i);
-                int mask = length == 0 ? 0 : -1 << (32 - length);
-                if ((a & mask) == (v4[i] & mask)) {
-                    return true;
+        boolean[] found = {false};
+        forEachPrefix(new CompactCidrList.PrefixVisitor() {
+            @Override
+            public void ipv4(int prefix, int length) {
+                if (bytes.length == 4) {
+                    int mask = length == 0 ? 0 : -1 << (32 - length);
+                    found[0] |= (address.toIPv4().intValue() & mask) == (prefix & mask);
                 }
             }
-            return false;
-        }
-        for (int i = 0; i < v6Lengths.length; i++) {
-            if (within(bytes, v6, 16 * i, ipv6Length(i))) {
-                return true;
+
+            @Override
+            public void ipv6(byte[] prefix, int offset, int length) {
+                found[0] |= bytes.length == 16 && within(bytes, prefix, offset, length);
             }
-        }
-        return false;
+        });
+        return found[0];
     }
 
     private static boolean within(byte[] address, byte[] prefixes, int offset, int length) {
@@ -198,15 +232,46 @@ public final class AddressMatch {
         return (address[full] & mask) == (prefixes[offset + full] & mask);
     }
 
+    /** The same prefixes in the same order per family, however they are held. */
     @Override
     public boolean equals(Object o) {
-        return o == this || o instanceof AddressMatch m && any == m.any && Arrays.equals(v4, m.v4)
-                && Arrays.equals(v4Lengths, m.v4Lengths) && Arrays.equals(v6, m.v6) && Arrays.equals(v6Lengths, m.v6Lengths);
+        if (o == this) {
+            return true;
+        }
+        if (!(o instanceof AddressMatch m) || any != m.any || ipv4Count != m.ipv4Count || ipv6Count != m.ipv6Count) {
+            return false;
+        }
+        if (Arrays.equals(v4, m.v4) && Arrays.equals(v4Lengths, m.v4Lengths) && Arrays.equals(v6, m.v6)
+                && Arrays.equals(v6Lengths, m.v6Lengths) && packedLists.equals(m.packedLists)) {
+            return true; // the usual case: the same lists again, compared as packed bytes
+        }
+        return Arrays.equals(packed(), m.packed());
     }
 
+    /** Cheap on purpose (no walk over a million prefixes): equal matches have equal counts. */
     @Override
     public int hashCode() {
-        return 31 * (31 * Boolean.hashCode(any) + Arrays.hashCode(v4)) + Arrays.hashCode(v6);
+        return 31 * (31 * Boolean.hashCode(any) + ipv4Count) + ipv6Count;
+    }
+
+    /** Every prefix as bytes, IPv4 ones first (address, length), then IPv6 ones: for {@link #equals}. */
+    private byte[] packed() {
+        ByteBuffer ipv4 = ByteBuffer.allocate(5 * ipv4Count);
+        ByteBuffer ipv6 = ByteBuffer.allocate(17 * ipv6Count);
+        forEachPrefix(new CompactCidrList.PrefixVisitor() {
+            @Override
+            public void ipv4(int address, int length) {
+                ipv4.putInt(address).put((byte) length);
+            }
+
+            @Override
+            public void ipv6(byte[] address, int offset, int length) {
+                ipv6.put(address, offset, 16).put((byte) length);
+            }
+        });
+        byte[] out = Arrays.copyOf(ipv4.array(), ipv4.capacity() + ipv6.capacity());
+        System.arraycopy(ipv6.array(), 0, out, ipv4.capacity(), ipv6.capacity());
+        return out;
     }
 
     @Override
@@ -214,7 +279,7 @@ public final class AddressMatch {
         if (any) {
             return "AddressMatch[any]";
         }
-        List<IPAddress> all = prefixes();
-        return "AddressMatch[" + (size() <= 8 ? all.toString() : all.subList(0, 8) + " and " + (size() - 8) + " more") + "]";
+        List<IPAddress> first = prefixes(8);
+        return "AddressMatch[" + (size() <= 8 ? first.toString() : first.subList(0, 8) + " and " + (size() - 8) + " more") + "]";
     }
 }

@@ -36,8 +36,9 @@ public final class RuleMerger {
      * object while none of the sets changed, which the compiler then recognises by identity (no comparison of a
      * million prefixes to see that nothing changed). A set is unchanged while its {@code cidrs} list is the same
      * object (the agent's informer cache keeps one object per version of a set, and API objects are never modified
-     * in place) or an equal {@link CompactCidrList} (the same version delivered again). When one set changes, every
-     * set of the rule is parsed again: keeping each set's parsed form too would hold a second copy of a million
+     * in place) or an equal {@link CompactCidrList} (the same version delivered again). A compact list of canonical
+     * CIDRs is not parsed at all: the match reads it in place. Other sets are parsed; when one set changes, every
+     * such set of the rule is parsed again: keeping each set's parsed form too would hold a second copy of a million
      * prefixes for a parse that costs less than the compile that follows.
      */
     private static final Map<String, CombinedSources> COMBINED = new ConcurrentHashMap<>();
@@ -147,18 +148,26 @@ public final class RuleMerger {
         String key = String.join(",", sets) + "|" + directCidrs;
         CombinedSources cached = COMBINED.get(key);
         if (cached != null && cached.combines(directCidrs, lists)) {
-            if (!cached.holds(lists)) { // hold the objects now in the informer cache, not the ones it dropped
-                COMBINED.put(key, new CombinedSources(cached.direct(), List.copyOf(lists), cached.sizes(), cached.match()));
+            if (cached.holds(lists)) {
+                return cached.match();
             }
-            return cached.match();
+            // hold the objects now in the informer cache, not the ones it dropped (the match may read them in place)
+            AddressMatch match = cached.match().readsListsInPlace() ? AddressMatch.parseAll(texts(directCidrs, lists))
+                    : cached.match();
+            COMBINED.put(key, new CombinedSources(cached.direct(), List.copyOf(lists), cached.sizes(), match));
+            return match;
         }
-        List<List<String>> texts = new ArrayList<>(lists.size() + 1);
-        texts.add(directCidrs);
-        texts.addAll(lists);
-        AddressMatch match = AddressMatch.parseAll(texts);
+        AddressMatch match = AddressMatch.parseAll(texts(directCidrs, lists));
         COMBINED.put(key, new CombinedSources(List.copyOf(directCidrs), List.copyOf(lists),
                 lists.stream().mapToInt(List::size).toArray(), match));
         return match;
+    }
+
+    private static List<List<String>> texts(List<String> directCidrs, List<List<String>> sets) {
+        List<List<String>> texts = new ArrayList<>(sets.size() + 1);
+        texts.add(directCidrs);
+        texts.addAll(sets);
+        return texts;
     }
 
     private static AddressMatch addresses(List<String> cidrs) {

@@ -44,16 +44,31 @@ class RuleMergerSourceSetsTest {
     }
 
     @Test
-    void aSetDeliveredAgainWithTheSameCidrsGivesTheSameMatchObject() throws RuleSetException {
+    void aSetOfCanonicalCidrsIsReadInPlaceAndADeliveryAgainGivesAnEqualMatchOverTheNewList() throws RuleSetException {
         AddressMatch first = blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:db8::/32"),
                 "merger-b", compactSet("merger-b", "198.51.100.7")));
+        assertThat(first.readsListsInPlace()).isTrue();
 
-        // what the informer holds after a relist: new objects, same content
+        // what the informer holds after a relist: new objects, same content; the match must not keep the old ones
+        XdpCidrSet again = compactSet("merger-b", "198.51.100.7");
+        AddressMatch second = blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:db8::/32"),
+                "merger-b", again));
+        assertThat(second).isEqualTo(first);
+        assertThat(second.toString()).isEqualTo(first.toString());
         assertThat(blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:db8::/32"),
-                "merger-b", compactSet("merger-b", "198.51.100.7")))).isSameAs(first);
-        assertThat(blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:db8::/32"),
-                "merger-b", compactSet("merger-b", "198.51.100.8")))).isNotSameAs(first)
+                "merger-b", compactSet("merger-b", "198.51.100.8")))).isNotEqualTo(first)
                 .satisfies(m -> assertThat(m.matches(Cidrs.parse("198.51.100.8"))).isTrue());
+    }
+
+    @Test
+    void aParsedSetDeliveredAgainWithTheSameCidrsGivesTheSameMatchObject() throws RuleSetException {
+        // not canonical (upper case): parsed, and the parse is not repeated for an equal list
+        AddressMatch first = blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:DB8::/32"),
+                "merger-b", compactSet("merger-b", "2001:DB8:1::7")));
+        assertThat(first.readsListsInPlace()).isFalse();
+
+        assertThat(blocklist(Map.of("merger-a", compactSet("merger-a", "10.0.0.0/8", "2001:DB8::/32"),
+                "merger-b", compactSet("merger-b", "2001:DB8:1::7")))).isSameAs(first);
     }
 
     @Test
