@@ -144,6 +144,16 @@ class XdpFilterValidatorTest {
                         "spec.rules[0].destinations[0]: \"2001:db8::1/32\" has host bits set; did you mean \"2001:db8::/32\"?"),
                 Arguments.of("source set bad name", rule("name: r\naction: Drop\nsourceSets: [\"Bad_Name\"]"),
                         "spec.rules[0].sourceSets[0]: \"Bad_Name\" is not an XdpCidrSet name"),
+                Arguments.of("rule name leading dash", rule("name: -block\naction: Drop"),
+                        "spec.rules[0].name: \"-block\" is not a DNS label"),
+                Arguments.of("rule name with a dot", rule("name: a.b\naction: Drop"),
+                        "spec.rules[0].name: \"a.b\" is not a DNS label"),
+                Arguments.of("source set empty label", rule("name: r\naction: Drop\nsourceSets: [\"a..b\"]"),
+                        "spec.rules[0].sourceSets[0]: \"a..b\" is not an XdpCidrSet name"),
+                Arguments.of("source set trailing dot", rule("name: r\naction: Drop\nsourceSets: [\"a.b.\"]"),
+                        "spec.rules[0].sourceSets[0]: \"a.b.\" is not an XdpCidrSet name"),
+                Arguments.of("source set label ending in a dash", rule("name: r\naction: Drop\nsourceSets: [\"a-.b\"]"),
+                        "spec.rules[0].sourceSets[0]: \"a-.b\" is not an XdpCidrSet name"),
                 Arguments.of("ports without protocol", rule("name: r\naction: Drop\nports: [\"80\"]"),
                         "spec.rules[0].ports: ports need protocol TCP, UDP or SCTP, not Any"),
                 Arguments.of("ports with ICMP", rule("name: r\naction: Drop\nprotocol: ICMP\nports: [\"80\"]"),
@@ -242,7 +252,7 @@ class XdpFilterValidatorTest {
                     destinations: ["2001:db8::1"]
                   - name: feed
                     action: Drop
-                    sourceSets: [feed-1, feed-2]
+                    sourceSets: [feed-1, feeds.example-2.org, 3d]
                 """);
 
         assertThat(XdpFilterValidator.validate(filter).violations()).isEmpty();
