@@ -243,8 +243,22 @@ public final class ClusterAgent implements AutoCloseable {
             LOG.errorf(e, "reconcile failed; enforcement stays as it is");
         }
         // Only after a start does this write anything (a whole slot, seconds with a million CIDRs); a change seen
-        // meanwhile waits for it, as it would otherwise have written that slot itself.
-        runLater(dataplane::prepareNextChange);
+        // meanwhile waits for it, as it would otherwise have written that slot itself. The heap is trimmed last,
+        // after the start-up rehearsal queued by the reconcile too: its garbage would otherwise keep the heap it grew.
+        runLater(() -> {
+            dataplane.prepareNextChange();
+            trimHeap();
+        });
+    }
+
+    /** A full collection between reconciles when the heap needs one (see {@link HeapTrimmer}). */
+    private void trimHeap() {
+        HeapTrimmer.Trim trim = heapTrimmer.afterReconcile();
+        if (trim != null && trim.reason() == HeapTrimmer.Reason.LARGE_LOAD) {
+            LOG.info(trim);
+        } else if (trim != null) {
+            LOG.debug(trim);
+        }
     }
 
     /** Queues work behind whatever the reconciler thread has queued; dropped when the agent is closing. */
@@ -372,12 +386,6 @@ public final class ClusterAgent implements AutoCloseable {
             List<XdpFilter> inForce = resolution.inForce();
             List<String> names = interfaces;
             runLater(() -> rehearse(inForce, resolution.cidrSets(), labels, names, failsafe));
-        }
-        HeapTrimmer.Trim trim = heapTrimmer.afterReconcile();
-        if (trim != null && trim.reason() == HeapTrimmer.Reason.LARGE_LOAD) {
-            LOG.info(trim);
-        } else if (trim != null) {
-            LOG.debug(trim);
         }
     }
 
