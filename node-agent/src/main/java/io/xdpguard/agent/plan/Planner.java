@@ -1,6 +1,5 @@
 package io.xdpguard.agent.plan;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.xdpguard.agent.dataplane.InterfacePlan;
@@ -12,7 +11,9 @@ import io.xdpguard.api.v1alpha1.XdpCidrSet;
 import io.xdpguard.api.v1alpha1.XdpFilter;
 import io.xdpguard.api.v1alpha1.spec.AttachMode;
 import io.xdpguard.api.v1alpha1.spec.Rule;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * Turns the filters and CIDR sets a node sees into per-interface plans, exactly as the agent enforces them: select
@@ -75,8 +77,9 @@ public final class Planner {
                 errors.add(new FilterError(e.filter(), name, e.getMessage()));
             }
         }
-        // parsed sets and digests of sets nobody plans with any more are dropped (a deleted set may be large)
-        RuleMerger.retainParsedSets(cidrSets.keySet());
+        // parsed sets and digests of sets nobody plans with any more are dropped (a deleted set may be large), and
+        // the merged rules of deleted filters
+        RuleMerger.retain(cidrSets.keySet(), filters.stream().map(f -> f.getMetadata().getName()).collect(Collectors.toSet()));
         SET_DIGESTS.keySet().retainAll(cidrSets.keySet());
         return new Plan(plans, byInterface, errors);
     }
@@ -121,11 +124,13 @@ public final class Planner {
         return digest;
     }
 
+    /** SHA-256 of the value's canonical JSON (UTF-8), streamed: no text of a thousand rules is built. */
     private static String digest(Object value) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(sha.digest(CANONICAL.writeValueAsString(value).getBytes(StandardCharsets.UTF_8)));
-        } catch (JsonProcessingException | NoSuchAlgorithmException e) {
+            CANONICAL.writeValue(new DigestOutputStream(OutputStream.nullOutputStream(), sha), value);
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
             throw new IllegalStateException("cannot digest a rule set", e);
         }
     }

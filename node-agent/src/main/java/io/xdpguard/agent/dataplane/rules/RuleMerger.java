@@ -13,6 +13,7 @@ import io.xdpguard.api.validation.Cidrs;
 import io.xdpguard.api.validation.Ports;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -76,12 +77,39 @@ public final class RuleMerger {
         }
     }
 
+    /**
+     * Each filter's rules as last merged, by filter name: a reconcile merges a filter up to three times (its own
+     * check when it is resolved, the planner's check, each interface it selects), and an unchanged filter is the
+     * same object from one reconcile to the next (API objects are never modified in place). Reused while the filter
+     * and the {@code cidrs} lists of the sets it names are the very objects it was merged with.
+     */
+    private static final Map<String, FilterRules> FILTER_RULES = new ConcurrentHashMap<>();
+
+    private record FilterRules(XdpFilter filter, Map<String, List<String>> setLists, List<MatchRule> rules) {
+        boolean mergedFrom(XdpFilter filterNow, Map<String, XdpCidrSet> cidrSets) {
+            if (filter != filterNow) {
+                return false;
+            }
+            for (Map.Entry<String, List<String>> used : setLists.entrySet()) {
+                XdpCidrSet set = cidrSets.get(used.getKey());
+                if (set == null || set.getSpec().getCidrs() != used.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     private RuleMerger() {
     }
 
-    /** Forgets the parsed content of every CIDR set not named in {@code inUse}. */
-    public static void retainParsedSets(Set<String> inUse) {
-        COMBINED.keySet().removeIf(key -> !inUse.containsAll(List.of(key.substring(0, key.indexOf('|')).split(","))));
+    /**
+     * Forgets the parsed content of every CIDR set not named in {@code setsInUse} and the merged rules of every
+     * filter not named in {@code filtersInUse}.
+     */
+    public static void retain(Set<String> setsInUse, Set<String> filtersInUse) {
+        COMBINED.keySet().removeIf(key -> !setsInUse.containsAll(List.of(key.substring(0, key.indexOf('|')).split(","))));
+        FILTER_RULES.keySet().retainAll(filtersInUse);
     }
 
     public static RuleSet merge(List<XdpFilter> filters, Map<String, XdpCidrSet> cidrSets, FailsafeConfig failsafe)
@@ -89,16 +117,35 @@ public final class RuleMerger {
         List<MatchRule> rules = new ArrayList<>(failsafe.rules());
         List<XdpFilter> ordered = filters.stream().sorted(EVALUATION_ORDER).toList();
         for (XdpFilter filter : ordered) {
-            List<Rule> specRules = filter.getSpec().getRules() == null ? List.of() : filter.getSpec().getRules();
-            for (int i = 0; i < specRules.size(); i++) {
-                rules.add(toMatchRule(filter, i, specRules.get(i), cidrSets));
-            }
+            rules.addAll(rulesOf(filter, cidrSets));
         }
         if (rules.size() > MAX_RULES) {
             throw new RuleSetException(null, rules.size() + " rules on one interface exceed the limit of " + MAX_RULES
                     + " (failsafe rules included)");
         }
         return new RuleSet(rules, defaultVerdict(ordered));
+    }
+
+    private static List<MatchRule> rulesOf(XdpFilter filter, Map<String, XdpCidrSet> cidrSets) throws RuleSetException {
+        String name = filter.getMetadata().getName();
+        FilterRules cached = FILTER_RULES.get(name);
+        if (cached != null && cached.mergedFrom(filter, cidrSets)) {
+            return cached.rules();
+        }
+        List<Rule> specRules = filter.getSpec().getRules() == null ? List.of() : filter.getSpec().getRules();
+        List<MatchRule> rules = new ArrayList<>(specRules.size());
+        Map<String, List<String>> setLists = new HashMap<>();
+        for (int i = 0; i < specRules.size(); i++) {
+            Rule rule = specRules.get(i);
+            rules.add(toMatchRule(filter, i, rule, cidrSets));
+            if (rule.getSourceSets() != null) {
+                // every named set exists here: toMatchRule fails otherwise
+                rule.getSourceSets().forEach(set -> setLists.put(set, cidrSets.get(set).getSpec().getCidrs()));
+            }
+        }
+        List<MatchRule> merged = List.copyOf(rules);
+        FILTER_RULES.put(name, new FilterRules(filter, setLists, merged));
+        return merged;
     }
 
     /** One enforced Drop makes the interface drop; an audited Drop only counts. */
