@@ -12,8 +12,11 @@ import io.xdpguard.agent.dataplane.libbpf.TestRunResult;
 import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.rules.RuleSetException;
+import io.xdpguard.api.v1alpha1.spec.Protocol;
+import io.xdpguard.api.validation.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -244,6 +247,25 @@ public final class Classifier implements AutoCloseable {
     public synchronized CompiledRuleSet compileCurrent() throws RuleSetException {
         return current == null ? null
                 : RuleCompiler.compile(current, counterIds.ids(), maps.slotCapacity(), lastCompiled);
+    }
+
+    /**
+     * Compiles, writing nothing, the rule set in force with its last rule matching TCP port {@code port} instead:
+     * the commonest change (a port edit), which recomputes the L4 tables and vectors where {@link #compileCurrent}
+     * only reuses them. Addresses are kept, so the address tables are reused as a real port change reuses them.
+     * Null when the rule set in force is unknown or empty.
+     */
+    public synchronized CompiledRuleSet compilePortChange(int port) throws RuleSetException {
+        if (current == null || current.rules().isEmpty()) {
+            return null;
+        }
+        List<MatchRule> rules = new ArrayList<>(current.rules());
+        MatchRule last = rules.get(rules.size() - 1);
+        rules.set(rules.size() - 1, new MatchRule(last.filter(), last.ruleName(), last.action(), last.audit(),
+                last.failsafe(), last.sources(), last.destinations(), Protocol.TCP, List.of(new Ports.Range(port, port)),
+                List.of(), Set.of(), last.ratePps(), last.rateBurst(), last.perSource(), last.sampleRate()));
+        return RuleCompiler.compile(new RuleSet(rules, current.defaultVerdict()), counterIds.ids(), maps.slotCapacity(),
+                lastCompiled);
     }
 
     /** Continues where {@code previous} (same maps, other program: an upgrade) stopped. */

@@ -145,6 +145,8 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     }
 
     private static final long SAMPLE_POLL_MILLIS = 100;
+    /** First port of the port changes {@link #rehearse} compiles (compiled only, never written). */
+    private static final int REHEARSAL_PORT = 40000;
     private final Options options;
     private final Path base;
     private final Path root;
@@ -861,7 +863,12 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         for (Classifier classifier : liveClassifiers()) {
             try {
                 for (int i = 0; i < rounds; i++) {
-                    classifier.compileCurrent();
+                    // half of them a port change: a real change runs the L4 and vector recompute too
+                    if (i % 2 == 0) {
+                        classifier.compileCurrent();
+                    } else {
+                        classifier.compilePortChange(REHEARSAL_PORT + i);
+                    }
                 }
             } catch (RuntimeException | RuleSetException e) {
                 LOG.log(System.Logger.Level.WARNING, "rehearsing a compile failed", e);

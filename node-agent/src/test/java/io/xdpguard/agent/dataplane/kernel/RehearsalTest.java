@@ -1,0 +1,67 @@
+package io.xdpguard.agent.dataplane.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
+import io.xdpguard.agent.dataplane.libbpf.Bpffs;
+import io.xdpguard.agent.dataplane.libbpf.XdpAction;
+import io.xdpguard.agent.dataplane.packet.PacketBuilder;
+import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.dataplane.rules.RuleMerger;
+import io.xdpguard.agent.dataplane.testing.Filters;
+import io.xdpguard.agent.dataplane.testing.RequiresBpf;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The agent rehearses its change path after a start (JIT warm-up): compiles only, never a write. */
+@ExtendWith(RequiresBpf.class)
+class RehearsalTest {
+    private static final byte[] UDP_FROM_TEN = PacketBuilder.udp4("10.1.2.3", 40000, "192.0.2.2", 53).build();
+    private static final byte[] TCP_TO_40001 = PacketBuilder.tcp4("10.1.2.3", 40000, "192.0.2.2", 40001).build();
+    private static final byte[] TCP_TO_22 = PacketBuilder.tcp4("10.1.2.3", 40000, "192.0.2.2", 22).build();
+
+    private Path root;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        root = Lifecycle.bpffsRoot();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        Bpffs.removeRecursively(root);
+    }
+
+    @Test
+    void aRehearsedPortChangeRecompilesTheL4TablesReusesTheAddressTablesAndWritesNothing() throws Exception {
+        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+            classifier.apply(RuleMerger.merge(List.of(Filters.filter("rehearsal", """
+                    interfaces: {include: [eth0]}
+                    rules:
+                      - {name: drop-ten, action: Drop, protocol: UDP, sources: [10.0.0.0/8]}
+                      - {name: drop-ssh, action: Drop, protocol: TCP, ports: ["22"]}
+                    """)), Map.of(), FailsafeConfig.disabled()));
+            ClassifierMaps.Active before = classifier.maps().active();
+
+            CompiledRuleSet unchanged = classifier.compileCurrent();
+            CompiledRuleSet portChange = classifier.compilePortChange(40001);
+
+            assertThat(Arrays.deepEquals(portChange.l4(), unchanged.l4())).as("L4 tables recomputed").isFalse();
+            assertThat(portChange.src4()).as("address tables reused").isSameAs(unchanged.src4());
+            assertThat(classifier.maps().active()).as("nothing switched").isEqualTo(before);
+            assertThat(verdict(classifier, UDP_FROM_TEN)).isEqualTo(XdpAction.DROP);
+            assertThat(verdict(classifier, TCP_TO_22)).isEqualTo(XdpAction.DROP);
+            assertThat(verdict(classifier, TCP_TO_40001)).as("the rehearsed rule is not in force").isEqualTo(XdpAction.PASS);
+        }
+    }
+
+    private static XdpAction verdict(Classifier classifier, byte[] packet) {
+        return XdpAction.of(classifier.testRun(packet).retval()).orElseThrow();
+    }
+}
