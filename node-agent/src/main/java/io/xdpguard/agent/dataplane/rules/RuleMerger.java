@@ -112,6 +112,11 @@ public final class RuleMerger {
         FILTER_RULES.keySet().retainAll(filtersInUse);
     }
 
+    /** Forgets every filter's merged rules: the next merge of each converts its rules again. */
+    public static void forgetMergedFilters() {
+        FILTER_RULES.clear();
+    }
+
     public static RuleSet merge(List<XdpFilter> filters, Map<String, XdpCidrSet> cidrSets, FailsafeConfig failsafe)
             throws RuleSetException {
         List<MatchRule> rules = new ArrayList<>(failsafe.rules());
