@@ -43,6 +43,9 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Dataplane benchmarks (not timed tests; see docs/benchmarks/dataplane.md). Run with scripts/bench-dataplane.sh.
@@ -192,7 +195,7 @@ public final class DataplaneBenchmark {
      */
     RuleSet ruleSet(int rules, AddressMatch blocklist) {
         List<MatchRule> out = new ArrayList<>(rules);
-        boolean hasBlocklist = !blocklist.prefixes().isEmpty();
+        boolean hasBlocklist = blocklist.size() > 0;
         if (hasBlocklist) {
             out.add(rule("blocklist", "cidrs", RuleAction.Drop, blocklist, Protocol.Any, List.of(), List.of(), Set.of()));
         }
@@ -419,18 +422,22 @@ public final class DataplaneBenchmark {
     // ---- drop throughput -----------------------------------------------------------------------------------------
 
     /**
-     * Two veth pairs, one end of each in this netns (where the generator runs), the other in netns {id}: xdpguard
-     * natively attached on one peer, xgb_drop_count on the other. The generator XDP_REDIRECTs live frames into the
-     * chosen pair; drops are counted by the receiving program's per-CPU counters (xdpguard: the target rule's
-     * counter) and divided by the wall time of the generator run.
+     * Three veth pairs, one end of each in this netns (where the generator runs), the other in netns {id}: xdpguard
+     * natively attached on one peer, xgb_drop_count on the second, xdp-filter dropping the packet's source on the
+     * third (for scale: what an exact-match filter keeps of a bare XDP_DROP). The generator XDP_REDIRECTs live
+     * frames into the chosen pair; drops are counted by the receiving program's counters (xdpguard: the target
+     * rule's counter; xdp-filter: its XDP_DROP statistics) and divided by the wall time of the generator run.
      */
     private void dropThroughput(Classifier classifier, CapacityProfile profile) throws Exception {
         String ns = id;
+        boolean libxdpDirExisted = Files.exists(XdpFilter.LIBXDP_DIR);
         cleanup.add("ip netns del " + ns);
-        cleanup.add("ip link del " + id + "a0");
-        cleanup.add("ip link del " + id + "a1");
+        cleanup.add("nsenter --net=/run/netns/" + ns + " xdp-filter unload " + id + "b2");
+        for (int i = 0; i < 3; i++) {
+            cleanup.add("ip link del " + id + "a" + i);
+        }
         sh("ip netns add " + ns);
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 3; i++) {
             sh("ip link add " + id + "a" + i + " type veth peer name " + id + "b" + i + " netns " + ns);
             sh("ip link set " + id + "a" + i + " up");
             sh("ip -n " + ns + " link set " + id + "b" + i + " up");
@@ -449,47 +456,72 @@ public final class DataplaneBenchmark {
             // nsenter --net, not ip -n: ip netns exec remounts /sys; attached by id, so nothing is pinned
             sh("nsenter --net=/run/netns/" + ns + " bpftool net attach xdpdrv id " + classifier.program().id() + " dev " + id + "b0");
             sh("nsenter --net=/run/netns/" + ns + " bpftool net attach xdpdrv id " + drop.program("xgb_drop_count").id() + " dev " + id + "b1");
+            // every xdp-filter command in the netns of its interface: run elsewhere, it forgets an interface it
+            // cannot see, and its unload then leaves the pins behind
+            String inNs = "nsenter --net=/run/netns/" + ns + " ";
+            sh(inNs + "xdp-filter load -m native " + id + "b2");
+            sh(inNs + "xdp-filter ip " + UDP4_SRC + " -m src");
             BpfMap tx = gen.map("xgb_tx");
             BpfMap dropCounter = drop.map("xgb_drops");
             BpfProgram generatorProg = gen.program("xgb_gen");
-            int[] ifindex = {NetInterfaces.requireIndex(id + "a0"), NetInterfaces.requireIndex(id + "a1")};
-            String[] names = {"xdpguard", "xdp_drop"};
-            double[][] mpps = new double[2][config.liveRuns()];
-            long[][] counted = new long[2][config.liveRuns()];
+            int[] ifindex = {NetInterfaces.requireIndex(id + "a0"), NetInterfaces.requireIndex(id + "a1"),
+                    NetInterfaces.requireIndex(id + "a2")};
+            String[] names = {"xdpguard", "xdp_drop", "xdp-filter"};
+            String[] countedBy = {"xdpguard rule counter", "per-CPU counter in xgb_drop_count", "xdp-filter status XDP_DROP"};
+            LongSupplier[] drops = {() -> classifier.maps().ruleCounters(targetCounter).packets(),
+                    () -> perCpuSum(dropCounter), () -> xdpFilterDrops(inNs)};
+            double[][] mpps = new double[3][config.liveRuns()];
+            long[][] counted = new long[3][config.liveRuns()];
             for (int r = -1; r < config.liveRuns(); r++) { // r = -1: warm-up
-                for (int k = 0; k < 2; k++) {
+                for (int k = 0; k < 3; k++) {
                     tx.update(u32(0), u32(ifindex[k]));
-                    long before = k == 0 ? classifier.maps().ruleCounters(targetCounter).packets() : perCpuSum(dropCounter);
+                    long before = drops[k].getAsLong();
                     long t0 = System.nanoTime();
                     generatorProg.testRunLiveFrames(frame, r < 0 ? config.liveFrames() / 10 : config.liveFrames(), ifindex[k], 64);
                     long elapsed = System.nanoTime() - t0;
                     TimeUnit.MILLISECONDS.sleep(20); // let a last NAPI poll finish before reading
-                    long after = k == 0 ? classifier.maps().ruleCounters(targetCounter).packets() : perCpuSum(dropCounter);
+                    long after = drops[k].getAsLong();
                     if (r >= 0) {
                         counted[k][r] = after - before;
                         mpps[k][r] = (after - before) * 1000.0 / elapsed;
                     }
                 }
             }
-            double ratio = median(mpps[0]) / median(mpps[1]);
-            for (int k = 0; k < 2; k++) {
+            for (int k = 0; k < 3; k++) {
                 StringBuilder line = new StringBuilder().append("{\"bench\":\"drop_throughput\",\"program\":\"")
                         .append(names[k]).append("\",\"rules\":").append(k == 0 ? THROUGHPUT_RULES : 0)
                         .append(",\"cidrs\":").append(k == 0 ? THROUGHPUT_CIDRS : 0)
                         .append(",\"packet\":\"udp4\",\"frames_sent\":").append(config.liveFrames())
                         .append(",\"frames_dropped\":").append(Arrays.toString(counted[k]).replace(" ", ""))
-                        .append(",\"counted_by\":\"").append(k == 0 ? "xdpguard rule counter" : "per-CPU counter in xgb_drop_count")
+                        .append(",\"counted_by\":\"").append(countedBy[k])
                         .append("\",\"mpps\":").append(fmt(median(mpps[k]))).append(",\"runs\":").append(fmtArray(mpps[k]));
                 if (k == 0) {
-                    line.append(',').append(profile.json()).append(",\"ratio_vs_xdp_drop\":").append(fmt(ratio));
+                    line.append(',').append(profile.json());
+                }
+                if (k != 1) {
+                    line.append(",\"ratio_vs_xdp_drop\":").append(fmt(median(mpps[k]) / median(mpps[1])));
                 }
                 emit(line.append('}').toString());
             }
         } finally {
+            shQuiet("nsenter --net=/run/netns/" + ns + " xdp-filter unload " + id + "b2");
             shQuiet("ip netns del " + ns);
-            shQuiet("ip link del " + id + "a0");
-            shQuiet("ip link del " + id + "a1");
+            for (int i = 0; i < 3; i++) {
+                shQuiet("ip link del " + id + "a" + i);
+            }
+            if (!libxdpDirExisted) {
+                shQuiet("rmdir " + XdpFilter.LIBXDP_DIR);
+            }
         }
+    }
+
+    /** Packets xdp-filter has dropped so far (its aggregate statistics, over every interface it is loaded on). */
+    private static long xdpFilterDrops(String inNs) {
+        Matcher m = Pattern.compile("XDP_DROP\\s+(\\d+) pkts").matcher(shOut(inNs + "xdp-filter status"));
+        if (!m.find()) {
+            throw new IllegalStateException("no XDP_DROP line in xdp-filter status");
+        }
+        return Long.parseLong(m.group(1));
     }
 
     private static long perCpuSum(BpfMap map) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -53,7 +54,9 @@ class DataplaneBenchmarkSmokeTest {
             }
         }
         assertThat(figures).contains("machine/-", "test_run/xdpguard", "test_run/xdp-filter", "test_run/xdp_pass",
-                "drop_throughput/xdpguard", "drop_throughput/xdp_drop", "load_cidrs/-", "apply_one_rule_change/-");
+                "drop_throughput/xdpguard", "drop_throughput/xdp_drop", "drop_throughput/xdp-filter", "load_cidrs/-",
+                "apply_one_rule_change/-");
+        assertThat(Path.of("/sys/fs/bpf/xdp-filter")).as("xdp-filter unloaded, its pins gone").doesNotExist();
         // quick: 2 rule counts x 2 CIDR counts x 2 packets x 3 programs
         assertThat(lines.stream().filter(l -> l.contains("\"test_run\""))).hasSize(24);
         assertThat(lines.stream().filter(l -> l.contains("\"program\":\"xdpguard\"")))
