@@ -22,6 +22,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
@@ -39,6 +44,12 @@ public final class Classifier implements AutoCloseable {
     /** The classifier object inside the agent's jar (built by the bpf module). */
     public static final String OBJECT_RESOURCE = "/io/xdpguard/bpf/xdpguard.bpf.o";
     public static final String PROGRAM_NAME = "xdpguard";
+    /** Runs the waits that follow switches, off the caller's thread; shared by every classifier. */
+    private static final ExecutorService SWITCH_BARRIERS = Executors.newCachedThreadPool(task -> {
+        Thread thread = new Thread(task, "xdpguard-switch-barrier");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final BpfObjectFile object;
     private final BpfProgram program;
@@ -50,6 +61,9 @@ public final class Classifier implements AutoCloseable {
     private final boolean[] slotEmpty = new boolean[2];
     /** The last compile, whose address dimensions the next compile may reuse. */
     private CompiledRuleSet lastCompiled;
+    /** The wait that follows the last switch (see {@link #apply}); done when there was none. */
+    private CompletableFuture<Void> afterSwitch = CompletableFuture.completedFuture(null);
+    private volatile Consumer<ClassifierMaps> inFlightWait = ClassifierMaps::awaitInFlightPackets;
     private RuleSet current;
     private CounterIds counterIds;
 
@@ -144,8 +158,9 @@ public final class Classifier implements AutoCloseable {
 
     /**
      * Compiles and enforces {@code ruleSet}. On any failure before the switch, the previous rule set stays in force
-     * untouched (only the inactive slot was written). Returns once no packet is still classified with the previous
-     * slot, so the next apply may rewrite it.
+     * untouched (only the inactive slot was written). Returns right after the switch: the wait until no packet is
+     * still classified with the previous slot (an RCU grace period, ~5-30 ms) runs in the background, and whatever
+     * writes this classifier's maps next waits for it first.
      */
     public Applied apply(RuleSet ruleSet) throws RuleSetException {
         return apply(ruleSet, null, CrashPoint.NONE);
@@ -161,6 +176,7 @@ public final class Classifier implements AutoCloseable {
         CounterIds ids = counterIds.assign(ruleSet);
         CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, ids.ids(), maps.slotCapacity(), lastCompiled);
         long compiledAt = System.nanoTime();
+        awaitPreviousSwitch(); // the compile overlapped it; the writes below must not
         ClassifierMaps.Active active = maps.active();
         int target = 1 - active.slot();
         for (int i = 0; i < ids.ids().length; i++) {
@@ -180,7 +196,6 @@ public final class Classifier implements AutoCloseable {
         crash.reached("switched");
         LOG.log(System.Logger.Level.DEBUG, () -> String.format("rule set of %d rules: compiled in %.1f ms, slot %d written in %.1f ms",
                 ruleSet.rules().size(), (compiledAt - started) / 1e6, target, (written - compiledAt) / 1e6));
-        maps.awaitInFlightPackets();
         if (ruleSetSha256 != null) {
             maps.writeOwner(maps.owner().withRuleSet(ruleSetSha256));
         }
@@ -188,14 +203,35 @@ public final class Classifier implements AutoCloseable {
         for (int id : ids.ids()) {
             inUse.add(id);
         }
-        for (int id : counterIds.byKey().values()) {
-            if (!inUse.contains(id)) {
-                maps.deleteCounterKey(id);
-            }
-        }
+        // a removed rule's counter key goes once no packet can count into it any more
+        List<Integer> stale = counterIds.byKey().values().stream().filter(id -> !inUse.contains(id)).toList();
         current = ruleSet;
         counterIds = ids;
+        afterSwitch = CompletableFuture.runAsync(() -> {
+            inFlightWait.accept(maps);
+            stale.forEach(maps::deleteCounterKey);
+        }, SWITCH_BARRIERS);
         return new Applied(active.generation() + 1, target, compiled, ids.ids());
+    }
+
+    /**
+     * Returns once no packet that started before the last switch is still being classified (and that switch's
+     * stale counter keys are gone): before anything writes the maps again. Waits itself if the background wait
+     * failed.
+     */
+    private void awaitPreviousSwitch() {
+        try {
+            afterSwitch.join();
+        } catch (CompletionException | CancellationException e) {
+            LOG.log(System.Logger.Level.WARNING, "waiting for in-flight packets in the background failed; waiting here", e);
+            inFlightWait.accept(maps);
+            afterSwitch = CompletableFuture.completedFuture(null);
+        }
+    }
+
+    /** Replaces the wait for in-flight packets (tests: a wait they control). */
+    void setInFlightWait(Consumer<ClassifierMaps> wait) {
+        this.inFlightWait = wait;
     }
 
     /**
@@ -222,6 +258,7 @@ public final class Classifier implements AutoCloseable {
      * @return whether anything was written
      */
     public synchronized boolean prepareInactiveSlot() throws RuleSetException {
+        awaitPreviousSwitch();
         int target = 1 - maps.active().slot();
         if (current == null || slots[target] != null) {
             return false;
@@ -271,6 +308,7 @@ public final class Classifier implements AutoCloseable {
     /** Continues where {@code previous} (same maps, other program: an upgrade) stopped. */
     synchronized void inherit(Classifier previous) {
         synchronized (previous) {
+            previous.awaitPreviousSwitch(); // same maps: its last switch must be over before this one writes
             System.arraycopy(previous.slots, 0, slots, 0, slots.length);
             current = previous.current;
             counterIds = previous.counterIds;
@@ -325,6 +363,9 @@ public final class Classifier implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            awaitPreviousSwitch(); // its descriptors are about to go
+        }
         if (object != null) {
             object.close();
         }
