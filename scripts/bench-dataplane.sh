@@ -26,5 +26,7 @@ if [[ ! -f $CP_FILE || ! -d node-agent/target/test-classes/io/xdpguard/agent/ben
     -Dmdep.outputFile="$PWD/$CP_FILE" -Dmdep.includeScope=test >&2
 fi
 mkdir -p "$(dirname "$OUT")"
-java -Xmx6g -cp "node-agent/target/test-classes:node-agent/target/classes:$(cat "$CP_FILE")" \
+# The agent's collector (its image runs -XX:+UseSerialGC): with G1 on these 2 CPUs, loading 1,000,000 CIDRs took
+# twice as long and a one-rule change five times as long (docs/benchmarks/dataplane.md).
+java -Xmx6g -XX:+UseSerialGC -cp "node-agent/target/test-classes:node-agent/target/classes:$(cat "$CP_FILE")" \
   io.xdpguard.agent.bench.DataplaneBenchmark --id "$ID" "$@" | tee "$OUT"
