@@ -258,11 +258,11 @@ public final class Classifier implements AutoCloseable {
      * @return whether anything was written
      */
     public synchronized boolean prepareInactiveSlot() throws RuleSetException {
-        awaitPreviousSwitch();
         int target = 1 - maps.active().slot();
         if (current == null || slots[target] != null) {
-            return false;
+            return false; // the usual case, after every change: nothing to wait for either
         }
+        awaitPreviousSwitch();
         writeInactive(target, lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
                 : RuleCompiler.compile(current, counterIds.ids(), maps.slotCapacity(), lastCompiled));
         return true;
