@@ -1,9 +1,9 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import static io.xdpguard.agent.dataplane.kernel.BpffsTestRoot.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
-import io.xdpguard.agent.dataplane.libbpf.Bpffs;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
@@ -12,17 +12,15 @@ import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * After a start the inactive rule-set slot is filled in the background ({@link Classifier#prepareInactiveSlot}), so
@@ -37,22 +35,13 @@ class InactiveSlotTest {
     private static final byte[] FROM_B = PacketBuilder.udp4("172.16.5.5", 40000, "192.0.2.2", 53).build();
     private static final byte[] FROM_C = PacketBuilder.udp4("198.51.100.9", 40000, "192.0.2.2", 53).build();
 
-    private Path root;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        root = Lifecycle.bpffsRoot();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Bpffs.removeRecursively(root);
-    }
+    @RegisterExtension
+    final BpffsTestRoot root = new BpffsTestRoot();
 
     @Test
     void aFreshClassifiersSecondSlotIsFilledOnceWithTheRuleSetInForce() throws Exception {
         RuleSet a = dropFrom("[10.0.0.0/8, 192.0.2.7, 2001:db8::/32, 2001:db8::7]");
-        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
             classifier.apply(a);
             int active = classifier.maps().active().slot();
             assertThat(entries(classifier, 1 - active)).isEmpty();
@@ -73,11 +62,11 @@ class InactiveSlotTest {
     void anAdoptedClassifierRewritesItsUnknownSlotWithoutAnEarlierSetsEntries() throws Exception {
         RuleSet a = dropFrom("[10.0.0.0/8, 192.0.2.7]");
         RuleSet b = dropFrom("[172.16.0.0/12]");
-        try (Classifier first = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+        try (Classifier first = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
             first.apply(a);
             first.apply(b); // the inactive slot keeps a's entries
         }
-        try (Classifier restarted = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+        try (Classifier restarted = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
             int active = restarted.maps().active().slot();
             Set<String> left = entries(restarted, 1 - active);
             assertThat(left).as("left by the first process").isNotEmpty().isNotEqualTo(entries(restarted, active));
@@ -95,18 +84,15 @@ class InactiveSlotTest {
 
     @Test
     void nothingIsWrittenWhileTheRuleSetInForceIsUnknown() throws Exception {
-        try (Classifier first = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+        try (Classifier first = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
             first.apply(dropFrom("[10.0.0.0/8]"));
         }
-        try (Classifier restarted = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+        try (Classifier restarted = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
             assertThat(restarted.prepareInactiveSlot()).isFalse();
             assertThat(verdict(restarted, FROM_A)).isEqualTo(XdpAction.DROP);
         }
     }
 
-    private static XdpAction verdict(Classifier classifier, byte[] packet) {
-        return XdpAction.of(classifier.testRun(packet).retval()).orElseThrow();
-    }
 
     /** The address entries of one slot, as "map key-without-slot=value" strings. */
     private static Set<String> entries(Classifier classifier, int slot) {

@@ -1,23 +1,21 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import static io.xdpguard.agent.dataplane.kernel.BpffsTestRoot.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
-import io.xdpguard.agent.dataplane.libbpf.Bpffs;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.dataplane.rules.RuleMerger;
 import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The agent rehearses its change path after a start (JIT warm-up): compiles only, never a write. */
 @ExtendWith(RequiresBpf.class)
@@ -26,21 +24,12 @@ class RehearsalTest {
     private static final byte[] TCP_TO_40001 = PacketBuilder.tcp4("10.1.2.3", 40000, "192.0.2.2", 40001).build();
     private static final byte[] TCP_TO_22 = PacketBuilder.tcp4("10.1.2.3", 40000, "192.0.2.2", 22).build();
 
-    private Path root;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        root = Lifecycle.bpffsRoot();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Bpffs.removeRecursively(root);
-    }
+    @RegisterExtension
+    final BpffsTestRoot root = new BpffsTestRoot();
 
     @Test
     void aRehearsedPortChangeRecompilesTheL4TablesReusesTheAddressTablesAndWritesNothing() throws Exception {
-        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
             classifier.apply(RuleMerger.merge(List.of(Filters.filter("rehearsal", """
                     interfaces: {include: [eth0]}
                     rules:
@@ -59,9 +48,5 @@ class RehearsalTest {
             assertThat(verdict(classifier, TCP_TO_22)).isEqualTo(XdpAction.DROP);
             assertThat(verdict(classifier, TCP_TO_40001)).as("the rehearsed rule is not in force").isEqualTo(XdpAction.PASS);
         }
-    }
-
-    private static XdpAction verdict(Classifier classifier, byte[] packet) {
-        return XdpAction.of(classifier.testRun(packet).retval()).orElseThrow();
     }
 }

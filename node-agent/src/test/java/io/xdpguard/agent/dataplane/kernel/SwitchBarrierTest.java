@@ -1,8 +1,8 @@
 package io.xdpguard.agent.dataplane.kernel;
 
+import static io.xdpguard.agent.dataplane.kernel.BpffsTestRoot.verdict;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xdpguard.agent.dataplane.libbpf.Bpffs;
 import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
@@ -10,16 +10,14 @@ import io.xdpguard.agent.dataplane.rules.RuleMerger;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An apply returns at its switch; the wait until no packet is still classified with the previous slot runs in the
@@ -30,21 +28,12 @@ class SwitchBarrierTest {
     private static final byte[] FROM_TEN = PacketBuilder.udp4("10.1.2.3", 40000, "192.0.2.2", 53).build();
     private static final byte[] FROM_SEVENTEEN = PacketBuilder.udp4("172.16.5.5", 40000, "192.0.2.2", 53).build();
 
-    private Path root;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        root = Lifecycle.bpffsRoot();
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        Bpffs.removeRecursively(root);
-    }
+    @RegisterExtension
+    final BpffsTestRoot root = new BpffsTestRoot();
 
     @Test
     void theNextChangeWritesNothingWhilePacketsOfThePreviousSwitchMayBeInFlight() throws Exception {
-        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root, MapCapacities.DEFAULT)) {
+        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
             classifier.apply(dropFrom("[10.0.0.0/8]"));
             CountDownLatch packetsDone = new CountDownLatch(1);
             classifier.setInFlightWait(maps -> {
@@ -96,9 +85,5 @@ class SwitchBarrierTest {
                 rules:
                   - {name: drop, action: Drop, protocol: UDP, sources: %s}
                 """.formatted(sources))), Map.of(), FailsafeConfig.disabled());
-    }
-
-    private static XdpAction verdict(Classifier classifier, byte[] packet) {
-        return XdpAction.of(classifier.testRun(packet).retval()).orElseThrow();
     }
 }
