@@ -37,8 +37,9 @@ public interface Dataplane extends AutoCloseable {
     }
 
     /**
-     * Does the work of a change to the rules in force {@code rounds} times without writing anything, so that the JIT
-     * compiles it before a real change needs it. Changes nothing; failures are logged, not thrown.
+     * Does the work of a change to the rules in force {@code rounds} times, so that the JIT compiles it before a real
+     * change needs it: compiles, and writes only into the slots no packet reads, leaving them as they were. Changes
+     * nothing that is enforced; failures are logged, not thrown.
      */
     default void rehearse(int rounds) {
     }

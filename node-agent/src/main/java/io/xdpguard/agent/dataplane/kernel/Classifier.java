@@ -293,16 +293,39 @@ public final class Classifier implements AutoCloseable {
      * Null when the rule set in force is unknown or empty.
      */
     public synchronized CompiledRuleSet compilePortChange(int port) throws RuleSetException {
-        if (current == null || current.rules().isEmpty()) {
-            return null;
+        return current == null || current.rules().isEmpty() ? null : compile(portChange(port));
+    }
+
+    /**
+     * Writes {@link #compilePortChange}'s rule set into the inactive slot, then the rule set in force back, switching
+     * nothing: a change's writer, rehearsed on the slot no packet reads (the last switch's wait is over first). Only
+     * when that slot holds the rule set in force (prepared); it does again afterwards. False when it did nothing.
+     */
+    public synchronized boolean rehearsePortChangeWrite(int port) throws RuleSetException {
+        int target = 1 - maps.active().slot();
+        CompiledRuleSet inForce = slots[target];
+        if (current == null || current.rules().isEmpty() || inForce == null || inForce != lastCompiled) {
+            return false;
         }
+        CompiledRuleSet changed = compile(portChange(port));
+        awaitPreviousSwitch();
+        writeInactive(target, changed);
+        writeInactive(target, inForce);
+        return true;
+    }
+
+    private CompiledRuleSet compile(RuleSet ruleSet) throws RuleSetException {
+        return RuleCompiler.compile(ruleSet, counterIds.ids(), maps.slotCapacity(), lastCompiled);
+    }
+
+    /** The rule set in force with its last rule matching TCP port {@code port} instead. */
+    private RuleSet portChange(int port) {
         List<MatchRule> rules = new ArrayList<>(current.rules());
         MatchRule last = rules.get(rules.size() - 1);
         rules.set(rules.size() - 1, new MatchRule(last.filter(), last.ruleName(), last.action(), last.audit(),
                 last.failsafe(), last.sources(), last.destinations(), Protocol.TCP, List.of(new Ports.Range(port, port)),
                 List.of(), Set.of(), last.ratePps(), last.rateBurst(), last.perSource(), last.sampleRate()));
-        return RuleCompiler.compile(new RuleSet(rules, current.defaultVerdict()), counterIds.ids(), maps.slotCapacity(),
-                lastCompiled);
+        return new RuleSet(rules, current.defaultVerdict());
     }
 
     /** Continues where {@code previous} (same maps, other program: an upgrade) stopped. */

@@ -145,7 +145,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     }
 
     private static final long SAMPLE_POLL_MILLIS = 100;
-    /** First port of the port changes {@link #rehearse} compiles (compiled only, never written). */
+    /** First port of the port changes {@link #rehearse} compiles and writes into the inactive slot and back. */
     private static final int REHEARSAL_PORT = 40000;
     private final Options options;
     private final Path base;
@@ -862,11 +862,12 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     public synchronized void rehearse(int rounds) {
         for (Classifier classifier : liveClassifiers()) {
             try {
+                classifier.prepareInactiveSlot(); // what the port changes below are written into and back out of
                 for (int i = 0; i < rounds; i++) {
-                    // half of them a port change: a real change runs the L4 and vector recompute too
+                    // half of them a port change: a real change runs the L4 and vector recompute and its writer too
                     if (i % 2 == 0) {
                         classifier.compileCurrent();
-                    } else {
+                    } else if (!classifier.rehearsePortChangeWrite(REHEARSAL_PORT + i)) {
                         classifier.compilePortChange(REHEARSAL_PORT + i);
                     }
                 }

@@ -8,6 +8,7 @@ import io.xdpguard.agent.dataplane.libbpf.XdpAction;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.dataplane.rules.RuleMerger;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
 import java.util.Arrays;
@@ -30,12 +31,7 @@ class RehearsalTest {
     @Test
     void aRehearsedPortChangeRecompilesTheL4TablesReusesTheAddressTablesAndWritesNothing() throws Exception {
         try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
-            classifier.apply(RuleMerger.merge(List.of(Filters.filter("rehearsal", """
-                    interfaces: {include: [eth0]}
-                    rules:
-                      - {name: drop-ten, action: Drop, protocol: UDP, sources: [10.0.0.0/8]}
-                      - {name: drop-ssh, action: Drop, protocol: TCP, ports: ["22"]}
-                    """)), Map.of(), FailsafeConfig.disabled()));
+            classifier.apply(rules("22"));
             ClassifierMaps.Active before = classifier.maps().active();
 
             CompiledRuleSet unchanged = classifier.compileCurrent();
@@ -48,5 +44,40 @@ class RehearsalTest {
             assertThat(verdict(classifier, TCP_TO_22)).isEqualTo(XdpAction.DROP);
             assertThat(verdict(classifier, TCP_TO_40001)).as("the rehearsed rule is not in force").isEqualTo(XdpAction.PASS);
         }
+    }
+
+    @Test
+    void aRehearsedWriteGoesIntoTheInactiveSlotAndBackOutSwitchingNothing() throws Exception {
+        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
+            classifier.apply(rules("22"));
+            assertThat(classifier.rehearsePortChangeWrite(40001)).as("the inactive slot is not prepared yet").isFalse();
+            classifier.prepareInactiveSlot();
+            ClassifierMaps.Active before = classifier.maps().active();
+
+            assertThat(classifier.rehearsePortChangeWrite(40001)).isTrue();
+
+            assertThat(classifier.maps().active()).as("nothing switched").isEqualTo(before);
+            assertThat(verdict(classifier, TCP_TO_22)).isEqualTo(XdpAction.DROP);
+            assertThat(verdict(classifier, TCP_TO_40001)).isEqualTo(XdpAction.PASS);
+            // the slot holds the rule set in force again: switching to it with the same rules writes nothing and
+            // must not bring the rehearsed port in
+            classifier.apply(rules("22"));
+            assertThat(classifier.maps().active().slot()).isEqualTo(1 - before.slot());
+            assertThat(verdict(classifier, TCP_TO_22)).isEqualTo(XdpAction.DROP);
+            assertThat(verdict(classifier, TCP_TO_40001)).isEqualTo(XdpAction.PASS);
+            assertThat(verdict(classifier, UDP_FROM_TEN)).isEqualTo(XdpAction.DROP);
+            classifier.apply(rules("40001"));
+            assertThat(verdict(classifier, TCP_TO_40001)).isEqualTo(XdpAction.DROP);
+            assertThat(verdict(classifier, TCP_TO_22)).isEqualTo(XdpAction.PASS);
+        }
+    }
+
+    private static RuleSet rules(String sshPort) throws Exception {
+        return RuleMerger.merge(List.of(Filters.filter("rehearsal", """
+                interfaces: {include: [eth0]}
+                rules:
+                  - {name: drop-ten, action: Drop, protocol: UDP, sources: [10.0.0.0/8]}
+                  - {name: drop-ssh, action: Drop, protocol: TCP, ports: ["%s"]}
+                """.formatted(sshPort))), Map.of(), FailsafeConfig.disabled());
     }
 }
