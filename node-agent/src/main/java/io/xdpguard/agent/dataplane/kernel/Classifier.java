@@ -264,7 +264,7 @@ public final class Classifier implements AutoCloseable {
         }
         awaitPreviousSwitch();
         writeInactive(target, lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
-                : RuleCompiler.compile(current, counterIds.ids(), maps.slotCapacity(), lastCompiled));
+                : compile(current));
         return true;
     }
 
@@ -282,8 +282,7 @@ public final class Classifier implements AutoCloseable {
 
     /** Compiles the rule set in force as a change would, writing nothing; null when it is unknown. */
     public synchronized CompiledRuleSet compileCurrent() throws RuleSetException {
-        return current == null ? null
-                : RuleCompiler.compile(current, counterIds.ids(), maps.slotCapacity(), lastCompiled);
+        return current == null ? null : compile(current);
     }
 
     /**
@@ -314,6 +313,7 @@ public final class Classifier implements AutoCloseable {
         return true;
     }
 
+    /** {@code ruleSet} compiled with the counter ids in force, reusing what the last compile can lend. */
     private CompiledRuleSet compile(RuleSet ruleSet) throws RuleSetException {
         return RuleCompiler.compile(ruleSet, counterIds.ids(), maps.slotCapacity(), lastCompiled);
     }

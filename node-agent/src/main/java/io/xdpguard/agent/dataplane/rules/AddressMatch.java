@@ -89,8 +89,8 @@ public final class AddressMatch {
         int n4 = 0;
         int n6 = 0;
         for (List<String> cidrs : lists) {
-            if (cidrs instanceof CompactCidrList compact && compact.allPacked()) {
-                packedLists.add(compact);
+            if (readInPlace(cidrs)) {
+                packedLists.add((CompactCidrList) cidrs);
                 continue;
             }
             for (String text : cidrs) {
@@ -110,7 +110,7 @@ public final class AddressMatch {
         int i4 = 0;
         int i6 = 0;
         for (List<String> cidrs : lists) {
-            if (cidrs instanceof CompactCidrList compact && compact.allPacked()) {
+            if (readInPlace(cidrs)) {
                 continue;
             }
             for (String text : cidrs) {
@@ -125,6 +125,11 @@ public final class AddressMatch {
             }
         }
         return new AddressMatch(false, v4, v4Lengths, v6, v6Lengths, List.copyOf(packedLists));
+    }
+
+    /** A list whose every CIDR is stored as bits: its prefixes are exactly what parsing its texts gives. */
+    private static boolean readInPlace(List<String> cidrs) {
+        return cidrs instanceof CompactCidrList compact && compact.allPacked();
     }
 
     public boolean any() {
