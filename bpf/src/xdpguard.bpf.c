@@ -347,14 +347,16 @@ struct xg_search {
 };
 
 /* Word of a vector half whose non-zero words start at base, with sum & below flagging the ones
- * before it (its rank). The first non-zero word is the common case: no popcount. */
-static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below)
+ * before it (its rank); w = popcount(below) is the word's index in the half. When every word below
+ * is non-zero (a dense vector: rules of that vector spread over every word) the rank is w and needs
+ * no popcount of its own; the first non-zero word needs none either. */
+static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below, __u32 w)
 {
 	__u64 x = sum & below;
 
-	if (x)
-		base += xg_popcount(x);
-	return xg_word(base);
+	if (x == below)
+		return xg_word(base + w);
+	return xg_word(x ? base + xg_popcount(x) : base);
 }
 
 /*
@@ -368,7 +370,7 @@ static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below)
 __noinline int xg_search(struct xg_search *sc)
 {
 	__u64 cand, low, below, word, s0, s1, s2, s3;
-	__u32 h, n, b0, b1, b2, b3;
+	__u32 h, n, w, b0, b1, b2, b3;
 	int i;
 
 	if (!sc)
@@ -392,19 +394,60 @@ __noinline int xg_search(struct xg_search *sc)
 				break;
 			low = cand & -cand;
 			below = low - 1;
-			word = xg_rank_word(b0, s0, below);
+			w = xg_popcount(below);
+			word = xg_rank_word(b0, s0, below, w);
 			if (n > 1 && word)
-				word &= xg_rank_word(b1, s1, below);
+				word &= xg_rank_word(b1, s1, below, w);
 			if (n > 2 && word)
-				word &= xg_rank_word(b2, s2, below);
+				word &= xg_rank_word(b2, s2, below, w);
 			if (n > 3 && word)
-				word &= xg_rank_word(b3, s3, below);
+				word &= xg_rank_word(b3, s3, below, w);
 			if (word)
-				return ((h * 64 + xg_popcount(below)) << 6) + xg_ctz(word);
+				return ((h * 64 + w) << 6) + xg_ctz(word);
 			cand ^= low;
 		}
 	}
 	return -1;
+}
+
+/*
+ * The search's first candidate word of half h (cand: that half's candidate words), inline: most
+ * packets are decided there, cheaper without the call and the loop of xg_search. A word that
+ * holds no common rule is struck from sc, so xg_search goes on with the next one.
+ */
+static __always_inline int xg_first_word(struct xg_search *sc, const __u32 h, __u64 cand)
+{
+	__u64 low = cand & -cand, below = low - 1, word;
+	__u32 n = sc->n, w = xg_popcount(below);
+
+	word = xg_rank_word(sc->base[0][h], sc->sum[0][h], below, w);
+	if (n > 1 && word)
+		word &= xg_rank_word(sc->base[1][h], sc->sum[1][h], below, w);
+	if (n > 2 && word)
+		word &= xg_rank_word(sc->base[2][h], sc->sum[2][h], below, w);
+	if (n > 3 && word)
+		word &= xg_rank_word(sc->base[3][h], sc->sum[3][h], below, w);
+	if (word)
+		return ((h * 64 + w) << 6) + xg_ctz(word);
+	sc->cand[h] ^= low;
+	return -1;
+}
+
+/* Lowest rule bit set in all vectors of sc, or -1: the first candidate word here, the rest in
+ * xg_search. h is a constant in each call of xg_first_word: a variable index into sc would be
+ * computed as a pointer OR, which the verifier rejects. */
+static __always_inline int xg_search_all(struct xg_search *sc)
+{
+	__u64 c = sc->cand[0] & sc->all[0];
+	int bit;
+
+	if (c)
+		bit = xg_first_word(sc, 0, c);
+	else if ((c = sc->cand[1] & sc->all[1]))
+		bit = xg_first_word(sc, 1, c);
+	else
+		return -1;
+	return bit >= 0 ? bit : xg_search(sc);
 }
 
 /* Adds vector v of slot s to the search; 0 when nothing can match any more. */
@@ -442,6 +485,7 @@ static __always_inline int xg_shortcut(const struct xg_search *sc, __u32 s,
 	__u32 h = sc->all[0] ? 0 : 1;
 	__u64 all = h ? sc->all[1] : sc->all[0];
 	__u64 low = all & -all, below, word, bit;
+	__u32 w;
 
 	/* A rule that does not constrain addresses is a candidate of L4, source port or catch_all:
 	 * without one in this word, the lowest rule here constrains an address (or there is none). */
@@ -460,17 +504,18 @@ static __always_inline int xg_shortcut(const struct xg_search *sc, __u32 s,
 	}
 
 	below = low - 1;
-	word = xg_rank_word(sc->base[0][h], sc->sum[0][h], below);
+	w = xg_popcount(below);
+	word = xg_rank_word(sc->base[0][h], sc->sum[0][h], below, w);
 	if (sc->n > 1)
-		word &= xg_rank_word(sc->base[1][h], sc->sum[1][h], below);
+		word &= xg_rank_word(sc->base[1][h], sc->sum[1][h], below, w);
 	if (!word)
 		return -1;
 	bit = word & -word;
-	if (dd && !(xg_rank_word(dd->words_base[h], dd->summary[h], below) & bit))
+	if (dd && !(xg_rank_word(dd->words_base[h], dd->summary[h], below, w) & bit))
 		return -1;
-	if (ds && !(xg_rank_word(ds->words_base[h], ds->summary[h], below) & bit))
+	if (ds && !(xg_rank_word(ds->words_base[h], ds->summary[h], below, w) & bit))
 		return -1;
-	return ((h * 64 + xg_popcount(below)) << 6) + xg_ctz(word);
+	return ((h * 64 + w) << 6) + xg_ctz(word);
 }
 
 /*
@@ -518,7 +563,7 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	if (sv != XG_VEC_NONE && !xg_add_vec(&sc, s, sv))
 		return -1;
 	if (!(used & addr_dims))
-		return xg_search(&sc);
+		return xg_search_all(&sc);
 
 	/* Address lookups (hash, LPM trie) cost more than all the rest together: skip them when
 	 * their result cannot matter, e.g. for a flood matching "drop UDP source port 53". */
@@ -540,7 +585,7 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 		if (!xg_add_vec(&sc, s, v))
 			return -1;
 	}
-	return xg_search(&sc);
+	return xg_search_all(&sc);
 }
 
 /* Refill (tokens * 1e9) earned in elapsed ns, capped at cap; compares against cap / rate

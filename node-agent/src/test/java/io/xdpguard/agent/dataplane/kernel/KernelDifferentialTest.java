@@ -66,8 +66,13 @@ class KernelDifferentialTest {
         int cases = 0;
         long[] ipv4Answers = new long[Ipv4Answer.values().length];
         long[] ipv6Answers = new long[Ipv6Answer.values().length];
+        long laterWordMatches = 0;
         for (int s = 0; s < sets; s++) {
-            RuleSet ruleSet = rules.ruleSet(s % 10 == 9 ? 400 : 24);
+            RuleSet ruleSet = switch (s % 10) {
+                case 9 -> rules.ruleSet(400);
+                case 4 -> rules.narrowRuleSet(1000);
+                default -> rules.ruleSet(24);
+            };
             Classifier.Applied applied = classifier.apply(ruleSet);
             ReasonCounters reasonsBefore = classifier.maps().reasonCounters();
             List<RuleCounters> rulesBefore = classifier.maps().ruleCounters(applied.counterIds());
@@ -88,6 +93,9 @@ class KernelDifferentialTest {
                 long[] reason = expectedReasons.computeIfAbsent(expected.reason(), r -> new long[2]);
                 reason[0]++;
                 reason[1] += frame.length;
+                if (expected.rule() >= 64) {
+                    laterWordMatches++;
+                }
                 if (expected.rule() >= 0) {
                     expectedRules[expected.rule()][0]++;
                     expectedRules[expected.rule()][1] += frame.length;
@@ -116,6 +124,8 @@ class KernelDifferentialTest {
                     .containsExactly(expectedRules[i]));
         }
         assertThat(cases).isGreaterThanOrEqualTo(10_000);
+        assertThat(laterWordMatches).as("seed %d: packets whose first matching rule lies beyond the first 64", seed)
+                .isGreaterThanOrEqualTo(sets / 2); // typically 100-200
         for (Ipv4Answer kind : Ipv4Answer.values()) {
             assertThat(ipv4Answers[kind.ordinal()]).as("seed %d: IPv4 address lookups answered by %s", seed, kind)
                     .isGreaterThanOrEqualTo(sets); // typically 5-50 per set

@@ -54,6 +54,8 @@ public final class RandomRules {
     private final Map<Integer, Ipv6Inside> inside6 = new HashMap<>();
     /** Whether the current rule set may name IPv6 prefixes of 1..31 bits (then a /32 without an entry is the trie's). */
     private boolean shortIpv6;
+    /** Whether the current rule set's rules constrain every dimension: see {@link #narrowRuleSet}. */
+    private boolean narrow;
 
     public RandomRules(Random random) {
         this.random = random;
@@ -65,6 +67,22 @@ public final class RandomRules {
     }
 
     public RuleSet ruleSet(int maxRules) {
+        narrow = false;
+        return draw(maxRules);
+    }
+
+    /**
+     * Up to {@code maxRules} rules that each name a protocol, destination ports or ICMP types and sources, so that a
+     * random packet matches about one rule in a hundred or two: its first match lies in a later 64-rule word, after
+     * words where every dimension's vector holds rules but no rule is in all of them (the classifier's search must
+     * go past them, dense vectors and sparse ones).
+     */
+    public RuleSet narrowRuleSet(int maxRules) {
+        narrow = true;
+        return draw(maxRules);
+    }
+
+    private RuleSet draw(int maxRules) {
         maxLength.clear();
         inside6.clear();
         for (String address : ADDRESS_POOL) {
@@ -92,19 +110,22 @@ public final class RandomRules {
     }
 
     private MatchRule rule(String filter, String name, boolean audit, boolean failsafe) {
-        Protocol protocol = PROTOCOLS[random.nextInt(PROTOCOLS.length)];
+        Protocol protocol;
+        do {
+            protocol = PROTOCOLS[random.nextInt(PROTOCOLS.length)];
+        } while (narrow && protocol == Protocol.Any);
         RuleAction action = failsafe ? RuleAction.Pass : RuleAction.values()[random.nextInt(3)];
-        List<Ports.Range> ports = protocol.hasPorts() && random.nextBoolean() ? ranges() : List.of();
+        List<Ports.Range> ports = protocol.hasPorts() && (narrow || random.nextBoolean()) ? ranges() : List.of();
         List<Ports.Range> sourcePorts = protocol.hasPorts() && random.nextInt(4) == 0 ? ranges() : List.of();
         Set<Integer> types = new HashSet<>();
-        if (protocol.hasIcmpTypes() && random.nextBoolean()) {
+        if (protocol.hasIcmpTypes() && (narrow || random.nextBoolean())) {
             for (int i = 0, n = 1 + random.nextInt(3); i < n; i++) {
                 types.add(ICMP_TYPE_POOL[random.nextInt(ICMP_TYPE_POOL.length)]);
             }
         }
         boolean rateLimit = action == RuleAction.RateLimit;
         return new MatchRule(failsafe ? "failsafe" : filter, name, action, audit && !failsafe, failsafe,
-                addresses(random.nextInt(2) == 0), addresses(random.nextInt(10) < 7), protocol, ports, sourcePorts, types,
+                addresses(!narrow && random.nextInt(2) == 0), addresses(random.nextInt(10) < 7), protocol, ports, sourcePorts, types,
                 rateLimit ? 1 : 0, rateLimit ? SATURATED_BURST : 0,
                 rateLimit && random.nextBoolean(), random.nextInt(5) == 0 ? 1 + random.nextInt(3) : 0);
     }
