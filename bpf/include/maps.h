@@ -126,19 +126,17 @@ struct {
 /* IPv6 direct stage: hashes, not preallocated (most rule sets hold few IPv6 blocks). A loader may size them
  * for another capacity. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XG_SLOTS * XG_DIR6_BLOCKS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xg_dir6_key);
-	__type(value, struct xg_dir6_entry);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_SLOTS * XG_DIR6_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct xg_dir6_bucket);
 } xg_src6_dir SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, XG_SLOTS * XG_DIR6_BLOCKS);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct xg_dir6_key);
-	__type(value, struct xg_dir6_entry);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_SLOTS * XG_DIR6_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct xg_dir6_bucket);
 } xg_dst6_dir SEC(".maps");
 
 /* Host hashes are not preallocated either: 2.2M preallocated elements would pin ~170 MB per

@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 6
+#define XG_ABI_VERSION 7
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -127,6 +127,9 @@ struct xg_slot_config {
 			       * an entry in xg_src6_dir/xg_dst6_dir, XG_DIR_FINAL | vector or XG_DIR_DEEPER */
 	__u32 dir6_miss_upto[2]; /* per address dimension: the last /32 (top 32 bits, host order) dir6_miss answers
 				  * for; a /32 above it without an entry goes to the trie (capacity ran out there) */
+	__u64 dir6_mult[2][2];   /* per address dimension: the IPv6 table's two bucket multipliers (odd) */
+	__u32 dir6_bucket_bits;  /* log2 of the IPv6 tables' buckets per slot, 1..XG_DIR6_MAX_BUCKET_BITS */
+	__u32 pad;
 };
 #define XG_NO_RULE 0xffffffffu
 
@@ -226,11 +229,11 @@ struct xg_dir24_chunk {
 #define XG_VEC_MASK 0x1fffffffu
 
 /*
- * IPv6 direct stage in front of the tries, per address dimension: a hash of /32 and /48 blocks (an array
+ * IPv6 direct stage in front of the tries, per address dimension: a table of /32 and /48 blocks (an array
  * indexed by address bits, as for IPv4, would be far too sparse).
  *
- * xg_src6_dir/xg_dst6_dir: HASH, struct xg_dir6_key -> struct xg_dir6_entry. A /32 has an entry when a prefix
- * of length >= 32 or an exact host (in the host hash) lies inside it. Its entry is one of:
+ * A /32 has an entry when a prefix of length >= 32 or an exact host (in the host hash) lies inside it. Its
+ * entry is one of:
  * - XG_DIR_FINAL | vector [| XG_HOSTS_INSIDE]: no prefix longer than /32 lies inside, so the vector of the
  *   longest prefix <= /32 covering it answers for every address there, as in the IPv4 tables;
  * - XG_DIR_NEXT: a longer prefix lies inside; the entry of the address's /48 answers, and for a /48 without
@@ -242,21 +245,31 @@ struct xg_dir24_chunk {
  * dimension has no IPv6 prefix of length 1..31, else XG_DIR_DEEPER. An entry that says what the miss over it
  * says is left out. Entries are written before the slot config that holds the misses, and a never-written
  * slot config says XG_DIR_DEEPER.
+ *
+ * xg_src6_dir/xg_dst6_dir: ARRAY of struct xg_dir6_bucket, a cuckoo table per slot: 2^dir6_bucket_bits
+ * buckets from slot << dir6_bucket_bits, XG_DIR6_WAYS entries each. A block's key is its first 48 address
+ * bits (a /32's last 16 zero) << 8 | its length, never 0 (0 marks a free way). It lies in one of two buckets,
+ * (key * dir6_mult[dim][i]) >> (64 - dir6_bucket_bits) for i = 0, 1, and in the second only when the first is
+ * full: a bucket fills from way 0 and never frees a way while it is built. Array lookups are inlined and the
+ * multiply is one instruction: cheaper than two kernel hash lookups (jhash, a call, a key compare). The
+ * loader builds each slot's table whole; multipliers that leave a block without a place are redrawn.
  * Entries per slot (both lengths together) are a load-time capacity: the loader sizes both maps to
- * XG_SLOTS * blocks (XG_DIR6_BLOCKS is the object's default). A slot needing more gets its /32s in ascending
- * order (each with its /48s) as far as they fit, and dir6_miss_upto the /32 below the first one left out, so
- * that a miss above it goes to the trie; otherwise dir6_miss_upto is 0xffffffff.
+ * XG_SLOTS * buckets, buckets = blocks / 2 rounded up to a power of two (a table at most half full;
+ * XG_DIR6_BUCKETS is the object's default). A slot needing more gets its /32s in ascending order (each with its
+ * /48s) as far as they fit, and dir6_miss_upto the /32 below the first one left out, so that a miss above it
+ * goes to the trie; otherwise dir6_miss_upto is 0xffffffff.
  */
-#define XG_DIR6_BLOCKS 65536
+#define XG_DIR6_WAYS 4
+#define XG_DIR6_BUCKETS 32768  /* per slot */
+#define XG_DIR6_MAX_BUCKET_BITS 24
 #define XG_DIR_NEXT 0x20000000u /* the bit of XG_DIR_CHUNK, which only IPv4 /16 entries carry */
-struct xg_dir6_key {
-	__u32 slot;
-	__u32 prefixlen; /* 32 or 48 */
-	__u8 addr[8];    /* the address's first prefixlen bits, the rest zero */
-};
-struct xg_dir6_entry {
+struct xg_dir6_way {
+	__u64 key;   /* as above; 0: free */
 	__u32 entry; /* as above */
 	__u32 miss;  /* XG_DIR_NEXT entries: the answer for a /48 without an entry; else 0 */
+};
+struct xg_dir6_bucket {
+	struct xg_dir6_way way[XG_DIR6_WAYS];
 };
 
 /* xg_l4: ARRAY of struct xg_l4_entry, XG_SLOTS * XG_L4_ENTRIES entries; xg_sport: ARRAY of __u32

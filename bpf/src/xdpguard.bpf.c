@@ -225,39 +225,62 @@ static __always_inline const struct xg_vec_hdr *xg_vec(__u32 s, __u32 v)
 	return bpf_map_lookup_elem(&xg_vec_hdr, &key);
 }
 
-/*
- * The IPv6 direct stage's answer for addr (network order): its /32's entry, for a /32 whose entry is
- * XG_DIR_NEXT its /48's, or the miss of the level that has no entry (for a /32, only up to the slot's
- * miss_upto). XG_DIR_FINAL | vector, or not final (the trie decides).
- */
-static __always_inline __u32 xg_dir6(void *dir6_map, __u32 s, const __u8 *addr, __u32 miss,
-				     __u32 miss_upto)
+/* The way holding key in a dir6 table (xdpguard_abi.h), or NULL: its first bucket, and its second only
+ * when the first is full. */
+static __always_inline const struct xg_dir6_way *xg_dir6_find(void *dir6_map, __u32 s, __u64 key,
+							   const __u64 *mult, __u32 bits)
 {
-	struct xg_dir6_key k = { .slot = s, .prefixlen = 32 };
-	const struct xg_dir6_entry *d;
-	__be32 top;
+	const struct xg_dir6_bucket *b;
+	__u32 idx, i, w;
 
-	__builtin_memcpy(k.addr, addr, 4);
-	d = bpf_map_lookup_elem(dir6_map, &k);
-	if (!d) {
-		__builtin_memcpy(&top, addr, 4);
-		return bpf_ntohl(top) <= miss_upto ? miss : XG_DIR_DEEPER;
+	for (i = 0; i < 2; i++) {
+		/* bits is 1..XG_DIR6_MAX_BUCKET_BITS, so the bucket lies in this slot's share */
+		idx = (s << bits) + (__u32)((key * mult[i]) >> (64 - bits));
+		b = bpf_map_lookup_elem(dir6_map, &idx);
+		if (!b)
+			return NULL;
+		for (w = 0; w < XG_DIR6_WAYS; w++)
+			if (b->way[w].key == key)
+				return &b->way[w];
+		if (!b->way[XG_DIR6_WAYS - 1].key)
+			return NULL;
 	}
+	return NULL;
+}
+
+/*
+ * The IPv6 direct stage's answer for addr (network order) in dimension dim: its /32's entry, for a /32
+ * whose entry is XG_DIR_NEXT its /48's, or the miss of the level that has no entry (for a /32, only up to
+ * the slot's dir6_miss_upto). XG_DIR_FINAL | vector, or not final (the trie decides).
+ */
+static __always_inline __u32 xg_dir6(void *dir6_map, __u32 s, const __u8 *addr, __u32 dim,
+				     const struct xg_slot_config *cfg)
+{
+	const struct xg_dir6_way *d;
+	__u32 bits = cfg->dir6_bucket_bits, miss;
+	__u64 top;
+
+	/* A never-written slot config has 0: no table, every /32 takes the miss (XG_DIR_DEEPER there). */
+	if (bits - 1 >= XG_DIR6_MAX_BUCKET_BITS)
+		return cfg->dir6_miss[dim];
+	__builtin_memcpy(&top, addr, 8);
+	top = bpf_be64_to_cpu(top) >> 16; /* the first 48 bits */
+	d = xg_dir6_find(dir6_map, s, (top & ~0xffffULL) << 8 | 32, cfg->dir6_mult[dim], bits);
+	if (!d)
+		return (top >> 16) <= cfg->dir6_miss_upto[dim] ? cfg->dir6_miss[dim] : XG_DIR_DEEPER;
 	if (d->entry != XG_DIR_NEXT)
 		return d->entry;
 	miss = d->miss;
-	k.prefixlen = 48;
-	__builtin_memcpy(k.addr + 4, addr + 4, 2);
-	d = bpf_map_lookup_elem(dir6_map, &k);
+	d = xg_dir6_find(dir6_map, s, top << 8 | 48, cfg->dir6_mult[dim], bits);
 	return d ? d->entry : miss;
 }
 
 /*
  * Source or destination vector. IPv4 first reads the /16 table and, for a /16 with a longer prefix
  * inside, its /24 chunk (arrays: inlined by the verifier, a few instructions each); IPv6 looks up
- * its /32 and maybe its /48 in a hash. Only what these do not answer goes on to the trie. Then the
- * exact host (a hash), but only when the answer carries XG_HOSTS_INSIDE, or when the trie has no
- * answer at all.
+ * its /32 and maybe its /48 in a cuckoo table (array buckets too). Only what these do not answer goes
+ * on to the trie. Then the exact host (a hash), but only when the answer carries XG_HOSTS_INSIDE, or
+ * when the trie has no answer at all.
  */
 static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *dir24_map,
 					 void *dir6_map, void *lpm4_map, void *lpm6_map, __u32 s,
@@ -269,7 +292,9 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 	__u32 slot_be = bpf_htonl(s);
 	__u32 *v, *hv, found, idx, a, e = XG_DIR_DEEPER;
 
-	if (p->family == 4) {
+	/* Lays the IPv4 path out first: without the hint, with the IPv6 stage inlined, the IPv4 path measured
+	 * 4-5 ns slower per packet, and the IPv6 one 2-3 ns. */
+	if (__builtin_expect(p->family == 4, 1)) {
 		const struct iphdr *iph = p->l3;
 		__be32 addr = dst ? iph->daddr : iph->saddr;
 		struct xg_lpm4_key k4;
@@ -300,7 +325,7 @@ static __always_inline __u32 xg_addr_vec(void *host_map, void *dir4_map, void *d
 		__u32 dim = dst ? XG_DIM_DST : XG_DIM_SRC;
 		struct xg_lpm6_key k6;
 
-		e = xg_dir6(dir6_map, s, addr6, cfg->dir6_miss[dim], cfg->dir6_miss_upto[dim]);
+		e = xg_dir6(dir6_map, s, addr6, dim, cfg);
 		if (e & XG_DIR_FINAL) {
 			found = e;
 		} else {

@@ -50,8 +50,16 @@ public final class Abi {
      * entry's miss for a /48 without one. The bit of {@link #DIR_CHUNK}, which only IPv4 /16 entries carry.
      */
     public static final int DIR_NEXT = 0x20000000;
-    /** The object's entries per slot of the IPv6 direct hashes (xg_src6_dir, xg_dst6_dir), /32s and /48s together. */
-    public static final int DIR6_BLOCKS = 65536;
+    /** Ways of a bucket of the IPv6 direct tables (xg_src6_dir, xg_dst6_dir): cuckoo tables, see {@link Dir6Table}. */
+    public static final int DIR6_WAYS = 4;
+    /** The object's buckets per slot of the IPv6 direct tables. */
+    public static final int DIR6_BUCKETS = 32768;
+    /** Most buckets per slot (log2) the program accepts. */
+    public static final int DIR6_MAX_BUCKET_BITS = 24;
+    /** The object's IPv6 /32 and /48 entries per slot: its buckets at most half full. */
+    public static final int DIR6_BLOCKS = DIR6_BUCKETS * DIR6_WAYS / 2;
+    /** Most IPv6 entries per slot: {@link #DIR6_MAX_BUCKET_BITS} buckets at most half full. */
+    public static final int DIR6_MAX_BLOCKS = (1 << DIR6_MAX_BUCKET_BITS) * DIR6_WAYS / 2;
     /** Direct-table value without a flag (0, what a never-written entry holds): the LPM trie decides. */
     public static final int DIR_DEEPER = 0;
     /** An address map's or direct table's value without its flags: the vector id (or chunk index). */

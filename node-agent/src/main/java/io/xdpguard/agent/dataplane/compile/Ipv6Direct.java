@@ -3,9 +3,9 @@ package io.xdpguard.agent.dataplane.compile;
 import java.util.Arrays;
 
 /**
- * The IPv6 direct stage of one address dimension, in front of its LPM trie: a hash of /32 and /48 blocks
- * (xg_src6_dir, xg_dst6_dir in xdpguard_abi.h). The kernel looks up the address's /32, for a /32 entry
- * {@link Abi#DIR_NEXT} its /48, and asks the trie only when neither answers.
+ * The IPv6 direct stage of one address dimension, in front of its LPM trie: a table of /32 and /48 blocks
+ * (xg_src6_dir, xg_dst6_dir in xdpguard_abi.h, laid out as {@link #table}). The kernel looks up the address's /32,
+ * for a /32 entry {@link Abi#DIR_NEXT} its /48, and asks the trie only when neither answers.
  *
  * <p>A /32 (/48) has an entry when a prefix at least as long or a host lies inside it. It answers for the whole block
  * ({@link Abi#DIR_FINAL}, as the IPv4 tables do) when no longer prefix lies inside; a /32 with a longer prefix inside
@@ -25,8 +25,9 @@ import java.util.Arrays;
  * @param miss    the answer for a /32 without an entry (xg_slot_config.dir6_miss): final or deeper
  * @param missUpTo the last /32 (its first 32 address bits, unsigned) {@code miss} answers for
  *                 (xg_slot_config.dir6_miss_upto): -1 (0xffffffff, every /32) unless the capacity ran out
+ * @param table    the blocks as the kernel's cuckoo table holds them, sized for the capacity it was built for
  */
-public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, int missUpTo) {
+public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, int missUpTo, Dir6Table table) {
     private static final long TOP32 = ~0xffffL; // of a block's first 48 bits
 
     /** Entries in use, /32s and /48s together (at most the capacity it was built for). */
@@ -47,18 +48,21 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, i
         return (int) block & 0xff;
     }
 
-    /** What the kernel's lookups give for {@code address} (16 bytes): a final entry, or {@link Abi#DIR_DEEPER}. */
+    /**
+     * What the kernel's lookups give for {@code address} (16 bytes): a final entry, or {@link Abi#DIR_DEEPER}. Reads
+     * {@link #table} as the kernel does.
+     */
     public int lookup(byte[] address) {
         long top48 = 0;
         for (int b = 0; b < 6; b++) {
             top48 = top48 << 8 | address[b] & 0xff;
         }
-        int at = Arrays.binarySearch(blocks, block(top48 & TOP32, 32));
+        int at = table.find(block(top48 & TOP32, 32));
         boolean missHolds = Integer.compareUnsigned((int) (top48 >>> 16), missUpTo) <= 0;
-        int e = at >= 0 ? entries[at] : missHolds ? miss : Abi.DIR_DEEPER;
+        int e = at >= 0 ? table.entries()[at] : missHolds ? miss : Abi.DIR_DEEPER;
         if (e == Abi.DIR_NEXT) {
-            int inner = Arrays.binarySearch(blocks, block(top48, 48));
-            e = inner < 0 ? misses[at] : entries[inner];
+            int inner = table.find(block(top48, 48));
+            e = inner < 0 ? table.misses()[at] : table.entries()[inner];
         }
         return (e & Abi.DIR_FINAL) != 0 ? e : Abi.DIR_DEEPER;
     }
@@ -144,8 +148,11 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, i
         if (firstLeftOut == 0) {
             miss = Abi.DIR_DEEPER;
         }
-        return new Ipv6Direct(Arrays.copyOf(out.blocks, out.size), Arrays.copyOf(out.entries, out.size),
-                Arrays.copyOf(out.misses, out.size), miss, firstLeftOut < 0 ? -1 : (int) (firstLeftOut - 1));
+        long[] blocks = Arrays.copyOf(out.blocks, out.size);
+        int[] entries = Arrays.copyOf(out.entries, out.size);
+        int[] misses = Arrays.copyOf(out.misses, out.size);
+        return new Ipv6Direct(blocks, entries, misses, miss, firstLeftOut < 0 ? -1 : (int) (firstLeftOut - 1),
+                Dir6Table.build(blocks, entries, misses, Dir6Table.bucketBits(capacity)));
     }
 
     /**

@@ -6,6 +6,7 @@ import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRule;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
 import io.xdpguard.agent.dataplane.compile.Ipv4Direct;
+import io.xdpguard.agent.dataplane.compile.Dir6Table;
 import io.xdpguard.agent.dataplane.compile.Ipv6Direct;
 import io.xdpguard.agent.dataplane.compile.PrefixTable;
 import io.xdpguard.agent.dataplane.compile.SlotCapacity;
@@ -31,7 +32,7 @@ import java.util.stream.IntStream;
  * Only the inactive slot is ever written, so a packet sees either the old rule set or the new one, never a mix.
  */
 public final class ClassifierMaps {
-    static final int SLOT_CONFIG_SIZE = 48;
+    static final int SLOT_CONFIG_SIZE = 88;
     static final int VEC_HDR_SIZE = 40;
     static final int RULE_SIZE = 24;
     static final int RULE_STATS_SIZE = 24;
@@ -41,8 +42,8 @@ public final class ClassifierMaps {
     static final int HOST_KEY_SIZE = 20;
     static final int DIR24_CHUNK_SIZE = 1024;
     static final int L4_ENTRY_SIZE = 8;
-    static final int DIR6_KEY_SIZE = 16;
-    static final int DIR6_ENTRY_SIZE = 8;
+    static final int DIR6_WAY_SIZE = 16;
+    static final int DIR6_BUCKET_SIZE = Abi.DIR6_WAYS * DIR6_WAY_SIZE;
 
     private final BpfMap active;
     private final BpfMap slotConfig;
@@ -101,7 +102,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 6;
+    static final int ABI_VERSION = 7;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -214,7 +215,7 @@ public final class ClassifierMaps {
         return MapCapacities.chunksPerSlot(Math.min(src4Dir24.maxEntries(), dst4Dir24.maxEntries()));
     }
 
-    /** IPv6 /32 and /48 entries one slot may use per address dimension (the smaller dir6 hash, halved). */
+    /** IPv6 /32 and /48 entries one slot may use per address dimension (the smaller dir6 table's ways per slot, halved). */
     public int ipv6BlockCapacityPerSlot() {
         return MapCapacities.ipv6BlocksPerSlot(Math.min(src6Dir.maxEntries(), dst6Dir.maxEntries()));
     }
@@ -296,9 +297,8 @@ public final class ClassifierMaps {
         int chunks = chunkCapacityPerSlot();
         writeDirect(src4Dir, src4Dir24, slot, chunks, next.src4Direct(), previous == null ? null : previous.src4Direct());
         writeDirect(dst4Dir, dst4Dir24, slot, chunks, next.dst4Direct(), previous == null ? null : previous.dst4Direct());
-        int blocks = ipv6BlockCapacityPerSlot();
-        writeIpv6Direct(src6Dir, slot, blocks, next.src6Direct(), previous == null ? null : previous.src6Direct(), slotEmpty);
-        writeIpv6Direct(dst6Dir, slot, blocks, next.dst6Direct(), previous == null ? null : previous.dst6Direct(), slotEmpty);
+        writeIpv6Direct(src6Dir, slot, next.src6Direct(), previous == null ? null : previous.src6Direct(), slotEmpty);
+        writeIpv6Direct(dst6Dir, slot, next.dst6Direct(), previous == null ? null : previous.dst6Direct(), slotEmpty);
         writePrefixes(src4, slot, next.src4(), previous == null ? null : previous.src4(), true, slotEmpty);
         writePrefixes(src6, slot, next.src6(), previous == null ? null : previous.src6(), true, slotEmpty);
         writePrefixes(dst4, slot, next.dst4(), previous == null ? null : previous.dst4(), true, slotEmpty);
@@ -313,6 +313,10 @@ public final class ClassifierMaps {
         config.putInt(next.catchAll()); // -1 is XG_NO_RULE
         config.putInt(next.src6Direct().miss()).putInt(next.dst6Direct().miss()); // dir6_miss[XG_DIM_SRC], [XG_DIM_DST]
         config.putInt(next.src6Direct().missUpTo()).putInt(next.dst6Direct().missUpTo()); // dir6_miss_upto[...]
+        Dir6Table src6 = next.src6Direct().table();
+        Dir6Table dst6 = next.dst6Direct().table();
+        config.putLong(src6.mult0()).putLong(src6.mult1()).putLong(dst6.mult0()).putLong(dst6.mult1()); // dir6_mult
+        config.putInt(src6.bucketBits()).putInt(0); // dir6_bucket_bits (both tables are sized alike), pad
         slotConfig.update(Encoding.u32(slot), config.array());
     }
 
@@ -395,64 +399,30 @@ public final class ClassifierMaps {
 
     /**
      * The IPv6 direct stage of one dimension, a function of the LPM and host tables like the IPv4 tables: unchanged
-     * (the same object), nothing to write; otherwise the stale entries of the slot are deleted first (the slot may use
-     * its whole share), then the new and changed ones are written.
+     * (the same object), nothing to write; otherwise the buckets of its cuckoo table that differ from the slot's.
      *
-     * @param previous  what the slot holds; null when unknown (its keys are then read from the map) or empty
+     * @param previous  what the slot holds; null when unknown (every bucket is written) or empty
      * @param slotEmpty the slot holds no entry (maps created by this process, slot never written)
      */
-    private static void writeIpv6Direct(BpfMap map, int slot, int blocksPerSlot, Ipv6Direct next, Ipv6Direct previous,
-            boolean slotEmpty) {
+    private static void writeIpv6Direct(BpfMap map, int slot, Ipv6Direct next, Ipv6Direct previous, boolean slotEmpty) {
         if (next == previous) {
             return;
         }
-        if (next.size() > blocksPerSlot) {
-            // more would take room from the other slot, which may be the live one
-            throw new IllegalArgumentException("the compiled IPv6 stage has " + next.size() + " entries, the maps hold "
-                    + blocksPerSlot + " per slot");
+        Dir6Table table = next.table();
+        int buckets = map.maxEntries() / Abi.SLOTS;
+        if (table.buckets() != buckets) {
+            // another size would put buckets where the kernel does not look, or into the other slot
+            throw new IllegalArgumentException("the compiled IPv6 stage has " + table.buckets() + " buckets, the maps "
+                    + buckets + " per slot");
         }
-        long[] held = previous != null ? previous.blocks() : slotEmpty ? new long[0] : slotBlocks(map, slot);
-        ByteBuffer keys = Encoding.buffer(next.size() * DIR6_KEY_SIZE);
-        ByteBuffer values = Encoding.buffer(next.size() * DIR6_ENTRY_SIZE);
-        int count = 0;
-        int h = 0;
-        for (int n = 0; n < next.size(); n++) {
-            long block = next.blocks()[n];
-            while (h < held.length && held[h] < block) {
-                map.delete(dir6Key(slot, held[h++]));
+        Dir6Table held = previous != null ? previous.table() : null;
+        int[] changed = IntStream.range(0, buckets).filter(b -> held != null ? !table.sameBucket(b, held)
+                : !slotEmpty || table.keys()[b * Abi.DIR6_WAYS] != 0).toArray();
+        writeAt(map, slot * buckets, changed, DIR6_BUCKET_SIZE, (values, b) -> {
+            for (int w = b * Abi.DIR6_WAYS; w < (b + 1) * Abi.DIR6_WAYS; w++) {
+                values.putLong(table.keys()[w]).putInt(table.entries()[w]).putInt(table.misses()[w]);
             }
-            boolean kept = h < held.length && held[h] == block;
-            boolean unchanged = kept && previous != null && previous.entries()[h] == next.entries()[n]
-                    && previous.misses()[h] == next.misses()[n];
-            h += kept ? 1 : 0;
-            if (!unchanged) {
-                keys.put(dir6Key(slot, block));
-                values.putInt(next.entries()[n]).putInt(next.misses()[n]);
-                count++;
-            }
-        }
-        while (h < held.length) {
-            map.delete(dir6Key(slot, held[h++]));
-        }
-        writeHash(map, keys.array(), values.array(), count);
-    }
-
-    /** struct xg_dir6_key of a block ({@link Ipv6Direct#block}): slot, prefix length, the address bits (network order). */
-    private static byte[] dir6Key(int slot, long block) {
-        return Encoding.buffer(DIR6_KEY_SIZE).putInt(slot).putInt(Ipv6Direct.length(block)).order(ByteOrder.BIG_ENDIAN)
-                .putLong(Ipv6Direct.top48(block) << 16).array();
-    }
-
-    /** The blocks of {@code slot} in a dir6 hash, ascending. */
-    private static long[] slotBlocks(BpfMap map, int slot) {
-        List<Long> out = new ArrayList<>();
-        for (byte[] key : map.keys()) {
-            if (Encoding.readU32(key, 0) == slot) {
-                long top48 = ByteBuffer.wrap(key).order(ByteOrder.BIG_ENDIAN).getLong(8) >>> 16;
-                out.add(Ipv6Direct.block(top48, Encoding.readU32(key, 4)));
-            }
-        }
-        return out.stream().mapToLong(Long::longValue).sorted().toArray();
+        });
     }
 
     /**

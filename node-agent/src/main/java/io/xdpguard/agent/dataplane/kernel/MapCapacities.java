@@ -1,6 +1,7 @@
 package io.xdpguard.agent.dataplane.kernel;
 
 import io.xdpguard.agent.dataplane.compile.Abi;
+import io.xdpguard.agent.dataplane.compile.Dir6Table;
 import io.xdpguard.agent.dataplane.libbpf.BpfObjectFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,7 +18,8 @@ import java.nio.ByteOrder;
  * @param lpm6          entries of xg_src6 and xg_dst6 each; 0 keeps the object's size
  * @param chunksPerSlot IPv4 /24 chunks per slot of xg_src4_dir24 and xg_dst4_dir24 each (1 KiB a chunk), at
  *                      most {@link Abi#DIR24_MAX_CHUNKS}; 0 keeps the object's {@link Abi#DIR24_CHUNKS}
- * @param ipv6Blocks    entries (IPv6 /32s and /48s) of xg_src6_dir and xg_dst6_dir each (both slots together); 0
+ * @param ipv6Blocks    entries (IPv6 /32s and /48s) of xg_src6_dir and xg_dst6_dir each (both slots together), which
+ *                      size their buckets (per slot: {@link Dir6Table#bucketBits}, rounded up to a power of two); 0
  *                      keeps the object's size
  */
 public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot, int ipv6Blocks) {
@@ -43,6 +45,10 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot, in
     public MapCapacities {
         if (hosts < 0 || lpm4 < 0 || lpm6 < 0 || chunksPerSlot < 0 || ipv6Blocks < 0) {
             throw new IllegalArgumentException("negative map capacity");
+        }
+        if (ipv6Blocks / Abi.SLOTS > Abi.DIR6_MAX_BLOCKS) {
+            throw new IllegalArgumentException("at most " + Abi.DIR6_MAX_BLOCKS + " IPv6 blocks per slot, not "
+                    + ipv6Blocks / Abi.SLOTS);
         }
         if (chunksPerSlot > Abi.DIR24_MAX_CHUNKS) {
             throw new IllegalArgumentException("at most " + Abi.DIR24_MAX_CHUNKS + " /24 chunks per slot (one per /16), not "
@@ -79,8 +85,9 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot, in
             object.setMaxEntries("xg_dst6", lpm6);
         }
         if (ipv6Blocks > 0) {
-            object.setMaxEntries("xg_src6_dir", ipv6Blocks);
-            object.setMaxEntries("xg_dst6_dir", ipv6Blocks);
+            int buckets = Abi.SLOTS << Dir6Table.bucketBits(ipv6Blocks / Abi.SLOTS);
+            object.setMaxEntries("xg_src6_dir", buckets);
+            object.setMaxEntries("xg_dst6_dir", buckets);
         }
         if (chunksPerSlot > 0) {
             // the maps and the program's bound must agree: a chunk index is checked against the constant, and a slot's
@@ -97,9 +104,12 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot, in
         return hostMapEntries / Abi.SLOTS;
     }
 
-    /** IPv6 /32 and /48 entries one slot may use per address dimension, given the dir6 hashes' max_entries. */
+    /**
+     * IPv6 /32 and /48 entries one slot may use per address dimension, given the dir6 tables' max_entries (buckets,
+     * a power of two per slot).
+     */
     static int ipv6BlocksPerSlot(int dir6MapEntries) {
-        return dir6MapEntries / Abi.SLOTS;
+        return Dir6Table.capacity(Integer.numberOfTrailingZeros(dir6MapEntries / Abi.SLOTS));
     }
 
     /** /24 chunks one slot holds per address dimension, given the dir24 maps' max_entries (a chunk an entry). */

@@ -31,7 +31,7 @@ class AbiLayoutTest {
     private static final Map<String, Map<String, Integer>> JAVA_LAYOUT = Map.ofEntries(
             Map.entry("xg_active", ordered("slot", 0, "generation", 4)),
             Map.entry("xg_slot_config", ordered("rule_count", 0, "dims_used", 4, "default_action", 8, "default_vec", 12,
-                    "catch_all", 28, "dir6_miss", 32, "dir6_miss_upto", 40)),
+                    "catch_all", 28, "dir6_miss", 32, "dir6_miss_upto", 40, "dir6_mult", 48, "dir6_bucket_bits", 80, "pad", 84)),
             Map.entry("xg_vec_hdr", ordered("summary", 0, "cand", 16, "words_base", 32)),
             Map.entry("xg_rule", ordered("counter_id", 0, "action", 4, "flags", 5, "filter_index", 6, "sample_rate", 8,
                     "rate_pps", 12, "rate_burst", 16, "pad", 20)),
@@ -41,8 +41,8 @@ class AbiLayoutTest {
             Map.entry("xg_lpm6_key", ordered("prefixlen", 0, "slot", 4, "addr", 8)),
             Map.entry("xg_host_key", ordered("slot", 0, "addr", 4)),
             Map.entry("xg_l4_entry", ordered("vec", 0, "vec_sport_default", 4)),
-            Map.entry("xg_dir6_key", ordered("slot", 0, "prefixlen", 4, "addr", 8)),
-            Map.entry("xg_dir6_entry", ordered("entry", 0, "miss", 4)));
+            Map.entry("xg_dir6_way", ordered("key", 0, "entry", 8, "miss", 12)),
+            Map.entry("xg_dir6_bucket", ordered("way", 0)));
 
     private static final Map<String, Integer> JAVA_SIZES = Map.ofEntries(
             Map.entry("xg_slot_config", ClassifierMaps.SLOT_CONFIG_SIZE), Map.entry("xg_vec_hdr", ClassifierMaps.VEC_HDR_SIZE),
@@ -50,8 +50,8 @@ class AbiLayoutTest {
             Map.entry("xg_counter", ClassifierMaps.COUNTER_SIZE), Map.entry("xg_lpm4_key", ClassifierMaps.LPM4_KEY_SIZE),
             Map.entry("xg_lpm6_key", ClassifierMaps.LPM6_KEY_SIZE), Map.entry("xg_host_key", ClassifierMaps.HOST_KEY_SIZE),
             Map.entry("xg_active", 8), Map.entry("xg_dir24_chunk", ClassifierMaps.DIR24_CHUNK_SIZE),
-            Map.entry("xg_l4_entry", ClassifierMaps.L4_ENTRY_SIZE), Map.entry("xg_dir6_key", ClassifierMaps.DIR6_KEY_SIZE),
-            Map.entry("xg_dir6_entry", ClassifierMaps.DIR6_ENTRY_SIZE));
+            Map.entry("xg_l4_entry", ClassifierMaps.L4_ENTRY_SIZE), Map.entry("xg_dir6_way", ClassifierMaps.DIR6_WAY_SIZE),
+            Map.entry("xg_dir6_bucket", ClassifierMaps.DIR6_BUCKET_SIZE));
 
     @Test
     void structLayoutsInTheObjectsBtfMatchTheJavaEncoders() throws Exception {
@@ -96,8 +96,8 @@ class AbiLayoutTest {
             assertMap(object, "xg_dst4_dir", 4, 4, Abi.SLOTS * Abi.DIR4_ENTRIES);
             assertMap(object, "xg_src4_dir24", 4, ClassifierMaps.DIR24_CHUNK_SIZE, Abi.SLOTS * Abi.DIR24_CHUNKS);
             assertMap(object, "xg_dst4_dir24", 4, ClassifierMaps.DIR24_CHUNK_SIZE, Abi.SLOTS * Abi.DIR24_CHUNKS);
-            assertMap(object, "xg_src6_dir", ClassifierMaps.DIR6_KEY_SIZE, ClassifierMaps.DIR6_ENTRY_SIZE, Abi.SLOTS * Abi.DIR6_BLOCKS);
-            assertMap(object, "xg_dst6_dir", ClassifierMaps.DIR6_KEY_SIZE, ClassifierMaps.DIR6_ENTRY_SIZE, Abi.SLOTS * Abi.DIR6_BLOCKS);
+            assertMap(object, "xg_src6_dir", 4, ClassifierMaps.DIR6_BUCKET_SIZE, Abi.SLOTS * Abi.DIR6_BUCKETS);
+            assertMap(object, "xg_dst6_dir", 4, ClassifierMaps.DIR6_BUCKET_SIZE, Abi.SLOTS * Abi.DIR6_BUCKETS);
             // the chunks-per-slot constant MapCapacities sets: one __u32, alone in its section
             assertMap(object, MapCapacities.DIR24_CHUNKS_SECTION, 4, 4, 1);
             assertMap(object, "xg_rule_stats", 4, ClassifierMaps.RULE_STATS_SIZE, Abi.MAX_COUNTERS);
@@ -135,7 +135,9 @@ class AbiLayoutTest {
         java.put("XG_DIR_FINAL", Integer.toUnsignedLong(Abi.DIR_FINAL));
         java.put("XG_DIR_CHUNK", Integer.toUnsignedLong(Abi.DIR_CHUNK));
         java.put("XG_DIR_NEXT", Integer.toUnsignedLong(Abi.DIR_NEXT));
-        java.put("XG_DIR6_BLOCKS", (long) Abi.DIR6_BLOCKS);
+        java.put("XG_DIR6_WAYS", (long) Abi.DIR6_WAYS);
+        java.put("XG_DIR6_BUCKETS", (long) Abi.DIR6_BUCKETS);
+        java.put("XG_DIR6_MAX_BUCKET_BITS", (long) Abi.DIR6_MAX_BUCKET_BITS);
         java.put("XG_VEC_MASK", Integer.toUnsignedLong(Abi.VEC_MASK));
         java.put("XG_DIR_DEEPER", (long) Abi.DIR_DEEPER);
         java.forEach((name, value) -> assertThat(defines.get(name)).as(name).isEqualTo(value));

@@ -6,6 +6,7 @@ import inet.ipaddr.IPAddressString;
 import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
 import io.xdpguard.agent.dataplane.compile.CounterIds;
+import io.xdpguard.agent.dataplane.compile.Dir6Table;
 import io.xdpguard.agent.dataplane.compile.RuleCompiler;
 import io.xdpguard.agent.dataplane.compile.Ipv6Direct;
 import io.xdpguard.agent.dataplane.libbpf.BpfMap;
@@ -37,12 +38,13 @@ class Ipv6BlockCapacityTest {
     private static final int WANTED = 4 * SLASH32S + 1;
 
     @ParameterizedTest(name = "{0} IPv6 blocks per slot")
-    @ValueSource(ints = {5, 1000})
+    @ValueSource(ints = {4, 1024})
     void verdictsAgreeWithTheReferenceWithinAndBeyondTheCapacity(int blocksPerSlot) throws Exception {
         try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), null,
                 new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, 0, Abi.SLOTS * blocksPerSlot))) {
-            assertThat(classifier.map("xg_src6_dir").maxEntries()).isEqualTo(Abi.SLOTS * blocksPerSlot);
-            assertThat(classifier.map("xg_dst6_dir").maxEntries()).isEqualTo(Abi.SLOTS * blocksPerSlot);
+            // buckets of four ways, at most half of them taken
+            assertThat(classifier.map("xg_src6_dir").maxEntries()).isEqualTo(Abi.SLOTS * blocksPerSlot / 2);
+            assertThat(classifier.map("xg_dst6_dir").maxEntries()).isEqualTo(Abi.SLOTS * blocksPerSlot / 2);
             assertThat(classifier.maps().ipv6BlockCapacityPerSlot()).isEqualTo(blocksPerSlot);
 
             // four applies, slots 1, 0, 1, 0, each written by difference; the second and third with a prefix of
@@ -58,7 +60,7 @@ class Ipv6BlockCapacityTest {
                     Ipv6Direct direct = destination ? applied.compiled().dst6Direct() : applied.compiled().src6Direct();
                     assertThat(direct.size()).isLessThanOrEqualTo(blocksPerSlot);
                     assertThat((direct.miss() & Abi.DIR_FINAL) != 0).as("a final miss").isEqualTo(!shortPrefix);
-                    // beyond the capacity the first /32 left out is 2001:d001 (2001:d000 takes 4 entries of 5)
+                    // beyond the capacity the first /32 left out is 2001:d001 (2001:d000 takes all 4 entries)
                     assertThat(direct.missUpTo()).isEqualTo(fits ? -1 : 0x2001d000);
                     assertThat(held(classifier, destination ? "xg_dst6_dir" : "xg_src6_dir", applied.slot()))
                             .as("the slot's entries in the kernel").isEqualTo(compiled(direct));
@@ -73,8 +75,45 @@ class Ipv6BlockCapacityTest {
     }
 
     /**
-     * After a restart the agent does not know what a slot holds: the writer reads the slot's keys from the map, deletes
-     * those the new rule set does not have and writes all of its own, leaving the other slot alone.
+     * A table at its capacity (half its ways taken) has some blocks in their second bucket, there because the first
+     * was full: the program finds those too, in both address dimensions.
+     */
+    @Test
+    void blocksInTheirSecondBucketAreFound() throws Exception {
+        int blocksPerSlot = 256;
+        try (Classifier classifier = Classifier.load(ObjectBytes.shipped(), null,
+                new MapCapacities(MapCapacities.DEFAULT.hosts(), 0, 0, 0, Abi.SLOTS * blocksPerSlot))) {
+            // random /32s: sequential ones spread evenly over the buckets under a multiplicative hash
+            long[] tops = new java.util.Random(1).longs(0x20000000L, 0x40000000L).distinct().limit(blocksPerSlot - 1)
+                    .toArray();
+            List<String> dropped = java.util.Arrays.stream(tops).mapToObj(t -> slash32Of(t) + "::/32").toList();
+            RuleSet ruleSet = AddressStageProbes.ruleSet(List.of(), List.of(), List.of(), dropped, 53);
+            Classifier.Applied applied = classifier.apply(ruleSet);
+            List<String> inSecondBucket = new ArrayList<>();
+            for (boolean destination : new boolean[] {false, true}) {
+                Dir6Table table = (destination ? applied.compiled().dst6Direct() : applied.compiled().src6Direct()).table();
+                for (long top : tops) {
+                    long block = Ipv6Direct.block(top << 16, 32);
+                    int at = table.find(block);
+                    assertThat(at).isNotNegative();
+                    if (at / Abi.DIR6_WAYS != Dir6Table.bucket(block, table.mult0(), table.bucketBits())) {
+                        inSecondBucket.add(slash32Of(top) + "::1");
+                    }
+                }
+            }
+            assertThat(inSecondBucket).as("/32s in their second bucket").isNotEmpty();
+            for (String address : inSecondBucket) {
+                for (boolean destination : new boolean[] {false, true}) {
+                    assertKernelAgrees(classifier, applied, ruleSet, address, destination);
+                }
+            }
+            assertKernelAgrees(classifier, applied, ruleSet, "4001:2000::1", false);
+        }
+    }
+
+    /**
+     * After a restart the agent does not know what a slot holds: the writer writes every bucket of the slot's table,
+     * leaving the other slot alone.
      */
     @Test
     void aSlotOfUnknownContentsIsRewrittenToExactlyItsEntries() throws Exception {
@@ -95,9 +134,9 @@ class Ipv6BlockCapacityTest {
     }
 
     /**
-     * The program reads the entries at the key the writer writes (slot, length, address bits in network order) and
-     * the slot config's miss up to its limit: an entry or miss changed in the map decides the verdict. Without the
-     * stage, or with another key layout, the trie would answer as before.
+     * The program reads the entries where the writer puts them (the slot's buckets, the block's key and multipliers)
+     * and the slot config's miss up to its limit: an entry or miss changed in the map decides the verdict. Without
+     * the stage, or with another key layout, the trie would answer as before.
      */
     @Test
     void theProgramAnswersFromTheStageEntriesAndMisses() throws Exception {
@@ -114,10 +153,13 @@ class Ipv6BlockCapacityTest {
             assertThat(classifier.testRun(elsewhere).retval()).as("2001:db8::7: no rule").isEqualTo(XdpAction.PASS.code());
 
             BpfMap map = classifier.map("xg_src6_dir");
-            byte[] key = key(applied.slot(), "2001:d002::", 32);
-            byte[] entry = map.lookup(key).orElseThrow();
-            assertThat(Encoding.readU32(entry, 0)).isEqualTo(Abi.DIR_NEXT);
-            map.update(key, Encoding.buffer(8).putInt(Abi.DIR_NEXT).putInt(Abi.DIR_FINAL | dropVector).array());
+            int way = direct.table().find(direct.blocks()[index(direct, "2001:d002::", 32)]);
+            byte[] key = Encoding.u32(applied.slot() * direct.table().buckets() + way / Abi.DIR6_WAYS);
+            byte[] bucket = map.lookup(key).orElseThrow();
+            int at = way % Abi.DIR6_WAYS * 16;
+            assertThat(Encoding.readU32(bucket, at + 8)).isEqualTo(Abi.DIR_NEXT);
+            ByteBuffer.wrap(bucket).order(ByteOrder.nativeOrder()).putInt(at + 12, Abi.DIR_FINAL | dropVector);
+            map.update(key, bucket);
             assertThat(classifier.testRun(inSlash48).retval()).as("2001:d002:8::1 with its /32's miss pointing at Drop")
                     .isEqualTo(XdpAction.DROP.code());
 
@@ -143,12 +185,15 @@ class Ipv6BlockCapacityTest {
     private static TreeMap<Long, List<Integer>> held(Classifier classifier, String map, int slot) {
         TreeMap<Long, List<Integer>> out = new TreeMap<>();
         BpfMap m = classifier.map(map);
-        for (byte[] key : m.keyList()) {
-            if (Encoding.readU32(key, 0) == slot) {
-                long top48 = ByteBuffer.wrap(key).getLong(8) >>> 16;
-                byte[] value = m.lookup(key).orElseThrow();
-                out.put(Ipv6Direct.block(top48, Encoding.readU32(key, 4)),
-                        List.of(Encoding.readU32(value, 0), Encoding.readU32(value, 4)));
+        int buckets = m.maxEntries() / Abi.SLOTS;
+        for (int b = 0; b < buckets; b++) {
+            ByteBuffer bucket = ByteBuffer.wrap(m.lookup(Encoding.u32(slot * buckets + b)).orElseThrow())
+                    .order(ByteOrder.nativeOrder());
+            for (int w = 0; w < Abi.DIR6_WAYS; w++) {
+                long key = bucket.getLong(w * 16);
+                if (key != 0) {
+                    out.put(key, List.of(bucket.getInt(w * 16 + 8), bucket.getInt(w * 16 + 12)));
+                }
             }
         }
         return out;
@@ -162,14 +207,14 @@ class Ipv6BlockCapacityTest {
         return out;
     }
 
-    private static byte[] key(int slot, String address, int length) {
-        byte[] bytes = new IPAddressString(address).getAddress().getBytes();
-        return Encoding.buffer(16).putInt(slot).putInt(length).put(bytes, 0, 8).array();
-    }
-
     private static int index(Ipv6Direct direct, String address, int length) {
         long top48 = ByteBuffer.wrap(new IPAddressString(address).getAddress().getBytes()).getLong() >>> 16;
         return java.util.Arrays.binarySearch(direct.blocks(), Ipv6Direct.block(top48, length));
+    }
+
+    /** A /32's first 32 bits as text: 2001:d00b for 0x2001d00b. */
+    private static String slash32Of(long top32) {
+        return Long.toHexString(top32 >>> 16) + ":" + Long.toHexString(top32 & 0xffff);
     }
 
     /** Top 32 bits of the i-th /32, as text: 2001:d00{i}. */

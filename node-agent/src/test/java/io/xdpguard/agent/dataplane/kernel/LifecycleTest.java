@@ -453,7 +453,7 @@ class LifecycleTest {
         int oldId = (int) first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
         first.close();
         Path dir = Lifecycle.dataplane(root).interfaceDir(net.ifindex);
-        MapCapacities bigger = MapCapacities.perSlot(100_000, 0, 4096, 1000);
+        MapCapacities bigger = MapCapacities.perSlot(100_000, 0, 4096, 1024);
 
         AttachWatch watch = track(new AttachWatch(net.ifindex));
         KernelDataplane second = track(new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)
@@ -470,11 +470,11 @@ class LifecycleTest {
                 BpfMap blocks = BpfMap.openPinned(dir.resolve("xg_dst6_dir"))) {
             assertThat(chunks.maxEntries()).isEqualTo(2 * 4096);
             assertThat(hosts.maxEntries()).isEqualTo(200_000);
-            assertThat(blocks.maxEntries()).isEqualTo(2 * 1000);
+            assertThat(blocks.maxEntries()).isEqualTo(2 * 1024 / 2); // buckets of four ways, at most half taken
         }
         Map<String, Dataplane.Occupancy> occupancy = second.counters(net.name).orElseThrow().occupancy();
         assertThat(occupancy.get("src_chunks").capacity()).isEqualTo(4096);
-        assertThat(occupancy.get("dst_ipv6_blocks").capacity()).isEqualTo(1000);
+        assertThat(occupancy.get("dst_ipv6_blocks").capacity()).isEqualTo(1024);
         long[] received = traffic();
         assertThat(received[0]).isEqualTo(20);
         assertThat(received[1]).isZero();
