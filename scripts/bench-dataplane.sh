@@ -2,7 +2,7 @@
 # Dataplane benchmarks (see docs/benchmarks/dataplane.md): builds node-agent's test classes if needed, then runs
 # io.xdpguard.agent.bench.DataplaneBenchmark as root. JSON lines go to stdout and to $OUT (default
 # target/bench-dataplane.jsonl); progress to stderr.
-#   scripts/bench-dataplane.sh            full run (~15 min)
+#   scripts/bench-dataplane.sh            full run (~1 min)
 #   scripts/bench-dataplane.sh --quick    smoke-test sizes (~1 min)
 #   scripts/bench-dataplane.sh --only load   one section (test_run, drop, load)
 #   scripts/bench-dataplane.sh --only test_run --rules 1,4096 --cidrs 0   a narrower test_run matrix
