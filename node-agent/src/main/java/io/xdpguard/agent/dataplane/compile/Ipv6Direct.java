@@ -59,10 +59,10 @@ public record Ipv6Direct(long[] blocks, int[] entries, int[] misses, int miss, i
         }
         int at = table.find(block(top48 & TOP32, 32));
         boolean missHolds = Integer.compareUnsigned((int) (top48 >>> 16), missUpTo) <= 0;
-        int e = at >= 0 ? table.entries()[at] : missHolds ? miss : Abi.DIR_DEEPER;
+        int e = at >= 0 ? entries[at] : missHolds ? miss : Abi.DIR_DEEPER;
         if (e == Abi.DIR_NEXT) {
             int inner = table.find(block(top48, 48));
-            e = inner < 0 ? table.misses()[at] : table.entries()[inner];
+            e = inner < 0 ? misses[at] : entries[inner];
         }
         return (e & Abi.DIR_FINAL) != 0 ? e : Abi.DIR_DEEPER;
     }

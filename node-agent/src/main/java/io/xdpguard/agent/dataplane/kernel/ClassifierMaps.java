@@ -415,14 +415,9 @@ public final class ClassifierMaps {
             throw new IllegalArgumentException("the compiled IPv6 stage has " + table.buckets() + " buckets, the maps "
                     + buckets + " per slot");
         }
-        Dir6Table held = previous != null ? previous.table() : null;
-        int[] changed = IntStream.range(0, buckets).filter(b -> held != null ? !table.sameBucket(b, held)
-                : !slotEmpty || table.keys()[b * Abi.DIR6_WAYS] != 0).toArray();
-        writeAt(map, slot * buckets, changed, DIR6_BUCKET_SIZE, (values, b) -> {
-            for (int w = b * Abi.DIR6_WAYS; w < (b + 1) * Abi.DIR6_WAYS; w++) {
-                values.putLong(table.keys()[w]).putInt(table.entries()[w]).putInt(table.misses()[w]);
-            }
-        });
+        int[] occupants = table.occupants();
+        int[] changed = table.changedBuckets(occupants, previous != null ? previous.table() : null, slotEmpty);
+        writeAt(map, slot * buckets, changed, DIR6_BUCKET_SIZE, (values, b) -> table.writeBucket(values, b, occupants));
     }
 
     /**

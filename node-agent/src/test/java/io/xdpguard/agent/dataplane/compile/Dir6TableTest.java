@@ -3,9 +3,10 @@ package io.xdpguard.agent.dataplane.compile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
@@ -36,19 +37,17 @@ class Dir6TableTest {
                 Dir6Table table = build(blocks, bits);
                 int inSecond = 0;
                 for (int i = 0; i < blocks.length; i++) {
-                    int at = table.find(blocks[i]);
-                    assertThat(at).as("block %d of %d", i, blocks.length).isNotNegative();
-                    assertThat(table.keys()[at]).isEqualTo(blocks[i]);
-                    assertThat(table.entries()[at]).isEqualTo(entry(blocks[i]));
-                    assertThat(table.misses()[at]).isEqualTo(miss(blocks[i]));
+                    assertThat(table.find(blocks[i])).as("block %d of %d", i, blocks.length).isEqualTo(i);
+                    int way = table.wayOf(i);
                     int first = Dir6Table.bucket(blocks[i], table.mult0(), bits);
-                    if (at / Abi.DIR6_WAYS != first) {
+                    if (way / Abi.DIR6_WAYS != first) {
                         inSecond++;
-                        assertThat(table.keys()[first * Abi.DIR6_WAYS + Abi.DIR6_WAYS - 1]).as("its first bucket is full")
+                        assertThat(way / Abi.DIR6_WAYS).isEqualTo(Dir6Table.bucket(blocks[i], table.mult1(), bits));
+                        assertThat(table.occupants()[first * Abi.DIR6_WAYS + Abi.DIR6_WAYS - 1]).as("its first bucket is full")
                                 .isNotZero();
                     }
                 }
-                assertThat(Arrays.stream(table.keys()).filter(k -> k != 0).count()).isEqualTo(blocks.length);
+                assertThat(Arrays.stream(table.occupants()).filter(o -> o != 0).count()).isEqualTo(blocks.length);
                 for (int miss = 0; miss < 200; miss++) {
                     long absent = block(random);
                     if (Arrays.binarySearch(blocks, absent) < 0) {
@@ -68,15 +67,44 @@ class Dir6TableTest {
         long[] blocks = blocks(random, 1000);
         Dir6Table table = build(blocks, 11);
         Dir6Table again = build(blocks.clone(), 11);
-        assertThat(again.keys()).isEqualTo(table.keys());
+        assertThat(again.changedBuckets(again.occupants(), table, false)).isEmpty();
         assertThat(again.mult0()).isEqualTo(table.mult0());
 
         long[] more = Arrays.copyOf(blocks, blocks.length + 1);
         more[blocks.length] = block(random);
         Arrays.sort(more);
         Dir6Table next = build(more, 11);
-        long moved = IntStream.range(0, table.buckets()).filter(b -> !next.sameBucket(b, table)).count();
-        assertThat(moved).as("buckets a change of one block rewrites").isBetween(1L, 8L);
+        int[] moved = next.changedBuckets(next.occupants(), table, false);
+        assertThat(moved.length).as("buckets a change of one block rewrites").isBetween(1, 8);
+    }
+
+    @Test
+    void withoutAPreviousTableTheTakenBucketsOrAllAreWritten() {
+        long[] blocks = blocks(new Random(5), 40);
+        Dir6Table table = build(blocks, 6);
+        int[] taken = table.changedBuckets(table.occupants(), null, true);
+        assertThat(taken).isSorted().doesNotHaveDuplicates();
+        assertThat(java.util.stream.IntStream.range(0, blocks.length).map(i -> table.wayOf(i) / Abi.DIR6_WAYS).distinct()
+                .sorted().toArray()).containsExactly(taken);
+        assertThat(table.changedBuckets(table.occupants(), null, false)).hasSize(table.buckets());
+    }
+
+    @Test
+    void aBucketIsWrittenAsTheKernelReadsIt() {
+        long[] blocks = blocks(new Random(9), 6);
+        Dir6Table table = build(blocks, 1);
+        int[] occupants = table.occupants();
+        for (int b = 0; b < table.buckets(); b++) {
+            ByteBuffer bucket = ByteBuffer.allocate(Abi.DIR6_WAYS * 16).order(ByteOrder.nativeOrder());
+            table.writeBucket(bucket, b, occupants);
+            for (int w = 0; w < Abi.DIR6_WAYS; w++) {
+                int block = occupants[b * Abi.DIR6_WAYS + w] - 1;
+                long key = bucket.getLong(w * 16);
+                assertThat(key).isEqualTo(block < 0 ? 0 : blocks[block]);
+                assertThat(bucket.getInt(w * 16 + 8)).isEqualTo(block < 0 ? 0 : entry(blocks[block]));
+                assertThat(bucket.getInt(w * 16 + 12)).isEqualTo(block < 0 ? 0 : miss(blocks[block]));
+            }
+        }
     }
 
     @Test

@@ -96,7 +96,7 @@ class Ipv6BlockCapacityTest {
                     long block = Ipv6Direct.block(top << 16, 32);
                     int at = table.find(block);
                     assertThat(at).isNotNegative();
-                    if (at / Abi.DIR6_WAYS != Dir6Table.bucket(block, table.mult0(), table.bucketBits())) {
+                    if (table.wayOf(at) / Abi.DIR6_WAYS != Dir6Table.bucket(block, table.mult0(), table.bucketBits())) {
                         inSecondBucket.add(slash32Of(top) + "::1");
                     }
                 }
@@ -153,7 +153,7 @@ class Ipv6BlockCapacityTest {
             assertThat(classifier.testRun(elsewhere).retval()).as("2001:db8::7: no rule").isEqualTo(XdpAction.PASS.code());
 
             BpfMap map = classifier.map("xg_src6_dir");
-            int way = direct.table().find(direct.blocks()[index(direct, "2001:d002::", 32)]);
+            int way = direct.table().wayOf(index(direct, "2001:d002::", 32));
             byte[] key = Encoding.u32(applied.slot() * direct.table().buckets() + way / Abi.DIR6_WAYS);
             byte[] bucket = map.lookup(key).orElseThrow();
             int at = way % Abi.DIR6_WAYS * 16;
