@@ -123,8 +123,8 @@ struct {
 	__type(value, struct xg_dir24_chunk);
 } xg_dst4_dir24 SEC(".maps");
 
-/* IPv6 direct stage: hashes, not preallocated (most rule sets hold few IPv6 blocks). A loader may size them
- * for another capacity. */
+/* IPv6 direct stage: cuckoo tables of 64-byte buckets, preallocated as arrays are (8 MiB per interface at
+ * the default XG_DIR6_BUCKETS). A loader may size them for another capacity. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XG_SLOTS * XG_DIR6_BUCKETS);

@@ -252,7 +252,7 @@ struct xg_dir24_chunk {
  * (key * dir6_mult[dim][i]) >> (64 - dir6_bucket_bits) for i = 0, 1, and in the second only when the first is
  * full: a bucket fills from way 0 and never frees a way while it is built. Array lookups are inlined and the
  * multiply is one instruction: cheaper than two kernel hash lookups (jhash, a call, a key compare). The
- * loader builds each slot's table whole; multipliers that leave a block without a place are redrawn.
+ * agent builds each slot's table whole; multipliers that leave a block without a place are redrawn.
  * Entries per slot (both lengths together) are a load-time capacity: the loader sizes both maps to
  * XG_SLOTS * buckets, buckets = blocks / 2 rounded up to a power of two (a table at most half full;
  * XG_DIR6_BUCKETS is the object's default). A slot needing more gets its /32s in ascending order (each with its

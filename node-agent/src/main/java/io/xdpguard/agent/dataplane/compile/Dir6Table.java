@@ -120,9 +120,13 @@ public final class Dir6Table {
 
     /**
      * The buckets of {@code occupants} (this table's) that differ from {@code previous}'s, ascending; with no previous
-     * table, the buckets holding a block (over an empty slot) or every bucket (over a slot of unknown contents).
+     * table, the buckets holding a block (over an empty slot) or every bucket (over a slot of unknown contents, or of
+     * a table of another size).
      */
     public int[] changedBuckets(int[] occupants, Dir6Table previous, boolean slotEmpty) {
+        if (previous != null && previous.bucketBits != bucketBits) {
+            return changedBuckets(occupants, null, false);
+        }
         int[] held = previous == null ? null : previous.occupants();
         return IntStream.range(0, buckets()).filter(b -> {
             for (int w = b * Abi.DIR6_WAYS; w < (b + 1) * Abi.DIR6_WAYS; w++) {

@@ -79,7 +79,7 @@ class Dir6TableTest {
     }
 
     @Test
-    void withoutAPreviousTableTheTakenBucketsOrAllAreWritten() {
+    void withoutAPreviousTableOfItsSizeTheTakenBucketsOrAllAreWritten() {
         long[] blocks = blocks(new Random(5), 40);
         Dir6Table table = build(blocks, 6);
         int[] taken = table.changedBuckets(table.occupants(), null, true);
@@ -87,6 +87,8 @@ class Dir6TableTest {
         assertThat(java.util.stream.IntStream.range(0, blocks.length).map(i -> table.wayOf(i) / Abi.DIR6_WAYS).distinct()
                 .sorted().toArray()).containsExactly(taken);
         assertThat(table.changedBuckets(table.occupants(), null, false)).hasSize(table.buckets());
+        assertThat(table.changedBuckets(table.occupants(), build(blocks, 7), true)).as("over a table of another size")
+                .hasSize(table.buckets());
     }
 
     @Test
