@@ -210,6 +210,9 @@ class HelmChartTest {
                 .hasMessageContaining("hostEntriesPerSlot");
         assertThatThrownBy(() -> render(c -> c.set("agent.dataplane.ipv6BlocksPerSlot", "0")))
                 .hasMessageContaining("ipv6BlocksPerSlot");
+        // the agent's bound (Abi.DIR6_MAX_BLOCKS: 2^24 buckets at most half full)
+        assertThatThrownBy(() -> render(c -> c.set("agent.dataplane.ipv6BlocksPerSlot", "33554433")))
+                .hasMessageContaining("ipv6BlocksPerSlot");
     }
 
     @Test
