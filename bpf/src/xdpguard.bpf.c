@@ -438,8 +438,8 @@ __noinline int xg_search(struct xg_search *sc)
 /*
  * The search's first candidate word of half h (cand: that half's candidate words), inline: most
  * packets are decided there, cheaper without the call and the loop of xg_search. A word that
- * holds no common rule is struck from sc, so xg_search goes on with the next one.
- */
+ * holds no common rule is struck from sc, so xg_search goes on with the next one. It repeats
+ * xg_search's AND of the words on purpose: one helper for both measured 1-3 ns slower for IPv6. */
 static __always_inline int xg_first_word(struct xg_search *sc, const __u32 h, __u64 cand)
 {
 	__u64 low = cand & -cand, below = low - 1, word;
