@@ -61,12 +61,12 @@ public class Rule {
     @Size(max = 64)
     @ValidationRule(value = PORT_LIST_RULE, message = "each port is 1-65535 or a range low-high with low <= high")
     @JsonPropertyDescription("Destination ports, \"443\" or \"8000-8080\"; only with TCP, UDP or SCTP. Empty matches any port.")
-    private List<String> ports = new ArrayList<>();
+    private List<@Size(max = 11) String> ports = new ArrayList<>();
 
     @Size(max = 64)
     @ValidationRule(value = PORT_LIST_RULE, message = "each port is 1-65535 or a range low-high with low <= high")
     @JsonPropertyDescription("Source ports, as ports; only with TCP, UDP or SCTP.")
-    private List<String> sourcePorts = new ArrayList<>();
+    private List<@Size(max = 11) String> sourcePorts = new ArrayList<>();
 
     @Size(max = 256)
     @ValidationRule(value = "self.all(t, t >= 0 && t <= 255)", message = "each ICMP type is 0-255")
