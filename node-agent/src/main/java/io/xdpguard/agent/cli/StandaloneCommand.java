@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
 import io.xdpguard.agent.dataplane.kernel.MapCapacities;
 import io.xdpguard.agent.dataplane.libbpf.Libbpf;
+import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.standalone.StandaloneAgent;
@@ -104,7 +105,7 @@ public class StandaloneCommand implements Callable<Integer> {
         try (KernelDataplane dataplane = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(bpffsRoot)
                 .withCapacities(capacities))) {
             dataplane.startupLog().forEach(line -> spec.commandLine().getOut().println("startup: " + line));
-            StandaloneAgent agent = new StandaloneAgent(dataplane, configDir, this::labels, HostInterfaces::names, failsafe,
+            StandaloneAgent agent = new StandaloneAgent(dataplane, configDir, this::labels, NetInterfaces::names, failsafe,
                     spec.commandLine().getOut(), registry == null ? null : new AgentMetrics(registry, dataplane));
             if (once) {
                 return agent.syncOnce().errors().isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_INPUT;

@@ -39,6 +39,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -47,6 +48,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
@@ -82,6 +84,8 @@ public final class ClusterAgent implements AutoCloseable {
 
     // Reconciler-thread state.
     private List<String> interfaces = List.of();
+    /** Whether interfaces holds a listing: until then a plan would see no interface and release every one of ours. */
+    private volatile boolean interfacesListed;
     private final Map<String, InterfacePlan> lastApplied = new TreeMap<>();
     private final Map<String, List<String>> lastFiltersByInterface = new TreeMap<>();
     private final Map<String, Map<String, NodeStatusBuilder.Content>> contents = new HashMap<>();
@@ -213,8 +217,9 @@ public final class ClusterAgent implements AutoCloseable {
     private void rescanInterfaces() {
         try {
             List<String> now = host.interfaceNames();
-            if (!now.equals(interfaces)) {
+            if (!now.equals(interfaces) || !interfacesListed) {
                 interfaces = now;
+                interfacesListed = true;
                 trigger();
             }
         } catch (RuntimeException e) {
@@ -287,6 +292,11 @@ public final class ClusterAgent implements AutoCloseable {
             executor.schedule(this::trigger, Math.max(100, settings.debounce().toMillis()), TimeUnit.MILLISECONDS);
             return;
         }
+        if (!interfacesListed) {
+            state = new State(false, "WaitingForInterfaces", "the host's interfaces could not be listed yet; "
+                    + "whatever is pinned and attached stays in force");
+            return;
+        }
         Node node = ownNode();
         if (node == null) {
             state = new State(false, "NodeNotFound", "Node " + settings.nodeName() + " does not exist; nothing is changed");
@@ -318,12 +328,29 @@ public final class ClusterAgent implements AutoCloseable {
         Map<String, InterfacePlan> plans = new TreeMap<>();
         plan.interfaces().forEach(p -> plans.put(p.name(), p));
         Map<String, List<String>> byInterface = new TreeMap<>(plan.filtersByInterface());
+        Set<String> keptUnknown = new TreeSet<>();
         for (FilterError error : plan.errors()) {
             String name = error.interfaceName();
-            if (name != null && !plans.containsKey(name) && lastApplied.containsKey(name) && interfaces.contains(name)) {
+            if (name == null || plans.containsKey(name) || !interfaces.contains(name)) {
+                continue;
+            }
+            if (lastApplied.containsKey(name)) {
                 plans.put(name, lastApplied.get(name));
                 byInterface.put(name, lastFiltersByInterface.getOrDefault(name, List.of()));
+            } else if (oursInForce().contains(name)) {
+                keptUnknown.add(name);
             }
+        }
+        if (!keptUnknown.isEmpty()) {
+            // Applying without that interface would release it: its rules were adopted at start, and no plan of this
+            // agent's can stand for them.
+            String message = plan.errors().stream().filter(e -> keptUnknown.contains(e.interfaceName()))
+                    .map(FilterError::toString).collect(Collectors.joining("; "))
+                    + "; what the kernel enforces on " + keptUnknown + " was applied before this agent started: "
+                    + "nothing is changed on this node until that is fixed";
+            LOG.warn(message);
+            state = new State(true, "HoldingAdoptedRules", message);
+            return;
         }
         List<InterfacePlan> toApply = List.copyOf(plans.values());
         List<InterfaceReport> reports;
@@ -424,8 +451,23 @@ public final class ClusterAgent implements AutoCloseable {
             return List.of();
         }
         Set<String> enforced = new TreeSet<>();
-        interfaces.forEach(iface -> enforced.addAll(dataplane.filtersInForce(iface)));
+        for (String iface : oursInForce()) {
+            Optional<Set<String>> filters = dataplane.filtersInForce(iface);
+            if (filters.isEmpty()) {
+                // Ours, but its rules cannot be read (pinned maps of another layout, rebuilt at the next apply): any
+                // of the unknown filters may be among them.
+                return unknown;
+            }
+            enforced.addAll(filters.get());
+        }
         return unknown.stream().filter(enforced::contains).toList();
+    }
+
+    /** The interfaces with a program of ours attached, read from the kernel. */
+    private Set<String> oursInForce() {
+        Set<String> names = new TreeSet<>();
+        observeQuietly().stream().filter(r -> r.programId() != 0).forEach(r -> names.add(r.name()));
+        return names;
     }
 
     private List<InterfaceReport> observeQuietly() {

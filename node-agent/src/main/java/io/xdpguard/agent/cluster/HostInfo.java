@@ -1,16 +1,14 @@
 package io.xdpguard.agent.cluster;
 
+import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
 import java.io.IOException;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collections;
 import java.util.List;
 
 /** What the agent reads from its host besides the dataplane: interface names, kernel release, bpffs. */
 public interface HostInfo {
-    /** Names of the host's network interfaces, sorted. */
+    /** Names of the host's network interfaces, sorted, with or without addresses; throws when they cannot be listed. */
     List<String> interfaceNames();
 
     String kernelVersion();
@@ -22,12 +20,7 @@ public interface HostInfo {
         return new HostInfo() {
             @Override
             public List<String> interfaceNames() {
-                try {
-                    return Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
-                            .map(NetworkInterface::getName).sorted().toList();
-                } catch (SocketException e) {
-                    throw new IllegalStateException("cannot list network interfaces: " + e.getMessage(), e);
-                }
+                return NetInterfaces.names();
             }
 
             @Override

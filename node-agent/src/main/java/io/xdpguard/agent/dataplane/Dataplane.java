@@ -51,14 +51,16 @@ public interface Dataplane extends AutoCloseable {
     Optional<Counters> counters(String interfaceName);
 
     /**
-     * The filters with rules in force on this interface, read from the kernel: right after an adoption from the
-     * pinned rule keys, so a restarted agent knows what its predecessor enforced.
+     * The filters with rules in force on this interface of ours, read from the kernel: right after an adoption from
+     * the pinned rule keys, so a restarted agent knows what its predecessor enforced. Empty when they cannot be read
+     * (e.g. pinned maps of another layout, rebuilt at the next apply).
      */
-    default Set<String> filtersInForce(String interfaceName) {
-        Set<String> filters = new TreeSet<>();
-        counters(interfaceName).ifPresent(c -> c.rules().keySet()
-                .forEach(key -> filters.add(key.substring(0, Math.max(0, key.indexOf('/'))))));
-        return filters;
+    default Optional<Set<String>> filtersInForce(String interfaceName) {
+        return counters(interfaceName).map(c -> {
+            Set<String> filters = new TreeSet<>();
+            c.rules().keySet().forEach(key -> filters.add(key.substring(0, Math.max(0, key.indexOf('/')))));
+            return filters;
+        });
     }
 
     /** Detaches and unpins everything of ours on this host; returns what it removed, for the user. */

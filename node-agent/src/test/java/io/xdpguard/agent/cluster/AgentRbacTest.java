@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent's RBAC in the Helm chart is exactly what the agent uses: every API call it makes in a typical life
- * (start, enforce, report, fail and emit an event, release) is granted, and every verb granted was used.
+ * (start, enforce, report, fail and emit an event, release, the last reconcile at shutdown) is granted, and every verb granted was used.
  */
 class AgentRbacTest {
     private static final String AGENT = "xdpguard-agent-under-test";
@@ -71,6 +71,7 @@ class AgentRbacTest {
                 admin.resources(XdpFilter.class).withName("block").delete();
                 admin.resources(XdpFilter.class).withName("broken").delete();
                 await(() -> state(admin).getStatus().getFilters().isEmpty());
+                agent.finishPendingChanges(Duration.ofSeconds(10)); // its SIGTERM path
             }
             Set<String> used = cluster.requests(AGENT).stream().map(r -> call(r.get(0), r.get(1)))
                     .collect(Collectors.toCollection(TreeSet::new));

@@ -39,6 +39,7 @@ class ClusterAgentTest {
     private KubernetesClient agentClient;
     private final FakeDataplane dataplane = new FakeDataplane();
     private final List<String> interfaces = new CopyOnWriteArrayList<>(List.of("eth0", "eth1", "lo"));
+    private volatile boolean interfaceListingFails;
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<String> sampleLog = new CopyOnWriteArrayList<>();
     private ClusterAgent agent;
@@ -76,6 +77,9 @@ class ClusterAgentTest {
         HostInfo host = new HostInfo() {
             @Override
             public List<String> interfaceNames() {
+                if (interfaceListingFails) {
+                    throw new IllegalStateException("if_nameindex: Cannot allocate memory");
+                }
                 return List.copyOf(interfaces);
             }
 
@@ -206,6 +210,40 @@ class ClusterAgentTest {
 
         put(filter("block", null, 500, "198.51.100.0/24"));
         awaitTrue(() -> sources("eth0").equals(List.of("198.51.100.0/24")), "the fixed generation is applied");
+    }
+
+    @Test
+    void anInterfaceWhoseRulesOverflowAfterARestartKeepsWhatItsPredecessorEnforced() {
+        for (int i = 0; i < 8; i++) {
+            put(filterWithRules("big-" + i, 1024)); // 8,192 rules on eth0: the limit, failsafe off
+        }
+        startAgent();
+        awaitTrue(() -> filtersOn("eth0").size() == 8, "the 8,192 rules are enforced");
+        agent.close();
+        agentClient.close();
+
+        put(filter("extra", null, 500, "192.0.2.0/24"));
+        startAgent();
+        awaitTrue(() -> "HoldingAdoptedRules".equals(agent.state().reason()), "the node is held as adopted");
+        assertThat(agent.state().message()).contains("eth0").contains("exceed the limit of 8192");
+        assertThat(filtersOn("eth0")).as("the interface is not released").hasSize(8);
+
+        admin.resources(XdpFilter.class).withName("extra").delete();
+        awaitTrue(() -> agent.state().synced() && !"HoldingAdoptedRules".equals(agent.state().reason()),
+                "applied again once the rules fit");
+        assertThat(filtersOn("eth0")).hasSize(8);
+    }
+
+    @Test
+    void nothingIsAppliedUntilTheInterfacesCouldBeListed() throws Exception {
+        put(filter("block", null, 500, "192.0.2.0/24"));
+        interfaceListingFails = true;
+        startAgent();
+        awaitTrue(() -> "WaitingForInterfaces".equals(agent.state().reason()), "waiting for the interfaces");
+        assertThat(dataplane.applies()).as("no plan without interfaces, which would release every one").isZero();
+
+        interfaceListingFails = false;
+        awaitTrue(() -> sources("eth0").equals(List.of("192.0.2.0/24")), "applied after the first listing");
     }
 
     @Test
@@ -457,6 +495,16 @@ class ClusterAgentTest {
         }
         yaml.append("interfaces: {include: [eth0]}\npriority: ").append(priority).append("\nrules:\n")
                 .append("  - {name: r, action: Drop, sources: [").append(String.join(", ", sources)).append("]}\n");
+        return Filters.filter(name, yaml.toString());
+    }
+
+    /** A filter on eth0 with {@code count} rules, each dropping its own source. */
+    private static XdpFilter filterWithRules(String name, int count) {
+        StringBuilder yaml = new StringBuilder("interfaces: {include: [eth0]}\npriority: 100\nrules:\n");
+        for (int i = 0; i < count; i++) {
+            yaml.append("  - {name: r").append(i).append(", action: Drop, sources: [10.").append(i >> 8).append('.')
+                    .append(i & 255).append(".0/24]}\n");
+        }
         return Filters.filter(name, yaml.toString());
     }
 

@@ -27,6 +27,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -669,15 +670,15 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
 
     /** Programs of ours without pins (bpffs lost), found by asking every interface what is attached. */
     private static void detachOrphans(List<String> lines) {
-        List<java.net.NetworkInterface> all;
+        List<NetInterfaces.Link> all;
         try {
-            all = java.net.NetworkInterface.networkInterfaces().toList();
-        } catch (java.net.SocketException e) {
+            all = NetInterfaces.list();
+        } catch (RuntimeException e) {
             lines.add("cannot list interfaces: " + e.getMessage());
             return;
         }
-        for (java.net.NetworkInterface nif : all) {
-            int ifindex = nif.getIndex();
+        for (NetInterfaces.Link nif : all) {
+            int ifindex = nif.index();
             try {
                 XdpAttachment.Status st = XdpAttachment.query(ifindex);
                 int attached = attachedId(st);
@@ -688,12 +689,12 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                     if (isOrphanOfOurs(prog, ifindex)) {
                         Mode mode = st.drvProgId() == attached ? Mode.NATIVE : Mode.GENERIC;
                         XdpAttachment.detach(ifindex, mode, OptionalInt.of(prog.fd()));
-                        lines.add("detached unpinned xdpguard program " + attached + " from " + nif.getName()
+                        lines.add("detached unpinned xdpguard program " + attached + " from " + nif.name()
                                 + " (its xg_owner claims ifindex " + ifindex + ")");
                     }
                 }
             } catch (RuntimeException e) {
-                lines.add("cannot check " + nif.getName() + ": " + e.getMessage());
+                lines.add("cannot check " + nif.name() + ": " + e.getMessage());
             }
         }
     }
@@ -811,6 +812,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         AtomicBoolean running = new AtomicBoolean(true);
         Thread reader = new Thread(() -> {
             Map<Classifier, RingBuffer> open = new IdentityHashMap<>();
+            Set<Classifier> failing = Collections.newSetFromMap(new IdentityHashMap<>());
             try {
                 while (running.get()) {
                     Set<Classifier> live = liveClassifiers();
@@ -822,15 +824,26 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                         return false;
                     });
                     for (Classifier classifier : live) {
-                        open.computeIfAbsent(classifier, c -> c.dropSamples(consumer));
+                        try {
+                            open.computeIfAbsent(classifier, c -> c.dropSamples(consumer)).poll(0);
+                            failing.remove(classifier);
+                        } catch (RuntimeException e) {
+                            // One ring failing (e.g. its classifier closed by a release since the list was taken) must
+                            // not stop the others: it is reopened next round for as long as its classifier is live.
+                            RingBuffer ring = open.remove(classifier);
+                            if (ring != null) {
+                                ring.close();
+                            }
+                            if (failing.add(classifier)) {
+                                LOG.log(System.Logger.Level.WARNING, "reading drop samples failed: " + e.getMessage());
+                            }
+                        }
                     }
-                    open.values().forEach(ring -> ring.poll(0));
+                    failing.retainAll(live);
                     Thread.sleep(SAMPLE_POLL_MILLIS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "drop samples stopped: " + e.getMessage());
             } finally {
                 open.values().forEach(RingBuffer::close);
             }
@@ -878,7 +891,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     }
 
     private synchronized Set<Classifier> liveClassifiers() {
-        Set<Classifier> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Classifier> live = Collections.newSetFromMap(new IdentityHashMap<>());
         interfaces.values().stream().map(f -> f.classifier).filter(java.util.Objects::nonNull).forEach(live::add);
         return live;
     }

@@ -26,6 +26,15 @@ final class LibcNative {
         /** {@code buf} must hold IF_NAMESIZE (16) bytes; returns NULL (errno set) when unknown. */
         Pointer if_indextoname(int ifindex, @Out byte[] buf);
 
+        /**
+         * Every interface of the calling thread's network namespace (glibc asks netlink), as an array of
+         * {@code struct if_nameindex {unsigned if_index; char *if_name;}} ended by a zero entry; NULL (errno set) on
+         * failure. Freed with {@link #if_freenameindex}.
+         */
+        Pointer if_nameindex();
+
+        void if_freenameindex(Pointer list);
+
         int close(int fd);
 
         int mount(String source, String target, String filesystemType, long mountFlags, Pointer data);

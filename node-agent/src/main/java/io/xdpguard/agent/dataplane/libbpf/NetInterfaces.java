@@ -1,15 +1,17 @@
 package io.xdpguard.agent.dataplane.libbpf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 import jnr.ffi.Pointer;
 
 /**
- * Interface name and index lookups in the calling thread's network namespace
- * ({@code if_nametoindex} / {@code if_indextoname}). Listing interfaces is left to
- * {@link java.net.NetworkInterface}.
+ * Interface listing and name/index lookups in the calling thread's network namespace ({@code if_nameindex},
+ * {@code if_nametoindex}, {@code if_indextoname}).
  */
 public final class NetInterfaces {
 
@@ -17,6 +19,46 @@ public final class NetInterfaces {
     public static final int IF_NAMESIZE = 16;
 
     private NetInterfaces() {
+    }
+
+    /** A network interface: its name and ifindex. */
+    public record Link(String name, int index) {
+    }
+
+    /**
+     * Every interface, by name. Unlike {@link java.net.NetworkInterface}, which lists only interfaces with an IP
+     * address, this includes interfaces without one (bond slaves, bridge ports, a veth not yet configured) and
+     * interfaces that are down (which lose their IPv6 addresses).
+     *
+     * @throws BpfException when the kernel cannot be asked (the caller must not take that for "no interfaces")
+     */
+    public static List<Link> list() {
+        LibcNative.Api libc = NativeLibs.libc();
+        Pointer entries = libc.if_nameindex();
+        if (entries == null || entries.address() == 0) {
+            throw new BpfException("if_nameindex", "", NativeLibs.lastErrno());
+        }
+        try {
+            long stride = 2L * entries.getRuntime().addressSize(); // unsigned int, padding, char *
+            List<Link> links = new ArrayList<>();
+            for (long at = 0; ; at += stride) {
+                int index = entries.getInt(at);
+                Pointer name = entries.getPointer(at + entries.getRuntime().addressSize());
+                if (index == 0 || name == null) {
+                    break;
+                }
+                links.add(new Link(name.getString(0, IF_NAMESIZE, StandardCharsets.UTF_8), index));
+            }
+            links.sort(Comparator.comparing(Link::name));
+            return links;
+        } finally {
+            libc.if_freenameindex(entries);
+        }
+    }
+
+    /** The names of {@link #list}, sorted. */
+    public static List<String> names() {
+        return list().stream().map(Link::name).toList();
     }
 
     /** The ifindex of {@code name}, empty when there is no such interface. */

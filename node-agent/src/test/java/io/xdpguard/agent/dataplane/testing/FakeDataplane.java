@@ -107,9 +107,9 @@ public final class FakeDataplane implements Dataplane {
     }
 
     @Override
-    public synchronized Set<String> filtersInForce(String interfaceName) {
-        return enforced(interfaceName).map(p -> p.rules().rules().stream().map(MatchRule::filter)
-                .collect(Collectors.toCollection(TreeSet::new))).orElseGet(TreeSet::new);
+    public synchronized Optional<Set<String>> filtersInForce(String interfaceName) {
+        return Optional.of(enforced(interfaceName).map(p -> p.rules().rules().stream().map(MatchRule::filter)
+                .collect(Collectors.toCollection(TreeSet::new))).orElseGet(TreeSet::new));
     }
 
     @Override
