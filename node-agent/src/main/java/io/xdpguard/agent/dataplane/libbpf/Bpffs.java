@@ -36,10 +36,26 @@ public final class Bpffs {
     /**
      * Mounts bpffs at {@code path} (creating the directory) unless it already is one;
      * {@code mount -t bpf bpf PATH}. Needs CAP_SYS_ADMIN in the mount namespace.
+     *
+     * @throws IllegalStateException when a mount there would not reach the host (see {@link #localOnlyMount})
      */
     public static void ensureMounted(Path path) {
         if (isMounted(path)) {
             return;
+        }
+        String mountinfo;
+        try {
+            mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/self/mountinfo", e);
+        }
+        String localOnly = localOnlyMount(mountinfo, path);
+        if (localOnly != null) {
+            throw new IllegalStateException("bpffs is not mounted at " + path + ", and a bpffs mounted there by this "
+                    + "process would stay in its own mount namespace (" + localOnly + " receives the host's mounts "
+                    + "but does not send its own back, e.g. a container's mountPropagation HostToContainer): pins "
+                    + "would vanish with the container. Mount bpffs on the host (mount -t bpf bpf " + path
+                    + ", or systemd's sys-fs-bpf.mount), or run the agent privileged (Bidirectional propagation).");
         }
         try {
             Files.createDirectories(path);
@@ -51,6 +67,37 @@ public final class Bpffs {
         if (r != 0) {
             throw new BpfException("mount", "bpffs at " + path, NativeLibs.lastLibcErrno());
         }
+    }
+
+    /**
+     * The mount point under which a mount at {@code path} would be made, when that mount is a propagation slave
+     * without being shared ({@code master:N} and no {@code shared:M} in /proc/self/mountinfo): mounts made there do
+     * not propagate to the peer the slave receives from, i.e. the host. Null when a mount would reach its peers, or
+     * when the mount is private (then this mount namespace is the host's own, as for a process outside containers).
+     */
+    static String localOnlyMount(String mountinfo, Path path) {
+        String best = null;
+        boolean slaveOnly = false;
+        for (String line : mountinfo.split("\n")) {
+            String[] fields = line.split(" ");
+            int separator = java.util.Arrays.asList(fields).indexOf("-");
+            if (fields.length < 7 || separator < 6) {
+                continue;
+            }
+            String mountPoint = fields[4].replace("\\040", " ");
+            boolean under = path.startsWith(Path.of(mountPoint));
+            if (under && (best == null || mountPoint.length() >= best.length())) {
+                best = mountPoint;
+                boolean shared = false;
+                boolean slave = false;
+                for (int i = 6; i < separator; i++) {
+                    shared |= fields[i].startsWith("shared:");
+                    slave |= fields[i].startsWith("master:");
+                }
+                slaveOnly = slave && !shared;
+            }
+        }
+        return slaveOnly ? best : null;
     }
 
     /** {@code root/name}, checking that {@code name} is a single path component. */
