@@ -146,9 +146,9 @@ public interface OperatorConfig {
         @WithDefault("true")
         boolean enabled();
 
-        /** Kernel-side cap of samples per second per interface. */
-        @WithDefault("1000")
-        int maxPerSecond();
+        /** Most drop samples each agent logs per second (the kernel takes at most 1000 per second per interface). */
+        @WithDefault("10")
+        int logPerSecond();
     }
 
     interface LeaderElection {

@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -47,6 +49,11 @@ public final class AgentDaemonSet {
      */
     public static final String SELECTORS_ANNOTATION = "xdpguard.io/filter-selectors";
     static final String BPFFS = "/sys/fs/bpf";
+    /**
+     * A rolling update moves to the next node only after the new agent has been ready this long: ready means its
+     * first sync is applied (or failed with a reason it reported), so an agent that cannot sync stops the rollout.
+     */
+    static final int MIN_READY_SECONDS = 10;
 
     private AgentDaemonSet() {
     }
@@ -80,6 +87,7 @@ public final class AgentDaemonSet {
                 .withNewSelector().withMatchLabels(selectorLabels).endSelector()
                 .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
                 .withMaxUnavailable(intOrString(agent.maxUnavailable())).endRollingUpdate().endUpdateStrategy()
+                .withMinReadySeconds(MIN_READY_SECONDS)
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec()
@@ -99,6 +107,11 @@ public final class AgentDaemonSet {
                 // hostNetwork: the container port is the node's port; named for the chart's PodMonitor.
                 .addNewPort().withName("metrics").withContainerPort(agent.metricsPort()).withProtocol("TCP").endPort()
                 .withResources(resources(agent.resources()))
+                // Restarting the agent opens no gap (programs stay attached, maps pinned): a stuck reconciler is
+                // restarted. Startup allows 5 minutes: a first sync with a million CIDRs takes seconds, the JVM more.
+                .withStartupProbe(probe("/q/health/live", 5, 60))
+                .withLivenessProbe(probe("/q/health/live", 10, 6))
+                .withReadinessProbe(probe("/q/health/ready", 10, 1))
                 .withSecurityContext(securityContext(agent))
                 .addNewVolumeMount().withName("bpffs").withMountPath(BPFFS)
                 // The API server allows Bidirectional propagation for privileged containers only.
@@ -132,7 +145,7 @@ public final class AgentDaemonSet {
         config.failsafe().sourceCidrs().filter(cidrs -> !cidrs.isEmpty()).ifPresent(cidrs ->
                 env.add(new EnvVar("XDPGUARD_AGENT_FAILSAFE_EXTRA_CIDRS", String.join(",", cidrs), null)));
         env.add(new EnvVar("XDPGUARD_AGENT_SAMPLES_LOG_PER_SECOND",
-                String.valueOf(config.sampling().enabled() ? config.sampling().maxPerSecond() : 0), null));
+                String.valueOf(config.sampling().enabled() ? config.sampling().logPerSecond() : 0), null));
         env.add(new EnvVar("QUARKUS_LOG_CATEGORY__IO_XDPGUARD__LEVEL", config.agent().logLevel(), null));
         env.add(new EnvVar("XDPGUARD_HTTP_PORT", String.valueOf(config.agent().metricsPort()), null));
         OperatorConfig.AgentDataplane maps = config.agent().dataplane();
@@ -162,6 +175,12 @@ public final class AgentDaemonSet {
         }
         return new SecurityContextBuilder().withPrivileged(false).withNewCapabilities()
                 .withAdd(agent.capabilities()).withDrop("ALL").endCapabilities().build();
+    }
+
+    /** The agent's health endpoint on its named HTTP port (the node's port: hostNetwork). */
+    static Probe probe(String path, int periodSeconds, int failureThreshold) {
+        return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("metrics")).endHttpGet()
+                .withPeriodSeconds(periodSeconds).withTimeoutSeconds(5).withFailureThreshold(failureThreshold).build();
     }
 
     private static IntOrString intOrString(String value) {

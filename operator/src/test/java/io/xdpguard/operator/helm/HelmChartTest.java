@@ -151,7 +151,7 @@ class HelmChartTest {
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_METRICS_PORT", "9402")
                 .containsEntry("XDPGUARD_OPERATOR_FAILSAFE_ENABLED", "true")
                 .containsEntry("XDPGUARD_OPERATOR_SAMPLING_ENABLED", "true")
-                .containsEntry("XDPGUARD_OPERATOR_SAMPLING_MAX_PER_SECOND", "1000")
+                .containsEntry("XDPGUARD_OPERATOR_SAMPLING_LOG_PER_SECOND", "10")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT", "65536")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT", "1100000")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "1024")
@@ -182,6 +182,15 @@ class HelmChartTest {
         assertThat(agent.getTolerations()).extracting(Toleration::getOperator).containsExactly("Exists");
         assertThat(agent.getContainers().get(0).getPorts()).singleElement()
                 .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(9402));
+        // Probes on the agent's health endpoints (AgentHealthChecks), on that port: a rollout waits for readiness.
+        Container container = agent.getContainers().get(0);
+        String port = container.getPorts().get(0).getName();
+        assertThat(List.of(container.getStartupProbe(), container.getLivenessProbe(), container.getReadinessProbe()))
+                .allSatisfy(p -> assertThat(p.getHttpGet().getPort().getStrVal()).isEqualTo(port))
+                .extracting(p -> p.getHttpGet().getPath())
+                .containsExactly("/q/health/live", "/q/health/live", "/q/health/ready");
+        assertThat(AgentDaemonSet.desired(config, new AgentPlacement.AllNodes(), Map.of()).getSpec().getMinReadySeconds())
+                .isPositive();
         assertThat(config.leaderElection().leaseName()).isEqualTo("xdpguard-operator");
     }
 
@@ -413,7 +422,7 @@ class HelmChartTest {
         Rendered r = render(c -> c);
         assertThat(Rule.of(r.named("ClusterRole", "xdpguard-agent"))).containsExactlyInAnyOrder(
                 rule("xdpguard.io", List.of("xdpfilters", "xdpcidrsets"), List.of("list", "watch")),
-                rule("", List.of("nodes"), List.of("list", "watch")),
+                rule("", List.of("nodes"), List.of("get", "list", "watch")),
                 rule("xdpguard.io", List.of("xdpnodestates"), List.of("get", "create")),
                 rule("xdpguard.io", List.of("xdpnodestates/status"), List.of("update")),
                 rule("", List.of("events"), List.of("create")));
