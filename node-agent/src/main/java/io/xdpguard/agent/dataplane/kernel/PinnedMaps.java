@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** The maps of the object that are pinned (all but libbpf's internal .rodata/.bss/...), and checks of pins. */
 final class PinnedMaps {
@@ -37,7 +38,8 @@ final class PinnedMaps {
     }
 
     /**
-     * Names of maps pinned in {@code dir} whose type, key/value size or max_entries differ from the object's, and of
+     * Names of maps pinned in {@code dir} whose type, key/value size, max_entries or flags differ from the object's
+     * (what libbpf checks before it reuses a pinned map), an xg_owner recording another ABI version, and of
      * maps of the object missing beside pinned ones (an older object's set: created empty next to maps that hold a
      * rule set, they would be taken to hold it too, and an empty IPv6 stage under a final miss answers wrongly).
      */
@@ -56,10 +58,11 @@ final class PinnedMaps {
             }
             try (BpfMap m = BpfMap.openPinned(pin)) {
                 if (m.typeId() != spec.typeId() || m.keySize() != spec.keySize() || m.valueSize() != spec.valueSize()
-                        || m.maxEntries() != spec.maxEntries()) {
+                        || m.maxEntries() != spec.maxEntries() || m.mapFlags() != spec.mapFlags()) {
                     out.add(spec.name() + " (pinned " + m.type() + " " + m.keySize() + "/" + m.valueSize() + "/"
-                            + m.maxEntries() + ", object " + spec.type() + " " + spec.keySize() + "/"
-                            + spec.valueSize() + "/" + spec.maxEntries() + ")");
+                            + m.maxEntries() + " flags " + m.mapFlags() + ", object " + spec.type() + " "
+                            + spec.keySize() + "/" + spec.valueSize() + "/" + spec.maxEntries() + " flags "
+                            + spec.mapFlags() + ")");
                 }
             } catch (BpfException e) {
                 out.add(spec.name() + " (" + e.getMessage() + ")");
@@ -68,7 +71,24 @@ final class PinnedMaps {
         if (missing.size() < specs.size()) {
             out.addAll(missing);
         }
+        if (out.isEmpty() && specs.containsKey("xg_owner") && Files.exists(dir.resolve("xg_owner"))) {
+            abiMismatch(dir.resolve("xg_owner")).ifPresent(out::add);
+        }
         return out;
+    }
+
+    /**
+     * The ABI version xg_owner records, when it is not this agent's: the same sizes may then mean other things
+     * (ClassifierMaps.ABI_VERSION changes with any change of layout or meaning).
+     */
+    private static Optional<String> abiMismatch(Path ownerPin) {
+        try (BpfMap m = BpfMap.openPinned(ownerPin)) {
+            return ClassifierMaps.readOwner(m).filter(ClassifierMaps.Owner::valid)
+                    .filter(o -> o.abiVersion() != ClassifierMaps.ABI_VERSION)
+                    .map(o -> "xg_owner (ABI version " + o.abiVersion() + ", object " + ClassifierMaps.ABI_VERSION + ")");
+        } catch (BpfException e) {
+            return Optional.of("xg_owner (" + e.getMessage() + ")");
+        }
     }
 
     /** Opens every map of {@code specs} from its pin in {@code dir}; all or nothing. */

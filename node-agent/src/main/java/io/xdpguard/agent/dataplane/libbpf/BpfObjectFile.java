@@ -110,7 +110,7 @@ public final class BpfObjectFile implements AutoCloseable {
         LibBpfNative.Api bpf = NativeLibs.bpf();
         int typeId = bpf.bpf_map__type(m);
         return new BpfMapSpec(mapName, BpfMapType.of(typeId), typeId, bpf.bpf_map__key_size(m),
-                bpf.bpf_map__value_size(m), bpf.bpf_map__max_entries(m));
+                bpf.bpf_map__value_size(m), bpf.bpf_map__max_entries(m), bpf.bpf_map__map_flags(m));
     }
 
     /** Changes a map's size before {@link #load()}. */

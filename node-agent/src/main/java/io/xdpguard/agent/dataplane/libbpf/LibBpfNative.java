@@ -87,6 +87,8 @@ final class LibBpfNative {
 
         int bpf_map__max_entries(Pointer map);
 
+        int bpf_map__map_flags(Pointer map);
+
         // ---- bpf_program (object side) -------------------------------------------------------
 
         int bpf_program__fd(Pointer prog);

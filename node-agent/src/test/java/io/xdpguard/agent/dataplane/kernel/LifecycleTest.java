@@ -378,6 +378,63 @@ class LifecycleTest {
         }
     }
 
+    /** libbpf refuses to reuse a pin whose flags differ: the agent must rebuild, not fail every apply. */
+    @Test
+    void aPinnedMapDifferingOnlyInItsFlagsIsRebuilt() throws Exception {
+        KernelDataplane first = dataplane();
+        first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT)));
+        first.close();
+        Path pin = Lifecycle.dataplane(root).interfaceDir(net.ifindex).resolve("xg_counter_keys");
+        int keySize;
+        int valueSize;
+        int maxEntries;
+        int flags;
+        try (BpfMap pinned = BpfMap.openPinned(pin)) {
+            keySize = pinned.keySize();
+            valueSize = pinned.valueSize();
+            maxEntries = pinned.maxEntries();
+            flags = pinned.mapFlags();
+        }
+        assertThat(flags & 1).as("BPF_F_NO_PREALLOC, as maps.h declares it").isEqualTo(1);
+        Files.delete(pin);
+        Lifecycle.sh("bpftool", "map", "create", pin.toString(), "type", "hash", "key", String.valueOf(keySize),
+                "value", String.valueOf(valueSize), "entries", String.valueOf(maxEntries), "name", "xg_counter_keys",
+                "flags", String.valueOf(flags & ~1));
+
+        KernelDataplane second = dataplane();
+        assertThat(second.startupLog()).anyMatch(l -> l.contains("incompatible") && l.contains("xg_counter_keys"));
+        InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
+        assertThat(r.state()).as(r.toString()).isEqualTo(State.ENFORCING);
+        assertThat(traffic()[1]).as("denied datagrams received").isZero();
+        second.close();
+    }
+
+    /** Same sizes, another ABI version in xg_owner: the values may mean other things, so the maps are rebuilt. */
+    @Test
+    void pinsOfAnotherAbiVersionAreRebuilt() throws Exception {
+        KernelDataplane first = dataplane();
+        first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT)));
+        first.close();
+        Path pin = Lifecycle.dataplane(root).interfaceDir(net.ifindex).resolve("xg_owner");
+        byte[] zero = new byte[4];
+        try (BpfMap owner = BpfMap.openPinned(pin)) {
+            byte[] value = owner.lookup(zero).orElseThrow();
+            java.nio.ByteBuffer.wrap(value).order(java.nio.ByteOrder.nativeOrder()).putInt(8, ClassifierMaps.ABI_VERSION - 1);
+            owner.update(zero, value);
+        }
+
+        KernelDataplane second = dataplane();
+        assertThat(second.startupLog()).anyMatch(l -> l.contains("incompatible")
+                && l.contains("ABI version " + (ClassifierMaps.ABI_VERSION - 1)));
+        InterfaceReport r = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
+        assertThat(r.state()).as(r.toString()).isEqualTo(State.ENFORCING);
+        assertThat(traffic()[1]).as("denied datagrams received").isZero();
+        second.close();
+        try (BpfMap owner = BpfMap.openPinned(pin)) {
+            assertThat(ClassifierMaps.readOwner(owner).orElseThrow().abiVersion()).isEqualTo(ClassifierMaps.ABI_VERSION);
+        }
+    }
+
     @Test
     void incompatiblePinnedMapsAreRebuiltWithoutAGap() throws Exception {
         KernelDataplane first = dataplane();

@@ -106,7 +106,7 @@ class PinningTest {
     void setMaxEntriesBeforeLoad() {
         try (BpfObjectFile obj = BpfObjectFile.open(TestObjects.mapsTest())) {
             assertThat(obj.mapSpec("test_hash"))
-                    .isEqualTo(new BpfMapSpec("test_hash", BpfMapType.HASH, 1, 8, 4, 4096));
+                    .isEqualTo(new BpfMapSpec("test_hash", BpfMapType.HASH, 1, 8, 4, 4096, 0));
             assertThat(obj.mapSpec("test_lpm").type()).isEqualTo(BpfMapType.LPM_TRIE);
             obj.setMaxEntries("test_hash", 123);
             assertThat(obj.mapSpec("test_hash").maxEntries()).isEqualTo(123);
