@@ -345,7 +345,8 @@ public final class ClusterAgent implements AutoCloseable {
             // Applying without that interface would release it: its rules were adopted at start, and no plan of this
             // agent's can stand for them.
             String message = plan.errors().stream().filter(e -> keptUnknown.contains(e.interfaceName()))
-                    .map(FilterError::toString).collect(Collectors.joining("; "))
+                    .map(e -> "interface " + e.interfaceName() + ": " + e.message()).distinct()
+                    .collect(Collectors.joining("; "))
                     + "; what the kernel enforces on " + keptUnknown + " was applied before this agent started: "
                     + "nothing is changed on this node until that is fixed";
             LOG.warn(message);

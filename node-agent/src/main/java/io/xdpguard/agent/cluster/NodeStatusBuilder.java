@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Computes this node's XdpNodeState status from what the kernel reports (InterfaceReports), never from what was
@@ -91,6 +93,7 @@ final class NodeStatusBuilder {
         List<Long> generations = new ArrayList<>();
         Integer ruleCount = null;
         List<String> problems = new ArrayList<>();
+        Set<String> currentOn = new TreeSet<>();
         boolean allCurrent = !planned.isEmpty();
         for (String name : planned) {
             InterfaceReport report = reports.get(name);
@@ -110,11 +113,14 @@ final class NodeStatusBuilder {
             } else if (content == null || f.inForce() == null || content.generation() != LastGood.generation(f.inForce())
                     || report.state() != InterfaceReport.State.ENFORCING) {
                 allCurrent = false;
+            } else {
+                currentOn.add(name);
             }
         }
+        // An interface whose merge failed keeps its previous rules: a filter whose current generation is among them
+        // is not failing there; the others are.
         for (FilterError e : in.planErrors()) {
-            if (e.interfaceName() != null && (e.filter() == null || e.filter().equals(f.name()))
-                    && (planned.contains(e.interfaceName()) || f.name().equals(e.filter()))) {
+            if (e.interfaceName() != null && f.name().equals(e.filter()) && !currentOn.contains(e.interfaceName())) {
                 problems.add(e.toString());
                 allCurrent = false;
             }

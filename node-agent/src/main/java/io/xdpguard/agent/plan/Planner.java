@@ -74,7 +74,11 @@ public final class Planner {
                 plans.add(new InterfacePlan(name, mode(selecting), rules, ruleSetId(selecting, cidrSets, failsafe)));
                 byInterface.put(name, selecting.stream().map(f -> f.getMetadata().getName()).toList());
             } catch (RuleSetException e) {
-                errors.add(new FilterError(e.filter(), name, e.getMessage()));
+                // A failure of the interface as a whole (e.g. too many rules together) is every selecting filter's:
+                // the node state tells each whose current generation it keeps out of force.
+                List<String> failing = e.filter() != null ? List.of(e.filter())
+                        : selecting.stream().map(f -> f.getMetadata().getName()).toList();
+                failing.forEach(filter -> errors.add(new FilterError(filter, name, e.getMessage())));
             }
         }
         // parsed sets and digests of sets nobody plans with any more are dropped (a deleted set may be large), and

@@ -213,6 +213,21 @@ class ClusterAgentTest {
     }
 
     @Test
+    void tooManyRulesOnOneInterfaceKeepItsPreviousRulesAndTheNodeStateSaysWhy() {
+        for (int i = 0; i < 8; i++) {
+            put(filterWithRules("big-" + i, 1024)); // 8,192 rules on eth0: the limit, failsafe off
+        }
+        startAgent();
+        awaitTrue(() -> filtersOn("eth0").size() == 8, "the 8,192 rules are enforced");
+
+        put(filter("extra", null, 500, "192.0.2.0/24"));
+        XdpNodeStateStatus status = awaitState(s -> phase(s, "extra") == FilterPhase.Failed);
+        assertThat(entry(status, "extra").message()).contains("eth0").contains("exceed the limit of 8192");
+        assertThat(filtersOn("eth0")).as("the previous rule set stays").hasSize(8).doesNotContain("extra");
+        assertThat(phase(status, "big-0")).as("its current generation is what stays in force").isEqualTo(FilterPhase.Enforcing);
+    }
+
+    @Test
     void anInterfaceWhoseRulesOverflowAfterARestartKeepsWhatItsPredecessorEnforced() {
         for (int i = 0; i < 8; i++) {
             put(filterWithRules("big-" + i, 1024)); // 8,192 rules on eth0: the limit, failsafe off

@@ -111,8 +111,7 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
         Observed observed = observe(filter, context);
         Map<String, LabelSelector> recorded = AgentDaemonSetDependent.recordedSelectors(observed.daemonSet());
 
-        Acceptance acceptance = FilterAdmission.admit(filter, observed.cidrSetNames(),
-                running(observed.filters(), recorded, filter), observed.nodes(), config.failsafe().enabled());
+        Acceptance acceptance = FilterAdmission.admit(filter, observed.cidrSetNames());
         Instant now = Instant.now();
         XdpFilterStatus status = FilterStatusAggregator.aggregate(new FilterStatusAggregator.Input(filter, acceptance,
                 observed.nodes(), observed.nodeStates(), AgentDaemonSet.tolerations(config.agent()), now));
@@ -187,18 +186,6 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
             }
         }
         return selectors;
-    }
-
-    /** Other filters as they run, for the per-node rule limit. */
-    private static List<FilterAdmission.RunningFilter> running(List<XdpFilter> filters, Map<String, LabelSelector> recorded,
-            XdpFilter current) {
-        Map<String, LabelSelector> selectors = selectorsInForce(filters, recorded, current,
-                Acceptance.rejected(Acceptance.INVALID, "self"), true);
-        return filters.stream().filter(f -> selectors.containsKey(f.getMetadata().getName()))
-                .map(f -> new FilterAdmission.RunningFilter(f.getMetadata().getName(),
-                        selectors.get(f.getMetadata().getName()),
-                        f.getStatus() == null || f.getStatus().getRuleCount() == null ? 0 : f.getStatus().getRuleCount()))
-                .toList();
     }
 
     /** Whether the filter's status says its current generation is accepted. */

@@ -5,7 +5,6 @@ public record Acceptance(boolean accepted, String reason, String message) {
     public static final String VALID = "Valid";
     public static final String INVALID = "Invalid";
     public static final String UNKNOWN_CIDR_SET = "UnknownCidrSet";
-    public static final String RULE_LIMIT_EXCEEDED = "RuleLimitExceeded";
 
     public static Acceptance ok() {
         return new Acceptance(true, VALID, "the spec is valid");
