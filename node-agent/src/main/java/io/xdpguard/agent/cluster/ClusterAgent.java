@@ -329,6 +329,7 @@ public final class ClusterAgent implements AutoCloseable {
         plan.interfaces().forEach(p -> plans.put(p.name(), p));
         Map<String, List<String>> byInterface = new TreeMap<>(plan.filtersByInterface());
         Set<String> keptUnknown = new TreeSet<>();
+        Set<String> ours = null;
         for (FilterError error : plan.errors()) {
             String name = error.interfaceName();
             if (name == null || plans.containsKey(name) || !interfaces.contains(name)) {
@@ -337,7 +338,10 @@ public final class ClusterAgent implements AutoCloseable {
             if (lastApplied.containsKey(name)) {
                 plans.put(name, lastApplied.get(name));
                 byInterface.put(name, lastFiltersByInterface.getOrDefault(name, List.of()));
-            } else if (oursInForce().contains(name)) {
+                continue;
+            }
+            ours = ours == null ? oursInForce() : ours;
+            if (ours.contains(name)) {
                 keptUnknown.add(name);
             }
         }

@@ -504,27 +504,42 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             n.program().pin(newPin);
             points.reached("upgrade-loaded");
             XdpAttachment.replace(f.ifindex, n.program(), f.mode, f.program);
-            points.reached("upgrade-replaced");
-            Files.move(newPin, f.dir.resolve(PROG_PIN), StandardCopyOption.ATOMIC_MOVE);
-            n.maps().writeOwner(n.maps().owner().withObject(options.object().sha256()));
         } catch (IOException e) {
-            n.close();
+            abandon(f, n, newPin);
             throw new UncheckedIOException(e);
         } catch (RuntimeException | RuleSetException e) {
-            n.close();
-            try {
-                Files.deleteIfExists(newPin);
-            } catch (IOException ignored) {
-                // the next start removes it
-            }
+            abandon(f, n, newPin);
             throw e;
         }
+        // The new program is attached: f describes it from here on, whatever fails below (a start tidies prog_new).
         f.close();
         f.classifier = n;
         f.program = n.program();
         f.objectSha = options.object().sha256();
         f.ruleSetSha = wantedSha;
         f.mode = readBackMode(f.ifindex, n.program());
+        points.reached("upgrade-replaced");
+        try {
+            Files.move(newPin, f.dir.resolve(PROG_PIN), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rename " + newPin + " to " + PROG_PIN, e);
+        }
+        n.maps().writeOwner(n.maps().owner().withObject(options.object().sha256()));
+    }
+
+    /** An upgrade that did not replace the program: the old one stays attached with what n wrote into the maps. */
+    private static void abandon(Iface f, Classifier n, Path newPin) {
+        if (f.classifier != null) {
+            // n wrote the shared maps (and may have switched): what it knows of their slots is now the truth, and
+            // the old classifier's records would make the next change write a diff against stale contents.
+            f.classifier.inherit(n);
+        }
+        n.close();
+        try {
+            Files.deleteIfExists(newPin);
+        } catch (IOException ignored) {
+            // the next start removes it
+        }
     }
 
     /** New maps and program in if<N>_next, filled, then one atomic program replace, then the directories swap. */
@@ -548,18 +563,19 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             Bpffs.removeRecursively(next);
             throw e;
         }
+        // The new program is attached: f describes it from here on, whatever fails below.
         f.close();
+        f.classifier = n;
+        f.program = n.program();
+        f.objectSha = options.object().sha256();
+        f.ruleSetSha = wantedSha;
+        f.mode = readBackMode(f.ifindex, n.program());
         Bpffs.removeRecursively(f.dir);
         try {
             Files.move(next, f.dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot rename " + next + " to " + f.dir, e);
         }
-        f.classifier = n;
-        f.program = n.program();
-        f.objectSha = options.object().sha256();
-        f.ruleSetSha = wantedSha;
-        f.mode = readBackMode(f.ifindex, n.program());
     }
 
     private static Mode attach(int ifindex, BpfProgram program, AttachMode wanted) {
