@@ -37,7 +37,9 @@ import java.util.stream.Collectors;
  *
  * <p>A rejected generation changes nothing that runs, so it changes none of what describes the running state: the
  * previous counts, rule count, failures, Ready and Degraded are kept (their own observedGeneration says which
- * generation they describe); only Accepted and status.observedGeneration move.
+ * generation they describe); Accepted and status.observedGeneration move, and Stalled turns True: tools that read
+ * Ready without its observedGeneration (kubectl wait, GitOps health checks) must not take the rejected change for a
+ * healthy one.
  */
 public final class FilterStatusAggregator {
     public static final String REASON_ALL_ENFORCING = "AllNodesEnforcing";
@@ -47,6 +49,7 @@ public final class FilterStatusAggregator {
     public static final String REASON_NODES_FAILED = "NodesFailed";
     public static final String REASON_NO_FAILURES = "NoFailures";
     public static final String REASON_APPLY_FAILED = "ApplyFailed";
+    public static final String REASON_ACCEPTED = "Accepted";
     private static final int LISTED_EXCLUSIONS = 5;
 
     private FilterStatusAggregator() {
@@ -69,6 +72,15 @@ public final class FilterStatusAggregator {
         Acceptance acceptance = in.acceptance();
         conditions.add(Conditions.next(before, XdpFilterStatus.ACCEPTED, acceptance.accepted(), acceptance.reason(),
                 acceptance.message(), generation, in.now()));
+        Optional<Long> inForce = Conditions.find(before, XdpFilterStatus.READY)
+                .filter(c -> !REASON_NOT_ACCEPTED.equals(c.getReason())).map(Condition::getObservedGeneration)
+                .filter(g -> g != generation);
+        conditions.add(acceptance.accepted()
+                ? Conditions.next(before, XdpFilterStatus.STALLED, false, REASON_ACCEPTED,
+                        "generation " + generation + " is accepted", generation, in.now())
+                : Conditions.next(before, XdpFilterStatus.STALLED, true, acceptance.reason(), "generation " + generation
+                        + " is rejected (see Accepted); " + inForce.map(g -> "generation " + g + " stays in force")
+                        .orElse("nothing of this filter runs"), generation, in.now()));
 
         if (!acceptance.accepted()) {
             status.setNodes(previous.getNodes());

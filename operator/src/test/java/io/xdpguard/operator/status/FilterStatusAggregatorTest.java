@@ -171,6 +171,12 @@ class FilterStatusAggregatorTest {
         assertThat(rejected.getRuleCount()).isEqualTo(1);
         assertThat(condition(rejected, "Ready")).isEqualTo(condition(accepted, "Ready"));
         assertThat(condition(rejected, "Ready").getObservedGeneration()).isEqualTo(1L);
+        // ... but a reader of Ready alone must not take the rejected change for a healthy one
+        assertThat(condition(rejected, "Stalled").getStatus()).isEqualTo("True");
+        assertThat(condition(rejected, "Stalled").getReason()).isEqualTo("Invalid");
+        assertThat(condition(rejected, "Stalled").getMessage())
+                .isEqualTo("generation 2 is rejected (see Accepted); generation 1 stays in force");
+        assertThat(condition(accepted, "Stalled").getStatus()).isEqualTo("False");
     }
 
     @Test
@@ -178,6 +184,7 @@ class FilterStatusAggregatorTest {
         XdpFilterStatus status = FilterStatusAggregator.aggregate(new FilterStatusAggregator.Input(workers(1),
                 Acceptance.rejected("Invalid", "spec.interfaces: required"), List.of(), List.of(), TOLERATE_ALL, T0));
         assertThat(condition(status, "Ready").getReason()).isEqualTo("NotAccepted");
+        assertThat(condition(status, "Stalled").getMessage()).endsWith("nothing of this filter runs");
         assertThat(status.getNodes()).isNull();
     }
 

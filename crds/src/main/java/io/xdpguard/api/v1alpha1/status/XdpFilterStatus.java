@@ -14,6 +14,8 @@ public class XdpFilterStatus {
     public static final String ACCEPTED = "Accepted";
     public static final String READY = "Ready";
     public static final String DEGRADED = "Degraded";
+    /** True while the current generation is rejected (kstatus' abnormal-true condition: GitOps tools see a failure). */
+    public static final String STALLED = "Stalled";
 
     @JsonPropertyDescription("The generation this status describes.")
     private Long observedGeneration;
