@@ -70,6 +70,19 @@ public interface OperatorConfig {
 
         Resources resources();
 
+        /**
+         * Where agents run while any filter exists: {@code Selected}, only on the nodes filters select (a placement
+         * change changes the pod template, so every agent restarts); {@code Everywhere}, on every node the tolerations
+         * allow, idle where no filter applies (one agent's memory per node, no restarts on placement changes).
+         */
+        @WithDefault("Selected")
+        PlacementPolicy placement();
+
+        enum PlacementPolicy {
+            Selected,
+            Everywhere
+        }
+
         /** maxUnavailable of the DaemonSet's rolling update: a number or a percentage. */
         @WithDefault("1")
         String maxUnavailable();

@@ -49,11 +49,6 @@ public final class AgentDaemonSet {
      */
     public static final String SELECTORS_ANNOTATION = "xdpguard.io/filter-selectors";
     static final String BPFFS = "/sys/fs/bpf";
-    /**
-     * A rolling update moves to the next node only after the new agent has been ready this long: ready means its
-     * first sync is applied (or failed with a reason it reported), so an agent that cannot sync stops the rollout.
-     */
-    static final int MIN_READY_SECONDS = 10;
 
     private AgentDaemonSet() {
     }
@@ -87,7 +82,6 @@ public final class AgentDaemonSet {
                 .withNewSelector().withMatchLabels(selectorLabels).endSelector()
                 .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
                 .withMaxUnavailable(intOrString(agent.maxUnavailable())).endRollingUpdate().endUpdateStrategy()
-                .withMinReadySeconds(MIN_READY_SECONDS)
                 .withNewTemplate()
                 .withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec()
@@ -107,8 +101,9 @@ public final class AgentDaemonSet {
                 // hostNetwork: the container port is the node's port; named for the chart's PodMonitor.
                 .addNewPort().withName("metrics").withContainerPort(agent.metricsPort()).withProtocol("TCP").endPort()
                 .withResources(resources(agent.resources()))
-                // Restarting the agent opens no gap (programs stay attached, maps pinned): a stuck reconciler is
-                // restarted. Startup allows 5 minutes: a first sync with a million CIDRs takes seconds, the JVM more.
+                // Readiness (the first sync applied, or failed with a reported reason) paces a rolling update: an
+                // agent that cannot sync stops it. Restarting the agent opens no gap (programs stay attached, maps
+                // pinned), so a stuck reconciler is restarted; startup allows 5 minutes for the JVM and first sync.
                 .withStartupProbe(probe("/q/health/live", 5, 60))
                 .withLivenessProbe(probe("/q/health/live", 10, 6))
                 .withReadinessProbe(probe("/q/health/ready", 10, 1))

@@ -49,8 +49,11 @@ public final class AgentPlacement {
      * @param selectors each filter's nodeSelector in force (the accepted one), by filter name
      * @param nodeStates the agents' reports
      * @param nodes the cluster's nodes (to tell whether a held filter still selects its node)
+     * @param everywhere every node as soon as an agent is needed at all (a pod template that placement changes
+     *                   leave alone), instead of the selected nodes only
      */
-    public static Placement build(Map<String, LabelSelector> selectors, List<XdpNodeState> nodeStates, List<Node> nodes) {
+    public static Placement build(Map<String, LabelSelector> selectors, List<XdpNodeState> nodeStates, List<Node> nodes,
+            boolean everywhere) {
         Map<String, Node> byName = nodes.stream()
                 .collect(Collectors.toMap(n -> n.getMetadata().getName(), Function.identity(), (a, b) -> a));
         Set<String> heldElsewhere = new TreeSet<>();
@@ -70,7 +73,7 @@ public final class AgentPlacement {
         if (selectors.isEmpty() && heldElsewhere.isEmpty()) {
             return new NoAgent();
         }
-        if (selectors.values().stream().anyMatch(Selectors::selectsEverything)) {
+        if (everywhere || selectors.values().stream().anyMatch(Selectors::selectsEverything)) {
             return new AllNodes();
         }
         Set<NodeSelectorTerm> terms = new LinkedHashSet<>();

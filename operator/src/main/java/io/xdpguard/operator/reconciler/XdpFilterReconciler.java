@@ -118,7 +118,7 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
 
         recordEvents(filter, acceptance);
         Map<String, LabelSelector> selectors = selectorsInForce(observed.filters(), recorded, filter, acceptance, false);
-        agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes()),
+        agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes(), everywhere()),
                 selectors);
         metrics.observed(filter.getMetadata().getName(), status);
 
@@ -138,7 +138,7 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
                 Instant.now(), config.nodeNotReadyTimeout());
         Map<String, LabelSelector> selectors = selectorsInForce(observed.filters(), recorded, filter,
                 Acceptance.rejected(Acceptance.INVALID, "being deleted"), decision.released());
-        agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes()),
+        agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes(), everywhere()),
                 selectors);
         if (!decision.released()) {
             LOG.infof("XdpFilter %s is deleted; waiting for the agents on %s to remove it", name, decision.blockingNodes());
@@ -186,6 +186,10 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
             }
         }
         return selectors;
+    }
+
+    private boolean everywhere() {
+        return config.agent().placement() == OperatorConfig.Agent.PlacementPolicy.Everywhere;
     }
 
     /** Whether the filter's status says its current generation is accepted. */

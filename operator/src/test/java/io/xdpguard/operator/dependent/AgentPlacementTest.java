@@ -20,12 +20,12 @@ class AgentPlacementTest {
 
     @Test
     void noFiltersNoAgent() {
-        assertThat(AgentPlacement.build(Map.of(), List.of(), List.of())).isInstanceOf(AgentPlacement.NoAgent.class);
+        assertThat(AgentPlacement.build(Map.of(), List.of(), List.of(), false)).isInstanceOf(AgentPlacement.NoAgent.class);
     }
 
     @Test
     void anEmptySelectorPlacesTheAgentEverywhere() {
-        assertThat(AgentPlacement.build(Map.of("a", labels("role", "edge"), "b", new LabelSelector()), List.of(), List.of()))
+        assertThat(AgentPlacement.build(Map.of("a", labels("role", "edge"), "b", new LabelSelector()), List.of(), List.of(), false))
                 .isInstanceOf(AgentPlacement.AllNodes.class);
     }
 
@@ -37,7 +37,7 @@ class AgentPlacementTest {
                 .withValues("test", "dev").endMatchExpression().build();
         var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(
                 new TreeMap<>(Map.of("edge", edge, "gpu", gpu, "edge-copy", labels("zone", "a", "role", "edge"))),
-                List.of(), List.of());
+                List.of(), List.of(), false);
 
         assertThat(placement.terms()).hasSize(2); // identical terms are merged
         NodeSelectorTerm first = placement.terms().get(0);
@@ -56,7 +56,7 @@ class AgentPlacementTest {
         var nodes = List.of(node("n1", Map.of("role", "edge")), node("n2", Map.of("role", "db")));
         // "old" was deleted; n2's agent still enforces it.
         var states = List.of(state("n2", report("old", 1, FilterPhase.Enforcing)));
-        var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(Map.of("edge", labels("role", "edge")), states, nodes);
+        var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(Map.of("edge", labels("role", "edge")), states, nodes, false);
         assertThat(placement.terms()).hasSize(2);
         assertThat(placement.terms().get(1).getMatchFields()).singleElement().satisfies(r -> {
             assertThat(r.getKey()).isEqualTo("metadata.name");
@@ -65,7 +65,7 @@ class AgentPlacementTest {
 
         // Once the agent reports it gone (or NotSelected), the node is released.
         var released = AgentPlacement.build(Map.of("edge", labels("role", "edge")),
-                List.of(state("n2", report("old", 1, FilterPhase.NotSelected))), nodes);
+                List.of(state("n2", report("old", 1, FilterPhase.NotSelected))), nodes, false);
         assertThat(((AgentPlacement.SelectedNodes) released).terms()).hasSize(1);
     }
 
@@ -73,19 +73,29 @@ class AgentPlacementTest {
     void aNodeStaysWhileItHoldsAFilterWhoseSelectorNoLongerMatchesIt() {
         var nodes = List.of(node("n1", Map.of("role", "edge")), node("n2", Map.of("role", "db")));
         var states = List.of(state("n2", report("f", 1, FilterPhase.Enforcing)));
-        var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(Map.of("f", labels("role", "edge")), states, nodes);
+        var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(Map.of("f", labels("role", "edge")), states, nodes, false);
         assertThat(placement.terms().get(1).getMatchFields().get(0).getValues()).containsExactly("n2");
     }
 
     @Test
     void onlyLeftoversKeepTheAgentAndGoneNodesKeepNothing() {
         var states = List.of(state("n1", report("old", 1, FilterPhase.Failed)), state("gone", report("old", 1, FilterPhase.Enforcing)));
-        var placement = AgentPlacement.build(Map.of(), states, List.of(node("n1", Map.of())));
+        var placement = AgentPlacement.build(Map.of(), states, List.of(node("n1", Map.of())), false);
         assertThat(placement).isInstanceOf(AgentPlacement.SelectedNodes.class);
         assertThat(((AgentPlacement.SelectedNodes) placement).terms()).singleElement()
                 .satisfies(t -> assertThat(t.getMatchFields().get(0).getValues()).containsExactly("n1"));
 
-        assertThat(AgentPlacement.build(Map.of(), List.of(state("gone", report("old", 1, FilterPhase.Enforcing))), List.of()))
+        assertThat(AgentPlacement.build(Map.of(), List.of(state("gone", report("old", 1, FilterPhase.Enforcing))), List.of(), false))
                 .isInstanceOf(AgentPlacement.NoAgent.class);
+    }
+
+    @Test
+    void everywhereRunsTheAgentOnEveryNodeWhileAnyIsNeeded() {
+        var nodes = List.of(node("n1", Map.of("role", "edge")), node("n2", Map.of("role", "db")));
+        assertThat(AgentPlacement.build(Map.of("edge", labels("role", "edge")), List.of(), nodes, true))
+                .isInstanceOf(AgentPlacement.AllNodes.class);
+        assertThat(AgentPlacement.build(Map.of(), List.of(state("n2", report("old", 1, FilterPhase.Enforcing))), nodes, true))
+                .as("a leftover to remove").isInstanceOf(AgentPlacement.AllNodes.class);
+        assertThat(AgentPlacement.build(Map.of(), List.of(), nodes, true)).isInstanceOf(AgentPlacement.NoAgent.class);
     }
 }

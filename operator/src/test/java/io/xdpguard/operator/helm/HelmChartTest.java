@@ -148,6 +148,7 @@ class HelmChartTest {
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_PRIVILEGED", "false")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_CAPABILITIES", "BPF,NET_ADMIN,PERFMON,SYS_ADMIN")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_TOLERATE_ALL", "true")
+                .containsEntry("XDPGUARD_OPERATOR_AGENT_PLACEMENT", "Selected")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_METRICS_PORT", "9402")
                 .containsEntry("XDPGUARD_OPERATOR_FAILSAFE_ENABLED", "true")
                 .containsEntry("XDPGUARD_OPERATOR_SAMPLING_ENABLED", "true")
@@ -189,9 +190,8 @@ class HelmChartTest {
                 .allSatisfy(p -> assertThat(p.getHttpGet().getPort().getStrVal()).isEqualTo(port))
                 .extracting(p -> p.getHttpGet().getPath())
                 .containsExactly("/q/health/live", "/q/health/live", "/q/health/ready");
-        assertThat(AgentDaemonSet.desired(config, new AgentPlacement.AllNodes(), Map.of()).getSpec().getMinReadySeconds())
-                .isPositive();
         assertThat(config.leaderElection().leaseName()).isEqualTo("xdpguard-operator");
+        assertThat(config.agent().placement()).isEqualTo(OperatorConfig.Agent.PlacementPolicy.Selected);
     }
 
     /** The map capacities reach the agent's environment as its own properties, large numbers not in float notation. */
