@@ -7,6 +7,7 @@ import io.xdpguard.agent.dataplane.InterfaceReport.ForeignProgram;
 import io.xdpguard.agent.dataplane.InterfaceReport.State;
 import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.libbpf.BpfException;
+import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import io.xdpguard.agent.dataplane.libbpf.BpfMapSpec;
 import io.xdpguard.agent.dataplane.libbpf.BpfProgram;
 import io.xdpguard.agent.dataplane.libbpf.Bpffs;
@@ -301,9 +302,12 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         f.mode = status.drvProgId() == attached ? Mode.NATIVE : Mode.GENERIC;
         List<String> incompatible = PinnedMaps.incompatible(specs, main);
         if (incompatible.isEmpty()) {
+            Map<String, BpfMap> pinned = Map.of();
             try {
-                f.classifier = Classifier.adopt(winner, PinnedMaps.open(specs, main));
+                pinned = PinnedMaps.open(specs, main);
+                f.classifier = Classifier.adopt(winner, pinned);
             } catch (RuntimeException e) {
+                pinned.values().forEach(BpfMap::close);
                 startupLog.add("if" + ifindex + ": pinned maps incomplete (" + e.getMessage() + "): rebuild on apply");
             }
         } else {
@@ -341,11 +345,13 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         forgetVanished();
         List<InterfaceReport> reports = new ArrayList<>();
         Set<Integer> wanted = new HashSet<>();
+        Set<String> absent = new HashSet<>();
         for (InterfacePlan plan : plans) {
             OptionalInt index = NetInterfaces.indexOf(plan.name());
             if (index.isEmpty()) {
                 reports.add(new InterfaceReport(plan.name(), 0, State.ABSENT, null, 0, 0, null, null,
                         "no interface " + plan.name()));
+                absent.add(plan.name());
                 continue;
             }
             int ifindex = index.getAsInt();
@@ -364,6 +370,11 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         }
         for (Iface f : new ArrayList<>(interfaces.values())) {
             if (!wanted.contains(f.ifindex)) {
+                if (absent.contains(f.name) && NetInterfaces.nameOf(f.ifindex).isPresent()) {
+                    // Renamed since the plan was made: the plan still wants it under its old name, and the next one
+                    // (after the interfaces are listed again) names it as it is now. Releasing it would open a gap.
+                    continue;
+                }
                 try {
                     release(f);
                 } catch (RuntimeException e) {

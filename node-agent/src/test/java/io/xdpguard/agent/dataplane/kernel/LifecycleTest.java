@@ -315,6 +315,11 @@ class LifecycleTest {
         Lifecycle.sh("ip", "link", "set", "dev", net.name, "name", renamed);
         Lifecycle.sh("ip", "link", "set", "dev", renamed, "up");
         try {
+            // A plan made before the rename names the old name: nothing is released meanwhile.
+            assertThat(dp.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT)))).singleElement()
+                    .extracting(InterfaceReport::state).isEqualTo(State.ABSENT);
+            assertThat(attachedId(net.ifindex)).as("still attached").isEqualTo(id);
+
             InterfaceReport r = dp.apply(List.of(plan(renamed, AttachMode.Generic, DENIED_PORT))).get(0);
             assertThat(r.programId()).isEqualTo(id);
             assertThat(r.name()).isEqualTo(renamed);
