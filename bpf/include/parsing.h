@@ -129,18 +129,13 @@ static __always_inline int parse_ip6hdr(struct hdr_cursor *nh, void *data_end,
 	return ip6h->nexthdr;
 }
 
-static __always_inline int ip6_is_exthdr(int nexthdr)
-{
-	return nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING ||
-	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT ||
-	       nexthdr == IPPROTO_AH;
-}
-
 /*
  * Walks at most XG_IPV6_MAX_EXT extension headers (hop-by-hop, routing, destination options,
  * fragment, AH) starting at nexthdr. Returns the upper-layer protocol; *later_frag is set (and
  * the walk stops) at a fragment header with a non-zero offset, the return value then being the
- * fragment header's next header. -1: a truncated header, or a seventh extension header.
+ * fragment header's next header. After XG_IPV6_MAX_EXT headers it returns the next one's number
+ * (an extension header): the packet is classified without ports, not passed unclassified, as the
+ * stack would deliver it. -1: a truncated header.
  */
 static __always_inline int parse_ip6_exthdrs(struct hdr_cursor *nh, void *data_end,
 					     int nexthdr, int *later_frag)
@@ -184,8 +179,6 @@ static __always_inline int parse_ip6_exthdrs(struct hdr_cursor *nh, void *data_e
 			return nexthdr;
 		}
 	}
-	if (ip6_is_exthdr(nexthdr))
-		return -1;
 	return nexthdr;
 }
 

@@ -115,8 +115,9 @@ public final class PacketParser {
             pos += IPV6_HEADER;
             for (int walked = 0; IpProtocols.isIpv6ExtensionHeader(nextHeader); walked++) {
                 if (walked == MAX_IPV6_EXTENSION_HEADERS) {
-                    return malformed("more than " + MAX_IPV6_EXTENSION_HEADERS
-                            + " IPv6 extension headers");
+                    // The stack delivers such a packet (it sets no limit): classify it without ports, with the next
+                    // extension header as its protocol, rather than pass it unclassified.
+                    break;
                 }
                 if (nextHeader == IpProtocols.FRAGMENT) {
                     if (!available(IPV6_FRAGMENT_HEADER)) {

@@ -100,7 +100,10 @@ class PacketCorpusTest {
                 row("IPv6 extension headers are walked", udp6("2001:db8::1", 53)
                         .extensionHeader(Ipv6ExtensionHeader.hopByHop()).extensionHeader(Ipv6ExtensionHeader.routing()),
                         Reason.RATE_LIMIT_PASS, "corpus/udp-any"),
-                row("seven IPv6 extension headers: malformed", sevenExtensionHeaders(), Reason.MALFORMED, null),
+                row("seven IPv6 extension headers: classified without ports", sevenExtensionHeaders("2001:db8::1"),
+                        Reason.RULE_PASS, "corpus/v6-net"),
+                row("seven IPv6 extension headers from elsewhere: default Drop", sevenExtensionHeaders("fd00::1"),
+                        Reason.DEFAULT_DROP, null),
                 row("IPv6 later fragment", tcp6("fd00::1", 443).fragment(64, false), Reason.DEFAULT_DROP, null),
                 row("IPv6 source prefix", tcp6("2001:db8::5", 80), Reason.RULE_PASS, "corpus/v6-net"),
                 row("IPv4 host", tcp4("198.51.100.7", 80), Reason.RULE_PASS, "corpus/v4-host"),
@@ -155,8 +158,8 @@ class PacketCorpusTest {
         return PacketBuilder.udp6(source, 40000, "2001:db8::2", port);
     }
 
-    private static PacketBuilder sevenExtensionHeaders() {
-        PacketBuilder frame = udp6("2001:db8::1", 53);
+    private static PacketBuilder sevenExtensionHeaders(String source) {
+        PacketBuilder frame = udp6(source, 53);
         for (int i = 0; i < 7; i++) {
             frame.extensionHeader(Ipv6ExtensionHeader.destinationOptions());
         }

@@ -188,13 +188,14 @@ class PacketParserTest {
                         .fragment(0, false).extensionHeader(authentication()).extensionHeader(destinationOptions()),
                         udp53),
                 row("6 extension headers", udp6Behind(6), udp53),
-                row("7 extension headers", udp6Behind(7), malformed("more than 6 IPv6 extension headers")),
+                // the walk stops: classified without ports, its protocol the 7th header's number (the stack delivers it)
+                row("7 extension headers", udp6Behind(7), noPorts(L4Class.OTHER, IpProtocols.DESTINATION_OPTIONS)),
                 row("6 extension headers, then no next header",
                         udp6Behind(6).protocol(IpProtocols.NO_NEXT_HEADER), noPorts(L4Class.OTHER, 59)),
                 row("later fragment as 6th header", udp6Behind(5).fragment(8, false),
                         noPorts(L4Class.FRAGMENT, L4Class.FRAGMENT_IPV6_OFFSET + IpProtocols.UDP)),
                 row("later fragment as 7th header", udp6Behind(6).fragment(8, false),
-                        malformed("more than 6 IPv6 extension headers")),
+                        noPorts(L4Class.OTHER, IpProtocols.FRAGMENT)),
                 row("extension header, 1 byte", udp6().extensionHeader(hopByHop()).truncate(L3 + 41),
                         malformed("truncated IPv6 extension header 0")),
                 row("extension header shorter than its length", udp6().extensionHeader(Ipv6ExtensionHeader.of(60, 16))
