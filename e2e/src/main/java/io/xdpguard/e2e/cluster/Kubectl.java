@@ -10,7 +10,8 @@ import java.util.List;
 
 /** The machine's real kubectl, pointed at the dev API server by a kubeconfig of its own. */
 public final class Kubectl {
-    public static final String BINARY = System.getProperty("xdpguard.kubectl", "/usr/bin/kubectl");
+    /** -Dxdpguard.kubectl, else the first kubectl on PATH (upstream installs to /usr/local/bin), else /usr/bin/kubectl. */
+    public static final String BINARY = locate();
     private static final int TIMEOUT_SECONDS = 60;
 
     /** kubectl's exit code and its output (stdout and stderr). */
@@ -24,6 +25,20 @@ public final class Kubectl {
 
     private Kubectl(Path kubeconfig) {
         this.kubeconfig = kubeconfig;
+    }
+
+    private static String locate() {
+        String configured = System.getProperty("xdpguard.kubectl");
+        if (configured != null) {
+            return configured;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "kubectl");
+            if (Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        return "/usr/bin/kubectl";
     }
 
     /** Writes a kubeconfig for {@code serverUrl} to {@code file}. */

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The machine's real kubectl, run against one kubeconfig with a private discovery cache. */
 final class Kubectl {
-    static final Path BINARY = Path.of("/usr/bin/kubectl");
+    static final Path BINARY = Path.of(io.xdpguard.e2e.cluster.Kubectl.BINARY);
 
     record Result(int exitCode, String stdout, String stderr) {
         @Override
