@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 7
+#define XG_ABI_VERSION 8
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -81,7 +81,7 @@ enum xg_action {
 };
 
 /* Rule flags. */
-#define XG_RULE_AUDIT (1u << 0)     /* filter in Audit enforcement: a drop is counted, then passed */
+#define XG_RULE_AUDIT (1u << 0)     /* filter in Audit enforcement: counted, never the verdict */
 #define XG_RULE_FAILSAFE (1u << 1)  /* built-in control-plane protection */
 #define XG_RULE_RL_PER_SOURCE (1u << 2) /* one token bucket per source address instead of per rule */
 
@@ -129,6 +129,10 @@ struct xg_slot_config {
 				  * for; a /32 above it without an entry goes to the trie (capacity ran out there) */
 	__u64 dir6_mult[2][2];   /* per address dimension: the IPv6 table's two bucket multipliers (odd) */
 	__u32 dir6_bucket_bits;  /* log2 of the IPv6 tables' buckets per slot, 1..XG_DIR6_MAX_BUCKET_BITS */
+	/* With Audit rules in the set: the vector of the rules that are not (candidates none), searched with a
+	 * packet's vectors when its first match is an Audit rule, to find the verdict; XG_VEC_NONE without. */
+	__u32 enforced_vec;
+	__u32 catch_all_enforced; /* lowest non-Audit rule constraining no dimension, or XG_NO_RULE */
 	__u32 pad;
 };
 #define XG_NO_RULE 0xffffffffu

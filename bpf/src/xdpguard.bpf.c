@@ -361,13 +361,17 @@ static __always_inline __u64 xg_word(__u32 idx)
 	return w ? *w : 0;
 }
 
+/* Vectors a search ANDs: one per dimension, plus the enforced-rules vector of a search for the verdict
+ * past an Audit rule. */
+#define XG_SEARCH_VECS (XG_DIMS + 1)
+
 /* The used dimensions' vectors, compacted: the search sees n of them, in lookup order. */
 struct xg_search {
-	__u64 sum[XG_DIMS][XG_VEC_HALVES];  /* summaries */
-	__u64 all[XG_VEC_HALVES];           /* AND of the summaries: words non-zero in every vector */
-	__u64 cand[XG_VEC_HALVES];          /* OR of the candidate summaries, plus catch_all's word */
-	__u32 base[XG_DIMS][XG_VEC_HALVES]; /* words_base */
-	__u32 n;                            /* 1..XG_DIMS */
+	__u64 sum[XG_SEARCH_VECS][XG_VEC_HALVES];  /* summaries */
+	__u64 all[XG_VEC_HALVES];                  /* AND of the summaries: words non-zero in every vector */
+	__u64 cand[XG_VEC_HALVES];                 /* OR of the candidate summaries, plus catch_all's word */
+	__u32 base[XG_SEARCH_VECS][XG_VEC_HALVES]; /* words_base */
+	__u32 n;                                   /* 1..XG_SEARCH_VECS */
 	__u32 pad;
 };
 
@@ -394,8 +398,8 @@ static __always_inline __u64 xg_rank_word(__u32 base, __u64 sum, __u64 below, __
  */
 __noinline int xg_search(struct xg_search *sc)
 {
-	__u64 cand, low, below, word, s0, s1, s2, s3;
-	__u32 h, n, w, b0, b1, b2, b3;
+	__u64 cand, low, below, word, s0, s1, s2, s3, s4;
+	__u32 h, n, w, b0, b1, b2, b3, b4;
 	int i;
 
 	if (!sc)
@@ -410,10 +414,12 @@ __noinline int xg_search(struct xg_search *sc)
 		s1 = sc->sum[1][h];
 		s2 = sc->sum[2][h];
 		s3 = sc->sum[3][h];
+		s4 = sc->sum[4][h];
 		b0 = sc->base[0][h];
 		b1 = sc->base[1][h];
 		b2 = sc->base[2][h];
 		b3 = sc->base[3][h];
+		b4 = sc->base[4][h];
 		for (i = 0; i < 64; i++) {
 			if (!cand)
 				break;
@@ -427,6 +433,8 @@ __noinline int xg_search(struct xg_search *sc)
 				word &= xg_rank_word(b2, s2, below, w);
 			if (n > 3 && word)
 				word &= xg_rank_word(b3, s3, below, w);
+			if (n > 4 && word)
+				word &= xg_rank_word(b4, s4, below, w);
 			if (word)
 				return ((h * 64 + w) << 6) + xg_ctz(word);
 			cand ^= low;
@@ -437,7 +445,8 @@ __noinline int xg_search(struct xg_search *sc)
 
 /*
  * The search's first candidate word of half h (cand: that half's candidate words), inline: most
- * packets are decided there, cheaper without the call and the loop of xg_search. A word that
+ * packets are decided there, cheaper without the call and the loop of xg_search. At most XG_DIMS
+ * vectors: a search with the enforced-rules vector goes to xg_search. A word that
  * holds no common rule is struck from sc, so xg_search goes on with the next one. It repeats
  * xg_search's AND of the words on purpose: one helper for both measured 1-3 ns slower for IPv6. */
 static __always_inline int xg_first_word(struct xg_search *sc, const __u32 h, __u64 cand)
@@ -482,7 +491,7 @@ static __always_inline int xg_add_vec(struct xg_search *sc, __u32 s, __u32 v)
 	__u32 n = sc->n;
 
 	/* A missing vector (index out of range) is an empty one: nothing matches. */
-	if (!hd || n >= XG_DIMS)
+	if (!hd || n >= XG_SEARCH_VECS)
 		return 0;
 	sc->sum[n][0] = hd->summary[0];
 	sc->sum[n][1] = hd->summary[1];
@@ -549,13 +558,10 @@ static __always_inline int xg_shortcut(const struct xg_search *sc, __u32 s,
  * the expensive address lookups (hash, LPM trie) entirely.
  */
 static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s,
-				       const struct xg_pkt *p)
+				       const struct xg_pkt *p, struct xg_search *sc)
 {
 	const __u32 addr_dims = (1u << XG_DIM_SRC) | (1u << XG_DIM_DST);
 	__u32 used = cfg->dims_used, catch_all = cfg->catch_all;
-	struct xg_search sc = {
-		.all = { ~0ULL, ~0ULL },
-	};
 	const struct xg_l4_entry *l4;
 	__u32 v, key, sv = XG_VEC_NONE; /* sv: the source-port vector still to add */
 	int bit;
@@ -566,7 +572,7 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	/* The rule matching every packet is a candidate like the primary ones (its word is in every
 	 * vector's summary); the search never looks beyond it. */
 	if (catch_all < XG_MAX_RULES)
-		sc.cand[catch_all >> 12] = 1ULL << ((catch_all >> 6) & 63);
+		sc->cand[catch_all >> 12] = 1ULL << ((catch_all >> 6) & 63);
 
 	/* Source port first (a cheap array): when no rule names the packet's source port, the L4 entry
 	 * carries its vector already ANDed with that answer, and the search gets one vector fewer. */
@@ -582,18 +588,19 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 			v = l4->vec_sport_default;
 			sv = XG_VEC_NONE;
 		}
-		if (!xg_add_vec(&sc, s, v))
+		if (!xg_add_vec(sc, s, v))
 			return -1;
 	}
-	if (sv != XG_VEC_NONE && !xg_add_vec(&sc, s, sv))
+	if (sv != XG_VEC_NONE && !xg_add_vec(sc, s, sv))
 		return -1;
 	if (!(used & addr_dims))
-		return xg_search_all(&sc);
+		return xg_search_all(sc);
 
 	/* Address lookups (hash, LPM trie) cost more than all the rest together: skip them when
 	 * their result cannot matter, e.g. for a flood matching "drop UDP source port 53". */
-	if (sc.n) {
-		bit = xg_shortcut(&sc, s, cfg, used);
+	/* Not past an Audit rule: the verdict's search needs every vector of the packet. */
+	if (sc->n && cfg->enforced_vec == XG_VEC_NONE) {
+		bit = xg_shortcut(sc, s, cfg, used);
 		if (bit >= 0)
 			return bit;
 	}
@@ -601,16 +608,33 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	if (used & (1u << XG_DIM_DST)) {
 		v = xg_addr_vec(&xg_dst_host, &xg_dst4_dir, &xg_dst4_dir24, &xg_dst6_dir, &xg_dst4,
 				&xg_dst6, s, p, 1, cfg->default_vec[XG_DIM_DST], cfg);
-		if (!xg_add_vec(&sc, s, v))
+		if (!xg_add_vec(sc, s, v))
 			return -1;
 	}
 	if (used & (1u << XG_DIM_SRC)) {
 		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src6_dir, &xg_src4,
 				&xg_src6, s, p, 0, cfg->default_vec[XG_DIM_SRC], cfg);
-		if (!xg_add_vec(&sc, s, v))
+		if (!xg_add_vec(sc, s, v))
 			return -1;
 	}
-	return xg_search_all(&sc);
+	return xg_search_all(sc);
+}
+
+/*
+ * The verdict's rule when the first match is an Audit rule: the lowest rule in sc that is not one (sc
+ * holds the packet's vectors, as xg_classify left them), or -1 (the default decides).
+ */
+static __always_inline int xg_enforced(struct xg_search *sc, __u32 s, const struct xg_slot_config *cfg)
+{
+	__u32 c = cfg->catch_all_enforced;
+
+	if (!cfg->dims_used)
+		return c < XG_MAX_RULES ? (int)c : -1;
+	if (c < XG_MAX_RULES)
+		sc->cand[c >> 12] |= 1ULL << ((c >> 6) & 63);
+	if (!xg_add_vec(sc, s, cfg->enforced_vec))
+		return -1;
+	return xg_search(sc);
 }
 
 /* Refill (tokens * 1e9) earned in elapsed ns, capped at cap; compares against cap / rate
@@ -738,6 +762,39 @@ lost:
 	xg_count(XG_R_SAMPLES_LOST, bytes);
 }
 
+/*
+ * The first match is an Audit rule: it is counted as if enforced (its packets, and a would-drop for a
+ * Drop rule or a RateLimit rule over its rate, sampled like a drop) but never decides the verdict, so
+ * that an audited filter cannot open what an enforced one closes.
+ */
+static __always_inline void xg_audit(struct xdp_md *ctx, const struct xg_pkt *p,
+				     const struct xg_rule *rule, __u32 bit, __u64 bytes)
+{
+	__u32 idx = rule->counter_id;
+	struct xg_rule_stats *rs = bpf_map_lookup_elem(&xg_rule_stats, &idx);
+	__u64 now = 0;
+
+	if (rs) {
+		rs->packets++;
+		rs->bytes += bytes;
+	}
+	if (rule->action == XG_ACT_RATE_LIMIT) {
+		now = bpf_ktime_get_ns();
+		if (xg_rate_limit(rule, p, now))
+			return;
+		if (rs)
+			rs->rate_limited++;
+	} else if (rule->action != XG_ACT_DROP) {
+		return;
+	}
+	xg_count(XG_R_AUDIT_WOULD_DROP, bytes);
+	if (rule->sample_rate && rs && rs->packets % rule->sample_rate == 0) {
+		if (!now)
+			now = bpf_ktime_get_ns();
+		xg_emit_sample(ctx, p, rule, bit, XG_R_AUDIT_WOULD_DROP, now, bytes);
+	}
+}
+
 SEC("xdp")
 int xdpguard(struct xdp_md *ctx)
 {
@@ -748,6 +805,9 @@ int xdpguard(struct xdp_md *ctx)
 	const struct xg_active *act;
 	const struct xg_rule *rule;
 	struct xg_rule_stats *rs;
+	struct xg_search sc = {
+		.all = { ~0ULL, ~0ULL },
+	};
 	struct xg_pkt pkt;
 	__u32 s, key = 0, reason, idx;
 	int bit, ret, verdict = XDP_PASS, sample = 0;
@@ -770,13 +830,23 @@ int xdpguard(struct xdp_md *ctx)
 	if (!cfg || !cfg->rule_count)
 		goto no_rules;
 
-	bit = xg_classify(cfg, s, &pkt);
+	bit = xg_classify(cfg, s, &pkt, &sc);
 	if (bit < 0)
 		goto dflt;
 	idx = s * XG_MAX_RULES + bit;
 	rule = bpf_map_lookup_elem(&xg_rules, &idx);
 	if (!rule)
 		goto dflt;
+	if (rule->flags & XG_RULE_AUDIT) {
+		xg_audit(ctx, &pkt, rule, bit, bytes);
+		bit = xg_enforced(&sc, s, cfg);
+		if (bit < 0)
+			goto dflt;
+		idx = s * XG_MAX_RULES + bit;
+		rule = bpf_map_lookup_elem(&xg_rules, &idx);
+		if (!rule)
+			goto dflt;
+	}
 
 	idx = rule->counter_id;
 	rs = bpf_map_lookup_elem(&xg_rule_stats, &idx);
@@ -785,15 +855,12 @@ int xdpguard(struct xdp_md *ctx)
 		rs->bytes += bytes;
 	}
 
+	/* Not an Audit rule: xg_enforced never returns one. */
 	switch (rule->action) {
 	case XG_ACT_DROP:
 		sample = 1;
-		if (rule->flags & XG_RULE_AUDIT) {
-			reason = XG_R_AUDIT_WOULD_DROP;
-		} else {
-			reason = XG_R_RULE_DROP;
-			verdict = XDP_DROP;
-		}
+		reason = XG_R_RULE_DROP;
+		verdict = XDP_DROP;
 		break;
 	case XG_ACT_RATE_LIMIT:
 		now = bpf_ktime_get_ns();
@@ -804,12 +871,8 @@ int xdpguard(struct xdp_md *ctx)
 		if (rs)
 			rs->rate_limited++;
 		sample = 1;
-		if (rule->flags & XG_RULE_AUDIT) {
-			reason = XG_R_AUDIT_WOULD_DROP;
-		} else {
-			reason = XG_R_RATE_LIMIT_DROP;
-			verdict = XDP_DROP;
-		}
+		reason = XG_R_RATE_LIMIT_DROP;
+		verdict = XDP_DROP;
 		break;
 	default: /* XG_ACT_PASS; an unknown action passes too */
 		reason = rule->flags & XG_RULE_FAILSAFE ? XG_R_FAILSAFE_PASS : XG_R_RULE_PASS;

@@ -139,12 +139,19 @@ public class TraceCommand implements Callable<Integer> {
         ReasonCounters after = classifier.maps().reasonCounters();
         List<RuleCounters> rulesAfter = classifier.maps().ruleCounters(counterIds);
 
-        Reason reason = Stream.of(Reason.values()).filter(r -> r != Reason.SAMPLES_LOST)
+        // An Audit rule the packet matched first is counted beside the verdict's reason and rule, never as them.
+        Reason reason = Stream.of(Reason.values()).filter(r -> r != Reason.SAMPLES_LOST && r != Reason.AUDIT_WOULD_DROP)
                 .filter(r -> after.packets(r) > before.packets(r)).findFirst().orElse(null);
+        boolean auditWouldDrop = after.packets(Reason.AUDIT_WOULD_DROP) > before.packets(Reason.AUDIT_WOULD_DROP);
         MatchRule winner = null;
+        MatchRule audited = null;
         for (int i = 0; i < counterIds.length; i++) {
             if (rulesAfter.get(i).packets() > rulesBefore.get(i).packets()) {
-                winner = ruleSet.rules().get(i);
+                if (ruleSet.rules().get(i).audit()) {
+                    audited = ruleSet.rules().get(i);
+                } else {
+                    winner = ruleSet.rules().get(i);
+                }
             }
         }
         Map<String, Object> line = new LinkedHashMap<>();
@@ -152,6 +159,10 @@ public class TraceCommand implements Callable<Integer> {
         line.put("reason", reason == null ? "unknown" : reason.label());
         line.put("filter", winner == null ? "-" : winner.filter());
         line.put("rule", winner == null ? "-" : winner.ruleName());
+        if (audited != null) {
+            line.put("audit", audited.filter() + "/" + audited.ruleName()
+                    + (auditWouldDrop ? " " + Reason.AUDIT_WOULD_DROP.label() : ""));
+        }
         ParsedPacket parsed = PacketParser.parse(frame);
         line.put("parsed", parsed.outcome().name().toLowerCase());
         if (!parsed.vlanIds().isEmpty()) {

@@ -72,6 +72,18 @@ class TraceCommandTest {
 
     @Test
     @ExtendWith(RequiresBpf.class)
+    void anAuditRuleIsShownBesideTheVerdictItDoesNotDecide() {
+        Run run = run("--filter", EXAMPLES.resolve("audit-mode.yaml").toString(),
+                "--filter", EXAMPLES.resolve("allowlist-ssh-https.yaml").toString(), "--interface-name", "eth0",
+                "--packet", PacketBuilder.tcp4("203.0.113.5", 40000, "10.9.9.9", 445).toHex());
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out().lines().toList()).singleElement().satisfies(l -> assertThat(l).startsWith(
+                "verdict=DROP reason=default_drop filter=- rule=- audit=audit-telnet-smb/smb audit_would_drop parsed=ip "));
+    }
+
+    @Test
+    @ExtendWith(RequiresBpf.class)
     void jsonAndPcapInput() throws IOException {
         Path pcap = pcap(PacketBuilder.udp4("198.51.100.7", 1, "10.0.0.1", 9).build(),
                 PacketBuilder.udp6("2001:db8:bad::1", 1, "2001:db8::2", 9).build());

@@ -9,6 +9,9 @@ import java.util.List;
  * @param dimsUsed   bit (1 << Abi.DIM_*) for each dimension some rule constrains
  * @param defaultVec per dimension, the vector for a lookup that misses
  * @param catchAll   the first rule that constrains no dimension, or -1
+ * @param enforcedVec with Audit rules in the set, the vector of the rules that are not (no candidates): searched
+ *                   with a packet's vectors when its first match is an Audit rule, for the verdict; -1 without
+ * @param catchAllEnforced the first non-Audit rule that constrains no dimension, or -1
  * @param l4         per L4 class, per value (L4 key class * 65536 + value), the vector id; a class's array is
  *                   shared with the previous compile when unchanged
  * @param l4SportDefault parallel to {@code l4}: the vector id of that L4 vector ANDed with the source-port default
@@ -27,6 +30,8 @@ public record CompiledRuleSet(
         int defaultAction,
         int[] defaultVec,
         int catchAll,
+        int enforcedVec,
+        int catchAllEnforced,
         VectorTable.Layout vectors,
         PrefixTable src4,
         PrefixTable src6,

@@ -138,6 +138,15 @@ public final class RuleCompiler {
         }
         defaultVec[Abi.DIM_L4] = l4[Abi.L4_OTHER][0];
 
+        // Interned last, so that adding or removing the first Audit rule moves no other vector's id.
+        BitSet enforced = new BitSet();
+        for (int i = 0; i < rules.size(); i++) {
+            if (!rules.get(i).audit()) {
+                enforced.set(i);
+            }
+        }
+        int enforcedVec = enforced.cardinality() == rules.size() ? -1 : vectors.intern(enforced, new BitSet());
+
         if (vectors.size() > Abi.MAX_VECTORS) {
             throw new RuleSetException(null, "the rule set needs " + vectors.size() + " distinct rule vectors, more than the "
                     + Abi.MAX_VECTORS + " the dataplane holds; merge CIDR lists used by different rules");
@@ -152,7 +161,8 @@ public final class RuleCompiler {
             sport = previous.sport();
         }
         return new CompiledRuleSet(compileRules(rules, counterIds), dimsUsed(rules), defaultAction(ruleSet), defaultVec,
-                catchAll(rules), layout, src4, src6, srcHosts, dst4, dst6, dstHosts, l4, l4SportDefault, sport,
+                catchAll(rules, false), enforcedVec, catchAll(rules, true), layout, src4, src6, srcHosts, dst4, dst6,
+                dstHosts, l4, l4SportDefault, sport,
                 addresses.src4Direct(), addresses.dst4Direct(), addresses.src6Direct(), addresses.dst6Direct(),
                 addresses);
     }
@@ -196,10 +206,13 @@ public final class RuleCompiler {
         return out;
     }
 
-    /** The first rule that constrains no dimension (it matches every packet), or -1 (XG_NO_RULE). */
-    private static int catchAll(List<MatchRule> rules) {
+    /**
+     * The first rule that constrains no dimension (it matches every packet), or -1 (XG_NO_RULE); with
+     * {@code enforcedOnly}, the first such rule that is not an Audit rule.
+     */
+    private static int catchAll(List<MatchRule> rules, boolean enforcedOnly) {
         for (int i = 0; i < rules.size(); i++) {
-            if (primaryDimension(rules.get(i)) < 0) {
+            if (primaryDimension(rules.get(i)) < 0 && !(enforcedOnly && rules.get(i).audit())) {
                 return i;
             }
         }

@@ -32,7 +32,7 @@ import java.util.stream.IntStream;
  * Only the inactive slot is ever written, so a packet sees either the old rule set or the new one, never a mix.
  */
 public final class ClassifierMaps {
-    static final int SLOT_CONFIG_SIZE = 88;
+    static final int SLOT_CONFIG_SIZE = 96;
     static final int VEC_HDR_SIZE = 40;
     static final int RULE_SIZE = 24;
     static final int RULE_STATS_SIZE = 24;
@@ -102,7 +102,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 7;
+    static final int ABI_VERSION = 8;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -316,7 +316,8 @@ public final class ClassifierMaps {
         Dir6Table src6 = next.src6Direct().table();
         Dir6Table dst6 = next.dst6Direct().table();
         config.putLong(src6.mult0()).putLong(src6.mult1()).putLong(dst6.mult0()).putLong(dst6.mult1()); // dir6_mult
-        config.putInt(src6.bucketBits()).putInt(0); // dir6_bucket_bits (both tables are sized alike), pad
+        config.putInt(src6.bucketBits()); // dir6_bucket_bits (both tables are sized alike)
+        config.putInt(next.enforcedVec()).putInt(next.catchAllEnforced()).putInt(0); // -1: XG_VEC_NONE / XG_NO_RULE; pad
         slotConfig.update(Encoding.u32(slot), config.array());
     }
 

@@ -34,10 +34,20 @@ public final class ReferenceMatcher {
         }
         IPAddress source = address(packet.source(), packet.family());
         IPAddress destination = address(packet.destination(), packet.family());
+        int audit = Classification.NO_RULE;
+        Reason auditReason = null;
         for (int i = 0; i < rules.size(); i++) {
             MatchRule rule = rules.get(i);
-            if (matches(rule, packet, source, destination)) {
-                return new Classification(i, decide(i, rule, packet, rates));
+            if (!matches(rule, packet, source, destination)) {
+                continue;
+            }
+            if (!rule.audit()) {
+                return new Classification(i, decide(i, rule, packet, rates), audit, auditReason);
+            }
+            // An Audit rule is counted (the first one the packet matches), never the verdict: the next rule decides.
+            if (audit == Classification.NO_RULE) {
+                audit = i;
+                auditReason = decide(i, rule, packet, rates).drops() ? Reason.AUDIT_WOULD_DROP : null;
             }
         }
         Reason fallback = switch (ruleSet.defaultVerdict()) {
@@ -45,7 +55,7 @@ public final class ReferenceMatcher {
             case DROP -> Reason.DEFAULT_DROP;
             case AUDIT_DROP -> Reason.DEFAULT_AUDIT_DROP;
         };
-        return new Classification(Classification.NO_RULE, fallback);
+        return new Classification(Classification.NO_RULE, fallback, audit, auditReason);
     }
 
     static boolean matches(MatchRule rule, ParsedPacket p, IPAddress source, IPAddress destination) {
@@ -73,12 +83,12 @@ public final class ReferenceMatcher {
         return rule.icmpTypes().isEmpty() || (!p.laterFragment() && rule.icmpTypes().contains(p.icmpType()));
     }
 
+    /** What the rule does to the packet if it decides (an Audit rule's drop is the caller's to turn into a count). */
     private static Reason decide(int index, MatchRule rule, ParsedPacket packet, RateLimitDecider rates) {
         return switch (rule.action()) {
             case Pass -> rule.failsafe() ? Reason.FAILSAFE_PASS : Reason.RULE_PASS;
-            case Drop -> rule.audit() ? Reason.AUDIT_WOULD_DROP : Reason.RULE_DROP;
-            case RateLimit -> rates.allow(index, packet) ? Reason.RATE_LIMIT_PASS
-                    : rule.audit() ? Reason.AUDIT_WOULD_DROP : Reason.RATE_LIMIT_DROP;
+            case Drop -> Reason.RULE_DROP;
+            case RateLimit -> rates.allow(index, packet) ? Reason.RATE_LIMIT_PASS : Reason.RATE_LIMIT_DROP;
         };
     }
 

@@ -11,12 +11,15 @@ final class CompiledLookup {
     private CompiledLookup() {
     }
 
-    /** The winning rule index, or -1. */
+    /**
+     * The winning rule index, or -1. As the XDP program: when the first match is an Audit rule, the verdict's rule is
+     * searched again with the enforced-rules vector added.
+     */
     static int winner(CompiledRuleSet c, ParsedPacket p) {
         if (c.dimsUsed() == 0) {
-            return c.catchAll();
+            return audit(c, c.catchAll()) ? c.catchAllEnforced() : c.catchAll();
         }
-        int[] vecs = new int[Abi.DIMS];
+        int[] vecs = new int[Abi.DIMS + 1];
         int used = 0;
         if ((c.dimsUsed() & (1 << Abi.DIM_SRC)) != 0) {
             vecs[used++] = address(c.srcHosts(), p.family() == 4 ? c.src4() : c.src6(), c.src4Direct(), c.src6Direct(),
@@ -41,12 +44,26 @@ final class CompiledLookup {
         if (sport >= 0) {
             vecs[used++] = sport;
         }
+        int first = search(c, vecs, used, c.catchAll());
+        if (!audit(c, first)) {
+            return first;
+        }
+        vecs[used] = c.enforcedVec();
+        return search(c, vecs, used + 1, c.catchAllEnforced());
+    }
+
+    private static boolean audit(CompiledRuleSet c, int rule) {
+        return rule >= 0 && (c.rules().get(rule).flags() & Abi.RULE_AUDIT) != 0;
+    }
+
+    /** The lowest rule in every one of vecs[0..used), visiting the candidate words (and catchAll's) only. */
+    private static int search(CompiledRuleSet c, int[] vecs, int used, int catchAll) {
         VectorTable.Layout v = c.vectors();
         for (int half = 0; half < 2; half++) {
             // only words holding some vector's candidate rule, or the catch-all rule, are searched
             long candidates = 0;
-            if (c.catchAll() >= 0 && c.catchAll() / 4096 == half) {
-                candidates |= 1L << (c.catchAll() / 64 % 64);
+            if (catchAll >= 0 && catchAll / 4096 == half) {
+                candidates |= 1L << (catchAll / 64 % 64);
             }
             long shared = -1L;
             for (int d = 0; d < used; d++) {

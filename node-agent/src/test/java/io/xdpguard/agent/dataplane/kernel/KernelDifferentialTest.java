@@ -67,6 +67,7 @@ class KernelDifferentialTest {
         long[] ipv4Answers = new long[Ipv4Answer.values().length];
         long[] ipv6Answers = new long[Ipv6Answer.values().length];
         long laterWordMatches = 0;
+        long pastAuditRules = 0;
         for (int s = 0; s < sets; s++) {
             RuleSet ruleSet = switch (s % 10) {
                 case 9 -> rules.ruleSet(400);
@@ -93,6 +94,16 @@ class KernelDifferentialTest {
                 long[] reason = expectedReasons.computeIfAbsent(expected.reason(), r -> new long[2]);
                 reason[0]++;
                 reason[1] += frame.length;
+                if (expected.auditReason() != null) {
+                    long[] audited = expectedReasons.computeIfAbsent(expected.auditReason(), r -> new long[2]);
+                    audited[0]++;
+                    audited[1] += frame.length;
+                }
+                if (expected.auditRule() >= 0) {
+                    expectedRules[expected.auditRule()][0]++;
+                    expectedRules[expected.auditRule()][1] += frame.length;
+                    pastAuditRules++;
+                }
                 if (expected.rule() >= 64) {
                     laterWordMatches++;
                 }
@@ -126,6 +137,8 @@ class KernelDifferentialTest {
         assertThat(cases).isGreaterThanOrEqualTo(10_000);
         assertThat(laterWordMatches).as("seed %d: packets whose first matching rule lies beyond the first 64", seed)
                 .isGreaterThanOrEqualTo(sets / 2); // typically 100-200
+        assertThat(pastAuditRules).as("seed %d: packets whose first match is an Audit rule (the verdict is searched on)",
+                seed).isGreaterThanOrEqualTo(sets);
         for (Ipv4Answer kind : Ipv4Answer.values()) {
             assertThat(ipv4Answers[kind.ordinal()]).as("seed %d: IPv4 address lookups answered by %s", seed, kind)
                     .isGreaterThanOrEqualTo(sets); // typically 5-50 per set

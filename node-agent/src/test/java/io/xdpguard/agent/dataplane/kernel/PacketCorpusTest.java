@@ -113,8 +113,8 @@ class PacketCorpusTest {
                         "corpus/v4-mapped-v6-host"),
                 row("IPv4 203.0.113.9 is not the IPv6 host ::ffff:203.0.113.9", tcp4("203.0.113.9", 80),
                         Reason.DEFAULT_DROP, null),
-                row("audited Drop passes", PacketBuilder.ethernet().ipv4("192.0.2.1", "192.0.2.2").sctp(5000, 80, 1),
-                        Reason.AUDIT_WOULD_DROP, "audit/audit-sctp"),
+                row("an audited Drop is only counted: the default decides",
+                        PacketBuilder.ethernet().ipv4("192.0.2.1", "192.0.2.2").sctp(5000, 80, 1), Reason.DEFAULT_DROP, null),
                 row("protocol 58 under IPv4 is not ICMPv6", PacketBuilder.ethernet().ipv4("192.0.2.1", "192.0.2.2")
                         .protocol(58), Reason.DEFAULT_DROP, null));
     }
