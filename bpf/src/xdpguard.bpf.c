@@ -762,6 +762,28 @@ lost:
 	xg_count(XG_R_SAMPLES_LOST, bytes);
 }
 
+/* Rule bit of slot s; NULL for -1 (no rule matched). */
+static __always_inline const struct xg_rule *xg_rule_at(__u32 s, int bit)
+{
+	__u32 idx = s * XG_MAX_RULES + bit;
+
+	if (bit < 0)
+		return NULL;
+	return bpf_map_lookup_elem(&xg_rules, &idx);
+}
+
+/*
+ * 1 in sample_rate drops: counted by what is dropped, the over-rate packets for a RateLimit rule (its
+ * packets alternate between passes and drops at twice the rate, and counting them would sample every
+ * drop or none).
+ */
+static __always_inline int xg_sample_due(const struct xg_rule *rule, const struct xg_rule_stats *rs)
+{
+	__u64 n = rule->action == XG_ACT_RATE_LIMIT ? rs->rate_limited : rs->packets;
+
+	return n % rule->sample_rate == 0;
+}
+
 /*
  * The first match is an Audit rule: it is counted as if enforced (its packets, and a would-drop for a
  * Drop rule or a RateLimit rule over its rate, sampled like a drop) but never decides the verdict, so
@@ -788,7 +810,7 @@ static __always_inline void xg_audit(struct xdp_md *ctx, const struct xg_pkt *p,
 		return;
 	}
 	xg_count(XG_R_AUDIT_WOULD_DROP, bytes);
-	if (rule->sample_rate && rs && rs->packets % rule->sample_rate == 0) {
+	if (rule->sample_rate && rs && xg_sample_due(rule, rs)) {
 		if (!now)
 			now = bpf_ktime_get_ns();
 		xg_emit_sample(ctx, p, rule, bit, XG_R_AUDIT_WOULD_DROP, now, bytes);
@@ -831,19 +853,13 @@ int xdpguard(struct xdp_md *ctx)
 		goto no_rules;
 
 	bit = xg_classify(cfg, s, &pkt, &sc);
-	if (bit < 0)
-		goto dflt;
-	idx = s * XG_MAX_RULES + bit;
-	rule = bpf_map_lookup_elem(&xg_rules, &idx);
+	rule = xg_rule_at(s, bit);
 	if (!rule)
 		goto dflt;
 	if (rule->flags & XG_RULE_AUDIT) {
 		xg_audit(ctx, &pkt, rule, bit, bytes);
 		bit = xg_enforced(&sc, s, cfg);
-		if (bit < 0)
-			goto dflt;
-		idx = s * XG_MAX_RULES + bit;
-		rule = bpf_map_lookup_elem(&xg_rules, &idx);
+		rule = xg_rule_at(s, bit);
 		if (!rule)
 			goto dflt;
 	}
@@ -880,7 +896,7 @@ int xdpguard(struct xdp_md *ctx)
 	}
 	xg_count(reason, bytes);
 
-	if (sample && rule->sample_rate && rs && rs->packets % rule->sample_rate == 0) {
+	if (sample && rule->sample_rate && rs && xg_sample_due(rule, rs)) {
 		if (!now)
 			now = bpf_ktime_get_ns();
 		xg_emit_sample(ctx, &pkt, rule, bit, reason, now, bytes);

@@ -190,7 +190,10 @@ class XdpFilterValidatorTest {
                         "spec.rules[0]: a rule is required, not null"),
                 Arguments.of("bad metadata name", Serialization.unmarshal(HEAD.replace("name: f", "name: Not_Valid")
                         + "spec:\n  interfaces:\n    include: [eth0]\n", XdpFilter.class),
-                        "metadata.name: \"Not_Valid\" is not a DNS subdomain name"));
+                        "metadata.name: \"Not_Valid\" is not a DNS subdomain name"),
+                Arguments.of("the failsafe rules' filter name", Serialization.unmarshal(HEAD.replace("name: f", "name: failsafe")
+                        + "spec:\n  interfaces:\n    include: [eth0]\n", XdpFilter.class),
+                        "metadata.name: \"failsafe\" is reserved for the agent's failsafe rules"));
     }
 
     @ParameterizedTest(name = "{0}")

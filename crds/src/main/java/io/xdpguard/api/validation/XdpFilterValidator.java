@@ -31,6 +31,8 @@ public final class XdpFilterValidator {
     private static final Set<String> SELECTOR_OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
     private static final long MAX_RATE = 100_000_000L;
     private static final int MAX_SAMPLE_RATE = 1_000_000;
+    /** The filter name under which the agent's failsafe rules are counted (FailsafeConfig.FILTER_NAME). */
+    public static final String RESERVED_FILTER_NAME = "failsafe";
     private static final int MAX_LIST = 4096;
 
     private XdpFilterValidator() {
@@ -42,6 +44,9 @@ public final class XdpFilterValidator {
             out.add(new Violation("metadata.name", "a name is required"));
         } else if (!isDnsSubdomain(filter.getMetadata().getName())) {
             out.add(new Violation("metadata.name", quote(filter.getMetadata().getName()) + " is not a DNS subdomain name"));
+        } else if (RESERVED_FILTER_NAME.equals(filter.getMetadata().getName())) {
+            // The agent's built-in rules count as filter "failsafe": another one would share their counters.
+            out.add(new Violation("metadata.name", "\"failsafe\" is reserved for the agent's failsafe rules"));
         }
         if (filter.getSpec() == null) {
             out.add(new Violation("spec", "a spec is required"));

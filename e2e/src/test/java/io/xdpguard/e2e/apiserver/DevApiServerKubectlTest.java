@@ -94,8 +94,8 @@ class DevApiServerKubectlTest {
         Kubectl.Result table = kubectl.run("get", "xdpf");
         assertThat(table.exitCode()).as(table.toString()).isZero();
         assertThat(table.stdout().lines().findFirst().orElseThrow().split("\\s+"))
-                .containsExactly("NAME", "AGE", "MODE", "READY", "ENFORCING", "RULES");
-        assertThat(table.stdout()).containsPattern("audit-telnet-smb\\s+\\d+s\\s+Audit\\s+True\\s+3/3\\s+2");
+                .containsExactly("NAME", "AGE", "MODE", "ACCEPTED", "READY", "ENFORCING", "RULES");
+        assertThat(table.stdout()).containsPattern("audit-telnet-smb\\s+\\d+s\\s+Audit\\s+True\\s+True\\s+3/3\\s+2");
         client.resource(Serialization.unmarshal("""
                 {"apiVersion":"xdpguard.io/v1alpha1","kind":"XdpFilter","metadata":{"name":"defaults-only"},
                  "spec":{"interfaces":{"include":["eth0"]},"rules":[{"name":"r","action":"Drop"}]}}""",

@@ -214,11 +214,7 @@ class ClusterAgentTest {
 
     @Test
     void tooManyRulesOnOneInterfaceKeepItsPreviousRulesAndTheNodeStateSaysWhy() {
-        for (int i = 0; i < 8; i++) {
-            put(filterWithRules("big-" + i, 1024)); // 8,192 rules on eth0: the limit, failsafe off
-        }
-        startAgent();
-        awaitTrue(() -> filtersOn("eth0").size() == 8, "the 8,192 rules are enforced");
+        enforceTheRuleLimitOnEth0();
 
         put(filter("extra", null, 500, "192.0.2.0/24"));
         XdpNodeStateStatus status = awaitState(s -> phase(s, "extra") == FilterPhase.Failed);
@@ -229,11 +225,7 @@ class ClusterAgentTest {
 
     @Test
     void anInterfaceWhoseRulesOverflowAfterARestartKeepsWhatItsPredecessorEnforced() {
-        for (int i = 0; i < 8; i++) {
-            put(filterWithRules("big-" + i, 1024)); // 8,192 rules on eth0: the limit, failsafe off
-        }
-        startAgent();
-        awaitTrue(() -> filtersOn("eth0").size() == 8, "the 8,192 rules are enforced");
+        enforceTheRuleLimitOnEth0();
         agent.close();
         agentClient.close();
 
@@ -511,6 +503,15 @@ class ClusterAgentTest {
         yaml.append("interfaces: {include: [eth0]}\npriority: ").append(priority).append("\nrules:\n")
                 .append("  - {name: r, action: Drop, sources: [").append(String.join(", ", sources)).append("]}\n");
         return Filters.filter(name, yaml.toString());
+    }
+
+    /** Eight filters of 1,024 rules on eth0, enforced: the limit of 8,192 (the failsafe is off). */
+    private void enforceTheRuleLimitOnEth0() {
+        for (int i = 0; i < 8; i++) {
+            put(filterWithRules("big-" + i, 1024));
+        }
+        startAgent();
+        awaitTrue(() -> filtersOn("eth0").size() == 8, "the 8,192 rules are enforced");
     }
 
     /** A filter on eth0 with {@code count} rules, each dropping its own source. */

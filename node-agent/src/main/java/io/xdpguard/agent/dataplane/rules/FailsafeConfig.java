@@ -60,7 +60,7 @@ public record FailsafeConfig(boolean enabled, List<Ports.Range> tcpPorts, List<P
     }
 
     /** The filter name failsafe rules carry in metrics and traces. */
-    public static final String FILTER_NAME = "failsafe";
+    public static final String FILTER_NAME = io.xdpguard.api.validation.XdpFilterValidator.RESERVED_FILTER_NAME;
 
     private static MatchRule rule(String name, AddressMatch sources, Protocol protocol, List<Ports.Range> ports,
             Set<Integer> icmpTypes) {

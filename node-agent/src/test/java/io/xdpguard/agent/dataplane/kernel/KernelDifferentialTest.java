@@ -2,6 +2,7 @@ package io.xdpguard.agent.dataplane.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import inet.ipaddr.IPAddressString;
 import io.xdpguard.agent.dataplane.Reason;
 import io.xdpguard.agent.dataplane.compile.Abi;
 import io.xdpguard.agent.dataplane.compile.CompiledRuleSet;
@@ -17,14 +18,21 @@ import io.xdpguard.agent.dataplane.packet.RandomPackets;
 import io.xdpguard.agent.dataplane.reference.Classification;
 import io.xdpguard.agent.dataplane.reference.RateLimitDecider;
 import io.xdpguard.agent.dataplane.reference.ReferenceMatcher;
+import io.xdpguard.agent.dataplane.rules.AddressMatch;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.testing.RandomRules;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
+import io.xdpguard.api.v1alpha1.spec.Protocol;
+import io.xdpguard.api.v1alpha1.spec.RuleAction;
+import io.xdpguard.api.validation.Ports;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -147,6 +155,47 @@ class KernelDifferentialTest {
             assertThat(ipv6Answers[kind.ordinal()]).as("seed %d: IPv6 address lookups answered by %s", seed, kind)
                     .isGreaterThanOrEqualTo(sets); // typically 2-30 per set
         }
+    }
+
+    /**
+     * Rules past bit 4096 live in the vectors' second summary half (its own words base, its candidates, a catch-all or
+     * an Audit rule there): random rule sets never reach it, so here a random set follows 4,096-4,159 rules no random
+     * packet can match (TCP port 1 to 100.64.0.0/10), and the kernel must still agree with the reference.
+     */
+    @Test
+    void rulesInTheSecondHalfOfTheVectorsAgreeWithTheReference() throws Exception {
+        long seed = Long.getLong("xdpguard.seed", System.nanoTime());
+        Random random = new Random(seed);
+        RandomRules rules = new RandomRules(random);
+        RandomPackets packets = new RandomPackets(random, RandomRules.addressPool(),
+                Arrays.stream(RandomRules.PORT_POOL).boxed().toList());
+        long secondHalf = 0;
+        for (int s = 0; s < 6; s++) {
+            RuleSet tail = rules.ruleSet(48);
+            List<MatchRule> all = new ArrayList<>();
+            int padding = 4096 + random.nextInt(64);
+            for (int i = 0; i < padding; i++) {
+                all.add(new MatchRule("pad", "p" + i, RuleAction.Drop, false, false, AddressMatch.ANY,
+                        AddressMatch.of(List.of(new IPAddressString("100.64.0.0/10").getAddress())), Protocol.TCP,
+                        List.of(new Ports.Range(1, 1)), List.of(), Set.of(), 0, 0, false, 0));
+            }
+            all.addAll(tail.rules());
+            RuleSet ruleSet = new RuleSet(all, tail.defaultVerdict());
+            classifier.apply(ruleSet);
+            for (int n = 0; n < 200; n++) {
+                byte[] frame = packets.next();
+                ParsedPacket parsed = PacketParser.parse(frame);
+                Classification expected = ReferenceMatcher.classify(ruleSet, parsed, RateLimitDecider.ALWAYS);
+                assertThat(classifier.testRun(frame).retval())
+                        .as("seed %d (replay: -Dxdpguard.seed=%d), set %d, frame %s, parsed %s, expected %s", seed, seed, s,
+                                PacketBuilder.toHex(frame), parsed, expected)
+                        .isEqualTo(expected.drops() ? XdpAction.DROP.code() : XdpAction.PASS.code());
+                if (expected.rule() >= 4096 || expected.auditRule() >= 4096) {
+                    secondHalf++;
+                }
+            }
+        }
+        assertThat(secondHalf).as("seed %d: packets decided or counted past rule 4096", seed).isGreaterThanOrEqualTo(200);
     }
 
     /** Where an IPv4 address lookup (one per used address dimension of a packet) finds its answer. */

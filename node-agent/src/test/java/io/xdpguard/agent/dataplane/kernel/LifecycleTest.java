@@ -383,13 +383,18 @@ class LifecycleTest {
         }
     }
 
-    /** libbpf refuses to reuse a pin whose flags differ: the agent must rebuild, not fail every apply. */
-    @Test
-    void aPinnedMapDifferingOnlyInItsFlagsIsRebuilt() throws Exception {
+    /** The pin of {@code map} as an agent that applied the plan and stopped left it. */
+    private Path pinLeftByAnEarlierAgent(String map) throws Exception {
         KernelDataplane first = dataplane();
         first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT)));
         first.close();
-        Path pin = Lifecycle.dataplane(root).interfaceDir(net.ifindex).resolve("xg_counter_keys");
+        return Lifecycle.dataplane(root).interfaceDir(net.ifindex).resolve(map);
+    }
+
+    /** libbpf refuses to reuse a pin whose flags differ: the agent must rebuild, not fail every apply. */
+    @Test
+    void aPinnedMapDifferingOnlyInItsFlagsIsRebuilt() throws Exception {
+        Path pin = pinLeftByAnEarlierAgent("xg_counter_keys");
         int keySize;
         int valueSize;
         int maxEntries;
@@ -417,10 +422,7 @@ class LifecycleTest {
     /** Same sizes, another ABI version in xg_owner: the values may mean other things, so the maps are rebuilt. */
     @Test
     void pinsOfAnotherAbiVersionAreRebuilt() throws Exception {
-        KernelDataplane first = dataplane();
-        first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT)));
-        first.close();
-        Path pin = Lifecycle.dataplane(root).interfaceDir(net.ifindex).resolve("xg_owner");
+        Path pin = pinLeftByAnEarlierAgent("xg_owner");
         byte[] zero = new byte[4];
         try (BpfMap owner = BpfMap.openPinned(pin)) {
             byte[] value = owner.lookup(zero).orElseThrow();
