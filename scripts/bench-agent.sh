@@ -28,11 +28,11 @@ trap cleanup EXIT
 
 stale() { [[ ! -f $1 ]] || [[ -n $(find node-agent/src/main bpf/src bpf/include crds/src/main -newer "$1" -type f -print -quit) ]]; }
 if stale "$JAR"; then
-  ./mvnw -B -ntp -o -q package -pl node-agent -am -DskipTests >&2
+  ./mvnw -B -ntp -q package -pl node-agent -am -DskipTests >&2
 fi
 if stale "$CP_FILE" || [[ ! -d node-agent/target/test-classes/io/xdpguard/agent/bench ]] \
    || [[ -n $(find node-agent/src/test -newer "$CP_FILE" -type f -print -quit) ]]; then
-  ./mvnw -B -ntp -o -q test-compile dependency:build-classpath -pl node-agent -am \
+  ./mvnw -B -ntp -q test-compile dependency:build-classpath -pl node-agent -am \
     -Dmdep.outputFile="$REPO/$CP_FILE" -Dmdep.includeScope=test >&2
 fi
 mkdir -p "$(dirname "$OUT")"

@@ -14,7 +14,7 @@ CP_FILE=e2e/target/bench-classpath.txt
 if [[ ! -f $CP_FILE || ! -f operator/target/quarkus-app/quarkus-run.jar
       || -n $(find crds/src node-agent/src operator/src e2e/src -newer "$CP_FILE" -type f -print -quit) ]]; then
   # -am: the classpath names the reactor's jars, never a shared ~/.m2 snapshot of ours
-  ./mvnw -B -ntp -o -q package dependency:build-classpath -DskipTests -pl operator,e2e -am \
+  ./mvnw -B -ntp -q package dependency:build-classpath -DskipTests -pl operator,e2e -am \
     -Dmdep.outputFile="$PWD/$CP_FILE" -Dmdep.includeScope=runtime >&2
 fi
 mkdir -p "$(dirname "$OUT")"

@@ -22,7 +22,7 @@ trap cleanup EXIT
 
 if [[ ! -f $CP_FILE || ! -d node-agent/target/test-classes/io/xdpguard/agent/bench
       || -n $(find node-agent/src bpf/src bpf/include -newer "$CP_FILE" -type f -print -quit) ]]; then
-  ./mvnw -B -ntp -o -q test-compile dependency:build-classpath -pl node-agent -am \
+  ./mvnw -B -ntp -q test-compile dependency:build-classpath -pl node-agent -am \
     -Dmdep.outputFile="$PWD/$CP_FILE" -Dmdep.includeScope=test >&2
 fi
 mkdir -p "$(dirname "$OUT")"
