@@ -65,11 +65,10 @@ class KernelDifferentialTest {
 
     @Test
     void kernelAgreesWithReferenceOnRandomRulesAndPackets() throws Exception {
-        long seed = Long.getLong("xdpguard.seed", System.nanoTime());
-        Random random = new Random(seed);
-        RandomRules rules = new RandomRules(random);
-        RandomPackets packets = new RandomPackets(random, RandomRules.addressPool(),
-                Arrays.stream(RandomRules.PORT_POOL).boxed().toList());
+        Draws draws = Draws.seeded();
+        long seed = draws.seed();
+        RandomRules rules = draws.rules();
+        RandomPackets packets = draws.packets();
         int sets = Boolean.getBoolean("xdpguard.long") ? 2000 : 100;
         int cases = 0;
         long[] ipv4Answers = new long[Ipv4Answer.values().length];
@@ -164,11 +163,11 @@ class KernelDifferentialTest {
      */
     @Test
     void rulesInTheSecondHalfOfTheVectorsAgreeWithTheReference() throws Exception {
-        long seed = Long.getLong("xdpguard.seed", System.nanoTime());
-        Random random = new Random(seed);
-        RandomRules rules = new RandomRules(random);
-        RandomPackets packets = new RandomPackets(random, RandomRules.addressPool(),
-                Arrays.stream(RandomRules.PORT_POOL).boxed().toList());
+        Draws draws = Draws.seeded();
+        long seed = draws.seed();
+        Random random = draws.random();
+        RandomRules rules = draws.rules();
+        RandomPackets packets = draws.packets();
         long secondHalf = 0;
         for (int s = 0; s < 6; s++) {
             RuleSet tail = rules.ruleSet(48);
@@ -196,6 +195,16 @@ class KernelDifferentialTest {
             }
         }
         assertThat(secondHalf).as("seed %d: packets decided or counted past rule 4096", seed).isGreaterThanOrEqualTo(200);
+    }
+
+    /** Random rules and packets from one seed (-Dxdpguard.seed replays a failure). */
+    private record Draws(long seed, Random random, RandomRules rules, RandomPackets packets) {
+        static Draws seeded() {
+            long seed = Long.getLong("xdpguard.seed", System.nanoTime());
+            Random random = new Random(seed);
+            return new Draws(seed, random, new RandomRules(random), new RandomPackets(random, RandomRules.addressPool(),
+                    Arrays.stream(RandomRules.PORT_POOL).boxed().toList()));
+        }
     }
 
     /** Where an IPv4 address lookup (one per used address dimension of a packet) finds its answer. */
