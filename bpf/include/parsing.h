@@ -17,7 +17,7 @@
 #include <bpf/bpf_endian.h>
 
 #define XG_VLAN_MAX_DEPTH 2 /* a third tag makes the frame malformed */
-#define XG_IPV6_MAX_EXT 6   /* more extension headers than this: malformed */
+#define XG_IPV6_MAX_EXT 6   /* after this many, the next header's number is the protocol */
 
 /* Not in the UAPI headers. */
 #define XG_IP_MF 0x2000

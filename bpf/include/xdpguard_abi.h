@@ -91,7 +91,7 @@ enum xg_reason {
 	XG_R_RULE_DROP = 1,
 	XG_R_RATE_LIMIT_PASS = 2,
 	XG_R_RATE_LIMIT_DROP = 3,
-	XG_R_AUDIT_WOULD_DROP = 4,  /* rule drop or rate-limit drop, audited: passed */
+	XG_R_AUDIT_WOULD_DROP = 4,  /* an Audit rule matched first and would drop: counted beside the verdict */
 	XG_R_FAILSAFE_PASS = 5,
 	XG_R_DEFAULT_PASS = 6,
 	XG_R_DEFAULT_DROP = 7,

@@ -11,6 +11,7 @@ import io.xdpguard.agent.standalone.StandaloneAgent;
 import io.xdpguard.api.validation.Cidrs;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,7 +109,12 @@ public class StandaloneCommand implements Callable<Integer> {
             StandaloneAgent agent = new StandaloneAgent(dataplane, configDir, this::labels, NetInterfaces::names, failsafe,
                     spec.commandLine().getOut(), registry == null ? null : new AgentMetrics(registry, dataplane));
             if (once) {
-                return agent.syncOnce().errors().isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_INPUT;
+                try {
+                    return agent.syncOnce().errors().isEmpty() ? ExitCodes.OK : ExitCodes.INVALID_INPUT;
+                } catch (UncheckedIOException e) {
+                    spec.commandLine().getErr().println("error: " + e.getMessage());
+                    return ExitCodes.INVALID_INPUT;
+                }
             }
             agent.run(intervalMillis);
             return ExitCodes.OK;
@@ -122,7 +128,9 @@ public class StandaloneCommand implements Callable<Integer> {
             try {
                 pairs.addAll(Files.readAllLines(nodeLabelsFile));
             } catch (IOException e) {
-                spec.commandLine().getErr().println("error: cannot read " + nodeLabelsFile + ": " + e.getMessage());
+                // Without them, every filter selecting by label would be removed for this pass.
+                throw new UncheckedIOException("cannot read " + nodeLabelsFile + " (nothing was changed): "
+                        + e.getMessage(), e);
             }
         }
         for (String pair : pairs) {

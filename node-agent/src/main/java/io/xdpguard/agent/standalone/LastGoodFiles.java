@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 final class LastGoodFiles {
     private final Path directory;
     private final Map<Path, ApiObjects> lastGood = new HashMap<>();
+    private boolean complete = true;
 
     LastGoodFiles(Path directory) {
         this.directory = directory;
@@ -38,6 +39,7 @@ final class LastGoodFiles {
         Map<String, XdpCidrSet> sets = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
         Map<String, Path> filterOrigin = new HashMap<>();
+        complete = true;
         for (Path file : files) {
             ApiObjects read = ApiObjectFiles.read(List.of(file));
             ApiObjects used = read;
@@ -47,6 +49,7 @@ final class LastGoodFiles {
                 if (used != null) {
                     errors.add(file + ": keeping its last valid version in force");
                 } else {
+                    complete = false;
                     continue;
                 }
             } else {
@@ -64,5 +67,10 @@ final class LastGoodFiles {
             used.cidrSets().forEach(sets::putIfAbsent);
         }
         return new ApiObjects(filters, sets, errors);
+    }
+
+    /** False when the last read skipped an invalid file with no valid version known (its objects are unknown). */
+    boolean complete() {
+        return complete;
     }
 }

@@ -1,8 +1,10 @@
 package io.xdpguard.agent.standalone;
 
 import io.xdpguard.agent.dataplane.Dataplane;
+import io.xdpguard.agent.dataplane.InterfacePlan;
 import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.dataplane.rules.MatchRule;
 import io.xdpguard.agent.files.ApiObjects;
 import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.plan.FilterError;
@@ -14,6 +16,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -29,6 +35,8 @@ public final class StandaloneAgent {
     private final PrintWriter out;
     private final AgentMetrics metrics;
     private String lastStatus = "";
+    /** Per interface, the plan last applied: what an interface whose rules fail to merge keeps. */
+    private final Map<String, InterfacePlan> lastApplied = new TreeMap<>();
 
     /** @param metrics the same Prometheus metrics as cluster mode; null when nothing scrapes (tests) */
     public StandaloneAgent(Dataplane dataplane, Path configDir, Supplier<Map<String, String>> nodeLabels,
@@ -46,32 +54,101 @@ public final class StandaloneAgent {
     public record Sync(List<InterfaceReport> interfaces, List<String> errors) {
     }
 
-    /** Reads, plans and applies once. */
+    /**
+     * Reads, plans and applies once. Bad input changes nothing that runs: an interface whose rules fail to merge keeps
+     * the plan last applied to it, and when that plan is unknown (this process did not apply it), or when an error
+     * would take away a filter the kernel enforces (an invalid file with no valid version known, a filter that no
+     * longer resolves), nothing is applied at all.
+     */
     public Sync syncOnce() throws IOException {
         long started = System.nanoTime();
         ApiObjects objects = files.read();
         Plan plan = Planner.plan(objects.filters(), objects.cidrSets(), nodeLabels.get(), interfaces.get(), failsafe);
-        long switchedBefore = dataplane.lastSwitchNanos();
-        List<InterfaceReport> reports = dataplane.apply(plan.interfaces());
-        if (metrics != null) {
-            metrics.applied(started, System.nanoTime());
-            long switched = dataplane.lastSwitchNanos();
-            if (switched != switchedBefore) {
-                metrics.switched(started, switched);
-            }
-            metrics.enforced(plan.interfaces(), reports, true);
-        }
         List<String> errors = new ArrayList<>(objects.errors());
         plan.errors().stream().map(FilterError::toString).forEach(errors::add);
+        Map<String, InterfacePlan> plans = new TreeMap<>();
+        plan.interfaces().forEach(p -> plans.put(p.name(), p));
+        Map<String, List<String>> byInterface = new TreeMap<>(plan.filtersByInterface());
+        String hold = null;
+        for (FilterError error : plan.errors()) {
+            String name = error.interfaceName();
+            if (name == null || plans.containsKey(name)) {
+                continue;
+            }
+            InterfacePlan kept = lastApplied.get(name);
+            if (kept != null) {
+                plans.put(name, kept);
+                byInterface.put(name, kept.rules().rules().stream().map(MatchRule::filter).distinct().toList());
+            } else if (oursInForce().contains(name)) {
+                hold = "the rules for " + name + " cannot be merged and what the kernel enforces there was applied "
+                        + "before this process started";
+            }
+        }
+        if (hold == null && !errors.isEmpty()) {
+            hold = wouldDropEnforcedFilter(byInterface, plan);
+        }
+        List<InterfaceReport> reports;
+        if (hold != null) {
+            errors.add("nothing was changed: " + hold);
+            reports = dataplane.observe();
+        } else {
+            List<InterfacePlan> toApply = List.copyOf(plans.values());
+            long switchedBefore = dataplane.lastSwitchNanos();
+            reports = dataplane.apply(toApply);
+            lastApplied.clear();
+            lastApplied.putAll(plans);
+            if (metrics != null) {
+                metrics.applied(started, System.nanoTime());
+                long switched = dataplane.lastSwitchNanos();
+                if (switched != switchedBefore) {
+                    metrics.switched(started, switched);
+                }
+                metrics.enforced(toApply, reports, true);
+            }
+        }
         reports.stream().filter(r -> r.state() == InterfaceReport.State.FAILED || r.state() == InterfaceReport.State.CONFLICT)
                 .forEach(r -> errors.add("interface " + r.name() + ": " + r.message()));
-        String status = StatusTable.render(reports, plan.filtersByInterface(), errors);
+        String status = StatusTable.render(reports, byInterface, errors);
         if (!status.equals(lastStatus)) {
             out.print(status);
             out.flush();
             lastStatus = status;
         }
         return new Sync(reports, errors);
+    }
+
+    /**
+     * Why applying the plan would take away a filter the kernel enforces while the input has errors (so it may be
+     * the errors, not the user, that removed it), or null.
+     */
+    private String wouldDropEnforcedFilter(Map<String, List<String>> byInterface, Plan plan) {
+        Set<String> planned = new TreeSet<>();
+        byInterface.values().forEach(planned::addAll);
+        for (String iface : oursInForce()) {
+            Optional<Set<String>> enforced = dataplane.filtersInForce(iface);
+            if (enforced.isEmpty()) {
+                return "the filters enforced on " + iface + " cannot be read";
+            }
+            for (String filter : enforced.get()) {
+                if (!planned.contains(filter) && !FailsafeConfig.FILTER_NAME.equals(filter)
+                        && (!files.complete() || failing(filter, plan))) {
+                    return "XdpFilter \"" + filter + "\", enforced on " + iface + ", would be removed by the errors above";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Whether the plan left the filter out for an error of its own (e.g. an XdpCidrSet it names is gone). */
+    private static boolean failing(String filter, Plan plan) {
+        return plan.errors().stream().anyMatch(e -> filter.equals(e.filter()));
+    }
+
+    /** The interfaces with a program of ours attached. */
+    private Set<String> oursInForce() {
+        Set<String> names = new TreeSet<>();
+        dataplane.observe().stream().filter(r -> r.programId() != 0).forEach(r -> names.add(r.name()));
+        return names;
     }
 
     /** Syncs every {@code intervalMillis} until interrupted; a failed pass is reported and retried. */

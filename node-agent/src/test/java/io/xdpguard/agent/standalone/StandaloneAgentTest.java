@@ -127,6 +127,47 @@ class StandaloneAgentTest {
                 .as("series of rules no longer enforced are removed").isNull();
     }
 
+    /** As after a restart, or with --once: no valid version of the broken file is known to this process. */
+    @Test
+    void aFileBrokenBeforeThisProcessKnewItChangesNothing() throws IOException {
+        write("block.yaml", filter("block", "Drop", "192.0.2.0/24"));
+        assertThat(agent.syncOnce().errors()).isEmpty();
+
+        write("block.yaml", filter("block", "Drop", "198.51.100.1/24"));
+        StandaloneAgent fresh = new StandaloneAgent(dataplane, dir, () -> labels, () -> interfaces,
+                FailsafeConfig.disabled(), new PrintWriter(output), null);
+        StandaloneAgent.Sync sync = fresh.syncOnce();
+
+        assertThat(sync.errors()).anySatisfy(e -> assertThat(e).startsWith("nothing was changed: XdpFilter \"block\""));
+        assertThat(sources("eth0")).as("the rules in force stay").containsExactly("192.0.2.0/24");
+    }
+
+    @Test
+    void aFilterWhoseCidrSetDisappearsKeepsRunning() throws IOException {
+        write("set.yaml", """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpCidrSet
+                metadata: {name: feed-set}
+                spec: {cidrs: [203.0.113.0/24]}
+                """);
+        write("feed.yaml", """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpFilter
+                metadata: {name: feed}
+                spec:
+                  interfaces: {include: ["eth0"]}
+                  rules: [{name: r, action: Drop, sourceSets: [feed-set]}]
+                """);
+        assertThat(agent.syncOnce().errors()).isEmpty();
+        assertThat(sources("eth0")).containsExactly("203.0.113.0/24");
+
+        Files.delete(dir.resolve("set.yaml"));
+        StandaloneAgent.Sync sync = agent.syncOnce();
+        assertThat(sync.errors()).anySatisfy(e -> assertThat(e).contains("XdpCidrSet \"feed-set\" not found"))
+                .anySatisfy(e -> assertThat(e).startsWith("nothing was changed"));
+        assertThat(sources("eth0")).containsExactly("203.0.113.0/24");
+    }
+
     private List<String> sources(String iface) {
         InterfacePlan plan = dataplane.enforced(iface).orElseThrow();
         return plan.rules().rules().stream().map(MatchRule::sources)

@@ -155,7 +155,7 @@ public interface OperatorConfig {
     }
 
     interface Sampling {
-        /** Drop samples (rules' sampleRate) at all. */
+        /** Log drop samples (rules' sampleRate) at all; the kernel samples and /drops serves them either way. */
         @WithDefault("true")
         boolean enabled();
 

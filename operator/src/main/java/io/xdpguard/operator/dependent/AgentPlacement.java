@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
 
 /**
  * Where the agent must run: the OR of every filter's nodeSelector, plus every node whose agent still holds a filter
- * that no longer selects it (deleted, or its selector changed) so that the agent stays until it has removed it. Pure.
+ * that no longer selects it (deleted, or its selector changed) so that the agent stays until it has removed it; or,
+ * with the Everywhere policy, every node while any agent is needed. Pure.
  */
 public final class AgentPlacement {
     /** The field a node-name term matches. */

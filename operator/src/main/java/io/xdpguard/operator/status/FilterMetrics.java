@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @ApplicationScoped
 public class FilterMetrics {
-    private static final List<String> TYPES = List.of(XdpFilterStatus.ACCEPTED, XdpFilterStatus.READY, XdpFilterStatus.DEGRADED);
+    private static final List<String> TYPES = List.of(XdpFilterStatus.ACCEPTED, XdpFilterStatus.STALLED, XdpFilterStatus.READY,
+            XdpFilterStatus.DEGRADED);
     private static final List<String> STATUSES = List.of("True", "False", "Unknown");
 
     private final Map<String, List<Condition>> conditionsByFilter = new ConcurrentHashMap<>();

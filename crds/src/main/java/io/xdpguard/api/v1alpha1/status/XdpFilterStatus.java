@@ -20,7 +20,7 @@ public class XdpFilterStatus {
     @JsonPropertyDescription("The generation this status describes.")
     private Long observedGeneration;
 
-    @JsonPropertyDescription("Accepted (the spec is valid), Ready (every targeted node enforces this generation), Degraded (some node failed).")
+    @JsonPropertyDescription("Accepted (the spec is valid), Stalled (this generation is rejected; the others describe the one in force), Ready (every targeted node enforces this generation), Degraded (some node failed).")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("Node counts.")

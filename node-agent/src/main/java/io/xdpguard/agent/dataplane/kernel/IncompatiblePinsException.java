@@ -3,7 +3,10 @@ package io.xdpguard.agent.dataplane.kernel;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Maps pinned in a directory do not match the object's map specs (type, key/value size, max_entries). */
+/**
+ * Maps pinned in a directory do not match the object's map specs (type, key/value size, max_entries, flags) or the
+ * ABI version xg_owner records.
+ */
 public final class IncompatiblePinsException extends RuntimeException {
     private final transient List<String> maps;
 

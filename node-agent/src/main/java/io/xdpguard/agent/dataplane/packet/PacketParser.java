@@ -16,7 +16,7 @@ public final class PacketParser {
 
     /** A third VLAN tag makes the frame malformed. */
     public static final int MAX_VLAN_TAGS = 2;
-    /** A seventh IPv6 extension header makes the packet malformed. */
+    /** After this many IPv6 extension headers the walk stops: the next header's number is the protocol. */
     public static final int MAX_IPV6_EXTENSION_HEADERS = 6;
 
     private static final int ETHERNET_HEADER = 14;

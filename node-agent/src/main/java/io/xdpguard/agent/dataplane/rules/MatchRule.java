@@ -12,7 +12,7 @@ import java.util.Set;
  *
  * @param filter      the XdpFilter it comes from ({@code failsafe} for built-in rules)
  * @param ruleName    the rule's name in its filter
- * @param audit       the filter is in Audit enforcement: drops are counted and passed
+ * @param audit       the filter is in Audit enforcement: the rule counts packets (and would-drops), never decides
  * @param failsafe    a built-in control-plane protection rule, evaluated before every filter
  * @param ratePps     RateLimit only: tokens per second
  * @param rateBurst   RateLimit only: bucket size
