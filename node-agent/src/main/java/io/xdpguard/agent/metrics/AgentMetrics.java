@@ -59,6 +59,8 @@ public final class AgentMetrics {
     private final Map<List<String>, List<Meter>> ruleMeters = new HashMap<>();
     private final Map<String, List<Meter>> interfaceMeters = new HashMap<>();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Per interface, the last counters read: what a failed or empty read reports instead. */
+    private final Map<String, Dataplane.Counters> lastRead = new ConcurrentHashMap<>();
 
     private record Cached(long atMillis, Optional<Dataplane.Counters> counters) {
     }
@@ -133,6 +135,7 @@ public final class AgentMetrics {
         wanted.forEach((key, rule) -> ruleMeters.computeIfAbsent(key, k -> ruleMeters(k, rule)));
 
         List<String> interfaces = plans.stream().map(InterfacePlan::name).toList();
+        lastRead.keySet().retainAll(interfaces);
         interfaceMeters.entrySet().removeIf(e -> {
             if (!interfaces.contains(e.getKey())) {
                 e.getValue().forEach(registry::remove);
@@ -200,6 +203,13 @@ public final class AgentMetrics {
                 counters = dataplane.counters(iface);
             } catch (RuntimeException e) {
                 counters = Optional.empty();
+            }
+            if (counters.isPresent()) {
+                lastRead.put(iface, counters.get());
+            } else {
+                // A failed read, or none while maps are rebuilt: reading 0 would look like a counter reset, and the
+                // next good read like the whole total arriving at once.
+                counters = Optional.ofNullable(lastRead.get(iface));
             }
             cached = new Cached(now, counters);
             cache.put(iface, cached);

@@ -1,0 +1,77 @@
+package io.xdpguard.agent.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.xdpguard.agent.dataplane.Dataplane;
+import io.xdpguard.agent.dataplane.InterfacePlan;
+import io.xdpguard.agent.dataplane.InterfaceReport;
+import io.xdpguard.agent.dataplane.Reason;
+import io.xdpguard.agent.dataplane.kernel.ReasonCounters;
+import io.xdpguard.agent.dataplane.kernel.RuleCounters;
+import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.dataplane.rules.RuleMerger;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
+import io.xdpguard.agent.dataplane.testing.Filters;
+import io.xdpguard.api.v1alpha1.spec.AttachMode;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The Prometheus counters never go backwards, even when the dataplane cannot be read for a moment. */
+class AgentMetricsTest {
+
+    @Test
+    void aFailedReadKeepsTheLastValuesInsteadOfZero() throws Exception {
+        AtomicBoolean failing = new AtomicBoolean();
+        Dataplane dataplane = new Dataplane() {
+            @Override
+            public List<InterfaceReport> apply(List<InterfacePlan> plans) {
+                return List.of();
+            }
+
+            @Override
+            public List<InterfaceReport> observe() {
+                return List.of();
+            }
+
+            @Override
+            public Optional<Counters> counters(String interfaceName) {
+                if (failing.get()) {
+                    throw new IllegalStateException("map read failed");
+                }
+                return Optional.of(new Counters(Map.of("block/r", new RuleCounters(7, 700, 0)), new ReasonCounters(new EnumMap<>(Reason.class)),
+                        Map.of()));
+            }
+
+            @Override
+            public List<String> removeAll() {
+                return List.of();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AgentMetrics metrics = new AgentMetrics(registry, dataplane);
+        RuleSet rules = RuleMerger.merge(List.of(Filters.filter("block", """
+                interfaces: {include: [eth0]}
+                rules: [{name: r, action: Drop, sources: [192.0.2.0/24]}]
+                """)), Map.of(), FailsafeConfig.disabled());
+        metrics.enforced(List.of(new InterfacePlan("eth0", AttachMode.Auto, rules, "id")), List.of(), false);
+
+        assertThat(packets(registry)).isEqualTo(7);
+        failing.set(true);
+        Thread.sleep(1100); // past the read cache
+        assertThat(packets(registry)).as("not a reset to 0").isEqualTo(7);
+        java.lang.ref.Reference.reachabilityFence(metrics); // meters hold it weakly
+    }
+
+    private static double packets(SimpleMeterRegistry registry) {
+        return registry.get(AgentMetrics.RULE_PACKETS).tag("rule", "r").functionCounter().count();
+    }
+}
