@@ -470,9 +470,11 @@ public final class ClusterAgent implements AutoCloseable {
 
     /** The interfaces with a program of ours attached, read from the kernel. */
     private Set<String> oursInForce() {
-        Set<String> names = new TreeSet<>();
-        observeQuietly().stream().filter(r -> r.programId() != 0).forEach(r -> names.add(r.name()));
-        return names;
+        try {
+            return dataplane.attachedInterfaces();
+        } catch (RuntimeException e) {
+            return Set.of();
+        }
     }
 
     private List<InterfaceReport> observeQuietly() {

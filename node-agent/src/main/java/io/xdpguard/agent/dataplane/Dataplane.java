@@ -47,6 +47,13 @@ public interface Dataplane extends AutoCloseable {
     /** The current state of every interface of ours, read from the kernel. */
     List<InterfaceReport> observe();
 
+    /** Names of the interfaces with a program of ours attached ({@link #observe}). */
+    default Set<String> attachedInterfaces() {
+        Set<String> names = new TreeSet<>();
+        observe().stream().filter(r -> r.programId() != 0).forEach(r -> names.add(r.name()));
+        return names;
+    }
+
     /** Counters of one interface: per rule key ("filter/rule") and per verdict reason. */
     Optional<Counters> counters(String interfaceName);
 

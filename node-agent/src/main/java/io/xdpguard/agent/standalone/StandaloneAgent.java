@@ -79,7 +79,7 @@ public final class StandaloneAgent {
             if (kept != null) {
                 plans.put(name, kept);
                 byInterface.put(name, kept.rules().rules().stream().map(MatchRule::filter).distinct().toList());
-            } else if (oursInForce().contains(name)) {
+            } else if (dataplane.attachedInterfaces().contains(name)) {
                 hold = "the rules for " + name + " cannot be merged and what the kernel enforces there was applied "
                         + "before this process started";
             }
@@ -124,7 +124,7 @@ public final class StandaloneAgent {
     private String wouldDropEnforcedFilter(Map<String, List<String>> byInterface, Plan plan) {
         Set<String> planned = new TreeSet<>();
         byInterface.values().forEach(planned::addAll);
-        for (String iface : oursInForce()) {
+        for (String iface : dataplane.attachedInterfaces()) {
             Optional<Set<String>> enforced = dataplane.filtersInForce(iface);
             if (enforced.isEmpty()) {
                 return "the filters enforced on " + iface + " cannot be read";
@@ -142,13 +142,6 @@ public final class StandaloneAgent {
     /** Whether the plan left the filter out for an error of its own (e.g. an XdpCidrSet it names is gone). */
     private static boolean failing(String filter, Plan plan) {
         return plan.errors().stream().anyMatch(e -> filter.equals(e.filter()));
-    }
-
-    /** The interfaces with a program of ours attached. */
-    private Set<String> oursInForce() {
-        Set<String> names = new TreeSet<>();
-        dataplane.observe().stream().filter(r -> r.programId() != 0).forEach(r -> names.add(r.name()));
-        return names;
     }
 
     /** Syncs every {@code intervalMillis} until interrupted; a failed pass is reported and retried. */
