@@ -7,6 +7,8 @@ final class ExitCodes {
     static final int INVALID_INPUT = 2;
     /** BPF cannot be used on this host (not root, no BPF in the kernel, libbpf missing). */
     static final int BPF_UNAVAILABLE = 3;
+    /** {@code cleanup} could not remove everything; stderr says what is left and why. */
+    static final int INCOMPLETE = 4;
 
     private ExitCodes() {
     }

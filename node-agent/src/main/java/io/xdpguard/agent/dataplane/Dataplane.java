@@ -70,8 +70,20 @@ public interface Dataplane extends AutoCloseable {
         });
     }
 
-    /** Detaches and unpins everything of ours on this host; returns what it removed, for the user. */
-    List<String> removeAll();
+    /** Detaches and unpins everything of ours on this host; says what it removed and what it could not. */
+    Removal removeAll();
+
+    /** What {@link #removeAll()} did, for the user; with failures, something of xdpguard's may be left. */
+    record Removal(List<String> removed, List<String> failures) {
+        public Removal {
+            removed = List.copyOf(removed);
+            failures = List.copyOf(failures);
+        }
+
+        public boolean complete() {
+            return failures.isEmpty();
+        }
+    }
 
     @Override
     void close();

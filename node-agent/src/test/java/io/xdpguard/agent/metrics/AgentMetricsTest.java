@@ -48,8 +48,8 @@ class AgentMetricsTest {
             }
 
             @Override
-            public List<String> removeAll() {
-                return List.of();
+            public Removal removeAll() {
+                return new Removal(List.of(), List.of());
             }
 
             @Override

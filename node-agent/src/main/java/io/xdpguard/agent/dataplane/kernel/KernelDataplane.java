@@ -662,13 +662,14 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     }
 
     @Override
-    public synchronized List<String> removeAll() {
-        List<String> lines = new ArrayList<>();
+    public synchronized Removal removeAll() {
+        List<String> removed = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         for (Iface f : new ArrayList<>(interfaces.values())) {
             try {
-                lines.addAll(release(f));
+                removed.addAll(release(f));
             } catch (RuntimeException e) {
-                lines.add("failed to release " + f.name + ": " + e.getMessage());
+                failures.add("cannot release " + f.name + ": " + e.getMessage());
             }
         }
         if (Bpffs.isMounted(options.bpffsRoot()) && Files.isDirectory(base)) {
@@ -678,30 +679,34 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                         || p.getFileName().toString().equals(PROG_PIN_NEW)).toList()) {
                     Matcher m = IF_DIR.matcher(p.getParent().getFileName().toString());
                     if (m.matches()) {
-                        detachPinned(Integer.parseInt(m.group(1)), p, lines);
+                        detachPinned(Integer.parseInt(m.group(1)), p, removed, failures);
                     }
                 }
-            } catch (IOException e) {
-                lines.add("cannot list " + base + ": " + e.getMessage());
+            } catch (IOException | UncheckedIOException e) {
+                failures.add("cannot list " + base + ": " + e.getMessage());
             }
-            Bpffs.removeRecursively(base);
-            lines.add("removed " + base);
+            try {
+                Bpffs.removeRecursively(base);
+                removed.add("removed " + base);
+            } catch (UncheckedIOException e) {
+                failures.add(e.getMessage() + ": " + e.getCause().getMessage());
+            }
         }
         if (options.adoptOrphans()) {
-            detachOrphans(lines);
+            detachOrphans(removed, failures);
         }
         started = false;
         startupLog.clear();
-        return lines;
+        return new Removal(removed, failures);
     }
 
     /** Programs of ours without pins (bpffs lost), found by asking every interface what is attached. */
-    private static void detachOrphans(List<String> lines) {
+    private static void detachOrphans(List<String> removed, List<String> failures) {
         List<NetInterfaces.Link> all;
         try {
             all = NetInterfaces.list();
         } catch (RuntimeException e) {
-            lines.add("cannot list interfaces: " + e.getMessage());
+            failures.add("cannot list interfaces: " + e.getMessage());
             return;
         }
         for (NetInterfaces.Link nif : all) {
@@ -716,12 +721,12 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                     if (isOrphanOfOurs(prog, ifindex)) {
                         Mode mode = st.drvProgId() == attached ? Mode.NATIVE : Mode.GENERIC;
                         XdpAttachment.detach(ifindex, mode, OptionalInt.of(prog.fd()));
-                        lines.add("detached unpinned xdpguard program " + attached + " from " + nif.name()
+                        removed.add("detached unpinned xdpguard program " + attached + " from " + nif.name()
                                 + " (its xg_owner claims ifindex " + ifindex + ")");
                     }
                 }
             } catch (RuntimeException e) {
-                lines.add("cannot check " + nif.name() + ": " + e.getMessage());
+                failures.add("cannot check " + nif.name() + ": " + e.getMessage());
             }
         }
     }
@@ -744,7 +749,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         return false;
     }
 
-    private static void detachPinned(int ifindex, Path pin, List<String> lines) {
+    private static void detachPinned(int ifindex, Path pin, List<String> removed, List<String> failures) {
         try (BpfProgram prog = BpfProgram.openPinned(pin)) {
             Optional<String> name = NetInterfaces.nameOf(ifindex);
             if (name.isEmpty()) {
@@ -754,11 +759,11 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             if (attachedId(st) == prog.id()) {
                 Mode mode = st.drvProgId() == prog.id() ? Mode.NATIVE : Mode.GENERIC;
                 XdpAttachment.detach(ifindex, mode, OptionalInt.of(prog.fd()));
-                lines.add("detached xdpguard program " + prog.id() + " from " + name.get() + " (ifindex " + ifindex
+                removed.add("detached xdpguard program " + prog.id() + " from " + name.get() + " (ifindex " + ifindex
                         + ", " + modeName(mode) + ")");
             }
         } catch (RuntimeException e) {
-            lines.add("cannot check " + pin + ": " + e.getMessage());
+            failures.add("cannot check " + pin + ": " + e.getMessage());
         }
     }
 

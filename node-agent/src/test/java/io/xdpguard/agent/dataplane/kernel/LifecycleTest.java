@@ -268,11 +268,36 @@ class LifecycleTest {
             int mainProg = attachedId(net.ifindex);
             dp.close();
             KernelDataplane fresh = dataplane(); // removeAll also finds pins it did not adopt itself
-            List<String> removed = fresh.removeAll();
+            List<String> removed = fresh.removeAll().removed();
             assertThat(removed).anyMatch(l -> l.contains("detached xdpguard program " + mainProg));
             assertThat(attachedId(net.ifindex)).isZero();
             assertThat(Files.exists(root.resolve("xdpguard"))).isFalse();
             awaitGone(List.of(mainProg), mainMaps);
+        }
+    }
+
+    @Test
+    void cleanupThatCannotRemoveEverythingSaysWhatIsLeftAndExitsNonZero() throws Exception {
+        KernelDataplane dp = dataplane();
+        assertThat(dp.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).state())
+                .isEqualTo(State.ENFORCING);
+        dp.close();
+        Path busy = root.resolve("xdpguard/busy");
+        Files.createDirectories(busy);
+        Lifecycle.sh("mount", "-t", "tmpfs", "xdpguard-test", busy.toString()); // rmdir of a mount point: EBUSY
+        try {
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cli = new picocli.CommandLine(new io.xdpguard.agent.cli.AgentCommand());
+            cli.setOut(new java.io.PrintWriter(out, true));
+            cli.setErr(new java.io.PrintWriter(err, true));
+
+            assertThat(cli.execute("cleanup", "--bpffs-root", root.toString())).as("%s%s", out, err).isEqualTo(4);
+            assertThat(err.toString()).contains("cannot remove " + busy).contains("cleanup is incomplete");
+            assertThat(out.toString()).contains("detached xdpguard program").doesNotContain("removed " + root);
+            assertThat(attachedId(net.ifindex)).as("the program is detached all the same").isZero();
+        } finally {
+            Lifecycle.tryRun(List.of("umount", busy.toString()), 30);
         }
     }
 
@@ -360,7 +385,7 @@ class LifecycleTest {
         second.close();
         Bpffs.removeRecursively(root.resolve("xdpguard"));
         try (KernelDataplane cleaner = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root))) {
-            assertThat(cleaner.removeAll()).anyMatch(l -> l.contains("detached unpinned xdpguard program "
+            assertThat(cleaner.removeAll().removed()).anyMatch(l -> l.contains("detached unpinned xdpguard program "
                     + r.programId()));
         }
         assertThat(attachedId(net.ifindex)).isZero();

@@ -113,10 +113,10 @@ public final class FakeDataplane implements Dataplane {
     }
 
     @Override
-    public synchronized List<String> removeAll() {
+    public synchronized Removal removeAll() {
         List<String> removed = enforced.keySet().stream().map(n -> "detached " + n).toList();
         enforced.clear();
-        return removed;
+        return new Removal(removed, List.of());
     }
 
     @Override
