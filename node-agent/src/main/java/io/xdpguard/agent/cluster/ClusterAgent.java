@@ -112,6 +112,7 @@ public final class ClusterAgent implements AutoCloseable {
         this.host = host;
         this.settings = settings;
         this.metrics = metrics;
+        metrics.agentState(state.reason());
         this.samples = samples;
         this.writer = new NodeStateWriter(client, settings.nodeName());
         this.events = new FilterEvents(client, settings.eventNamespace(), settings.nodeName(), settings.eventsPerMinute(),
@@ -287,19 +288,19 @@ public final class ClusterAgent implements AutoCloseable {
     private void reconcile() {
         reconciles.incrementAndGet();
         if (!filterInformer.hasSynced() || !setInformer.hasSynced() || !nodeInformer.hasSynced()) {
-            state = new State(false, "WaitingForApiServer", "XdpFilters, XdpCidrSets and the Node have not been listed yet; "
-                    + "whatever is pinned and attached stays in force");
+            state(new State(false, "WaitingForApiServer", "XdpFilters, XdpCidrSets and the Node have not been listed yet; "
+                    + "whatever is pinned and attached stays in force"));
             executor.schedule(this::trigger, Math.max(100, settings.debounce().toMillis()), TimeUnit.MILLISECONDS);
             return;
         }
         if (!interfacesListed) {
-            state = new State(false, "WaitingForInterfaces", "the host's interfaces could not be listed yet; "
-                    + "whatever is pinned and attached stays in force");
+            state(new State(false, "WaitingForInterfaces", "the host's interfaces could not be listed yet; "
+                    + "whatever is pinned and attached stays in force"));
             return;
         }
         Node node = ownNode();
         if (node == null) {
-            state = new State(false, "NodeNotFound", "Node " + settings.nodeName() + " does not exist; nothing is changed");
+            state(new State(false, "NodeNotFound", "Node " + settings.nodeName() + " does not exist; nothing is changed"));
             return;
         }
         long seen = changeSeenNanos == 0 ? System.nanoTime() : changeSeenNanos;
@@ -317,7 +318,7 @@ public final class ClusterAgent implements AutoCloseable {
                     + "enforced by the kernel, is unknown to this agent (it started since): nothing is changed on this "
                     + "node until they are fixed or deleted";
             LOG.warn(message);
-            state = new State(true, "HoldingAdoptedRules", message);
+            state(new State(true, "HoldingAdoptedRules", message));
             return;
         }
         FailsafeConfig failsafe = failsafe(node);
@@ -354,7 +355,7 @@ public final class ClusterAgent implements AutoCloseable {
                     + "; what the kernel enforces on " + keptUnknown + " was applied before this agent started: "
                     + "nothing is changed on this node until that is fixed";
             LOG.warn(message);
-            state = new State(true, "HoldingAdoptedRules", message);
+            state(new State(true, "HoldingAdoptedRules", message));
             return;
         }
         List<InterfacePlan> toApply = List.copyOf(plans.values());
@@ -406,8 +407,8 @@ public final class ClusterAgent implements AutoCloseable {
                 settings.agentVersion(), host.kernelVersion(), host.bpffsMounted(), resolution.filters(), byInterface,
                 plan.errors(), reports, contents, applyError), lastStatus == null ? writer.written() : lastStatus);
         lastStatus = status;
-        state = applyError == null ? new State(true, "Synced", "first sync applied")
-                : new State(true, "ApplyFailed", applyError);
+        state(applyError == null ? new State(true, "Synced", "first sync applied")
+                : new State(true, "ApplyFailed", applyError));
         try {
             writer.write(status, node);
         } catch (KubernetesClientException e) {
@@ -578,6 +579,11 @@ public final class ClusterAgent implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             // a host name, not an address
         }
+    }
+
+    private void state(State next) {
+        state = next;
+        metrics.agentState(next.reason());
     }
 
     public State state() {

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
@@ -44,6 +45,7 @@ public final class AgentMetrics {
     public static final String NODE_STATE_WRITES = "xdpguard.node.state.writes";
     public static final String DROP_SAMPLES = "xdpguard.drop.samples";
     public static final String DROP_SAMPLE_LOGS_SUPPRESSED = "xdpguard.drop.samples.log.suppressed";
+    public static final String AGENT_STATE = "xdpguard.agent.state";
 
     private static final long CACHE_MILLIS = 1000;
     private static final List<String> OCCUPANCY_TABLES = List.of("rules", "vectors", "vector_words", "src_prefixes",
@@ -61,6 +63,9 @@ public final class AgentMetrics {
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     /** Per interface, the last counters read: what a failed or empty read reports instead. */
     private final Map<String, Dataplane.Counters> lastRead = new ConcurrentHashMap<>();
+    /** The reconciler's state (its readiness reason); one series per reason seen, 1 for the current one. */
+    private final Set<String> agentStates = ConcurrentHashMap.newKeySet();
+    private volatile String agentState = "";
 
     private record Cached(long atMillis, Optional<Dataplane.Counters> counters) {
     }
@@ -99,6 +104,19 @@ public final class AgentMetrics {
     /** A change seen at {@code changeSeenNanos} was switched in at {@code switchedNanos} (both System.nanoTime). */
     public void switched(long changeSeenNanos, long switchedNanos) {
         switchLatency.record(Duration.ofNanos(Math.max(0, switchedNanos - changeSeenNanos)));
+    }
+
+    /**
+     * The reconciler is now in state {@code reason} (e.g. {@code Synced}, {@code HoldingAdoptedRules}): a state set, so
+     * that an alert sees a node that changes nothing, which readiness alone hides (it stays ready).
+     */
+    public void agentState(String reason) {
+        agentState = reason;
+        if (agentStates.add(reason)) {
+            Gauge.builder(AGENT_STATE, this, m -> reason.equals(m.agentState) ? 1 : 0).tag("reason", reason)
+                    .description("1 for the reconciler's current state (its readiness reason), 0 for the others seen")
+                    .strongReference(true).register(registry);
+        }
     }
 
     public void dataplaneFailed() {

@@ -40,7 +40,8 @@ class ClusterAgentTest {
     private final FakeDataplane dataplane = new FakeDataplane();
     private final List<String> interfaces = new CopyOnWriteArrayList<>(List.of("eth0", "eth1", "lo"));
     private volatile boolean interfaceListingFails;
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    /** The running agent's: a restarted agent gets a fresh one, as a new process does. */
+    private SimpleMeterRegistry registry;
     private final List<String> sampleLog = new CopyOnWriteArrayList<>();
     private ClusterAgent agent;
     private Node node;
@@ -93,6 +94,7 @@ class ClusterAgentTest {
                 return true;
             }
         };
+        registry = new SimpleMeterRegistry();
         agent = new ClusterAgent(agentClient, dataplane, host, settings, new AgentMetrics(registry, dataplane),
                 new DropSamples(10, 5, sampleLog::add, System::currentTimeMillis));
         agent.start();
@@ -206,10 +208,18 @@ class ClusterAgentTest {
         startAgent();
         awaitTrue(() -> "HoldingAdoptedRules".equals(agent.state().reason()), "the node is held as adopted");
         assertThat(agent.state().message()).contains("block");
+        assertThat(agentState("HoldingAdoptedRules")).as("an alert can see it").isEqualTo(1.0);
+        assertThat(agentState("Synced")).isZero();
         assertThat(sources("eth0")).as("the rules in force before the restart stay").containsExactly("192.0.2.0/24");
 
         put(filter("block", null, 500, "198.51.100.0/24"));
         awaitTrue(() -> sources("eth0").equals(List.of("198.51.100.0/24")), "the fixed generation is applied");
+        awaitTrue(() -> agentState("HoldingAdoptedRules") == 0.0 && agentState("Synced") == 1.0, "synced again");
+    }
+
+    private double agentState(String reason) {
+        var gauge = registry.find(AgentMetrics.AGENT_STATE).tag("reason", reason).gauge();
+        return gauge == null ? 0.0 : gauge.value();
     }
 
     @Test

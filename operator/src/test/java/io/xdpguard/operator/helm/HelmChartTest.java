@@ -312,7 +312,7 @@ class HelmChartTest {
         Set<String> alerts = new TreeSet<>();
         rule.path("spec").path("groups").get(0).path("rules").forEach(a -> alerts.add(a.path("alert").asText()));
         assertThat(alerts).containsExactlyInAnyOrder("XdpFilterDegraded", "XdpGuardAgentDown",
-                "XdpGuardApplyFailures", "XdpGuardDropSamplesLost");
+                "XdpGuardApplyFailures", "XdpGuardAgentHolding", "XdpGuardDropSamplesLost");
 
         JsonNode cm = r.one("ConfigMap");
         assertThat(cm.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
