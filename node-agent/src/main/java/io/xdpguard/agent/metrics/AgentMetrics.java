@@ -140,7 +140,8 @@ public final class AgentMetrics {
         Map<List<String>, MatchRule> wanted = new HashMap<>();
         for (InterfacePlan plan : plans) {
             for (MatchRule rule : plan.rules().rules()) {
-                wanted.putIfAbsent(List.of(rule.filter(), rule.ruleName(), plan.name(), rule.action().name()), rule);
+                wanted.putIfAbsent(List.of(rule.filter(), rule.ruleName(), plan.name(), rule.action().name(),
+                        rule.audit() ? "Audit" : "Enforce"), rule);
             }
         }
         ruleMeters.entrySet().removeIf(e -> {
@@ -168,7 +169,9 @@ public final class AgentMetrics {
         String filter = key.get(0);
         String name = key.get(1);
         String iface = key.get(2);
-        Tags tags = Tags.of("filter", filter, "rule", name, "interface", iface, "action", key.get(3));
+        // enforcement: an Audit filter's Drop rule drops nothing, and sum by (action) must be able to tell.
+        Tags tags = Tags.of("filter", filter, "rule", name, "interface", iface, "action", key.get(3),
+                "enforcement", key.get(4));
         String ruleKey = filter + "/" + name;
         List<Meter> meters = new java.util.ArrayList<>();
         meters.add(counter(RULE_PACKETS, tags, "Packets matched by a rule", iface, c -> rule(c, ruleKey).packets()));

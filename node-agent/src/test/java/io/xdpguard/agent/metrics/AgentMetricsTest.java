@@ -71,6 +71,26 @@ class AgentMetricsTest {
         java.lang.ref.Reference.reachabilityFence(metrics); // meters hold it weakly
     }
 
+    @Test
+    void ruleSeriesTellAnAuditFiltersRulesFromEnforcedOnes() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AgentMetrics metrics = new AgentMetrics(registry, new io.xdpguard.agent.dataplane.testing.FakeDataplane());
+        RuleSet rules = RuleMerger.merge(List.of(Filters.filter("trial", """
+                interfaces: {include: [eth0]}
+                enforcement: Audit
+                rules: [{name: r, action: Drop, sources: [192.0.2.0/24]}]
+                """), Filters.filter("block", """
+                interfaces: {include: [eth0]}
+                rules: [{name: r, action: Drop, sources: [198.51.100.0/24]}]
+                """)), Map.of(), FailsafeConfig.disabled());
+        metrics.enforced(List.of(new InterfacePlan("eth0", AttachMode.Auto, rules, "id")), List.of(), false);
+
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tags("filter", "trial", "action", "Drop", "enforcement",
+                "Audit").functionCounter()).isNotNull();
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tags("filter", "block", "action", "Drop", "enforcement",
+                "Enforce").functionCounter()).isNotNull();
+    }
+
     private static double packets(SimpleMeterRegistry registry) {
         return registry.get(AgentMetrics.RULE_PACKETS).tag("rule", "r").functionCounter().count();
     }
