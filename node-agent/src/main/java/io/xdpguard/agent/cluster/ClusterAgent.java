@@ -70,6 +70,7 @@ public final class ClusterAgent implements AutoCloseable {
     private final Dataplane dataplane;
     private final HostInfo host;
     private final AgentSettings settings;
+    /** Null in scale simulations that run hundreds of agents in one JVM. */
     private final AgentMetrics metrics;
     private final DropSamples samples;
     private final LastGood lastGood = new LastGood();
@@ -112,7 +113,9 @@ public final class ClusterAgent implements AutoCloseable {
         this.host = host;
         this.settings = settings;
         this.metrics = metrics;
-        metrics.agentState(state.reason());
+        if (metrics != null) {
+            metrics.agentState(state.reason());
+        }
         this.samples = samples;
         this.writer = new NodeStateWriter(client, settings.nodeName());
         this.events = new FilterEvents(client, settings.eventNamespace(), settings.nodeName(), settings.eventsPerMinute(),
@@ -583,7 +586,9 @@ public final class ClusterAgent implements AutoCloseable {
 
     private void state(State next) {
         state = next;
-        metrics.agentState(next.reason());
+        if (metrics != null) {
+            metrics.agentState(next.reason());
+        }
     }
 
     public State state() {
