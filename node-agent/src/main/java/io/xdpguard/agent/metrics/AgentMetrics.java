@@ -59,6 +59,8 @@ public final class AgentMetrics {
     private final Counter interfaceFailures;
     private final Map<String, AtomicInteger> attached = new ConcurrentHashMap<>();
     private final Map<List<String>, List<Meter>> ruleMeters = new HashMap<>();
+    /** Per interface, the plan whose rules have series: the one in force. */
+    private final Map<String, InterfacePlan> rulesShown = new HashMap<>();
     private final Map<String, List<Meter>> interfaceMeters = new HashMap<>();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     /** Per interface, the last counters read: what a failed or empty read reports instead. */
@@ -137,8 +139,17 @@ public final class AgentMetrics {
         attached.forEach((mode, count) -> count.set(byMode.getOrDefault(mode, 0)));
         cache.clear();
 
-        Map<List<String>, MatchRule> wanted = new HashMap<>();
+        Map<String, InterfaceReport> reported = new HashMap<>();
+        reports.forEach(r -> reported.put(r.name(), r));
+        Map<String, InterfacePlan> shown = new HashMap<>();
         for (InterfacePlan plan : plans) {
+            shown.put(plan.name(), inForce(plan, reported.get(plan.name()), rulesShown.get(plan.name())));
+        }
+        rulesShown.clear();
+        rulesShown.putAll(shown);
+
+        Map<List<String>, MatchRule> wanted = new HashMap<>();
+        for (InterfacePlan plan : shown.values()) {
             for (MatchRule rule : plan.rules().rules()) {
                 wanted.putIfAbsent(List.of(rule.filter(), rule.ruleName(), plan.name(), rule.action().name(),
                         rule.audit() ? "Audit" : "Enforce"), rule);
@@ -163,6 +174,18 @@ public final class AgentMetrics {
             return false;
         });
         interfaces.forEach(i -> interfaceMeters.computeIfAbsent(i, this::interfaceMeters));
+    }
+
+    /**
+     * The plan whose rules the kernel enforces on an interface: the one shown before when this one failed to go in
+     * and the interface still reports the rule set shown before (fail-static), else this one.
+     */
+    private static InterfacePlan inForce(InterfacePlan plan, InterfaceReport report, InterfacePlan shownBefore) {
+        boolean keptBefore = report != null && report.state() != InterfaceReport.State.ENFORCING
+                && shownBefore != null && report.ruleSetId() != null
+                && report.ruleSetId().equals(shownBefore.ruleSetId())
+                && !report.ruleSetId().equals(plan.ruleSetId());
+        return keptBefore ? shownBefore : plan;
     }
 
     private List<Meter> ruleMeters(List<String> key, MatchRule rule) {

@@ -91,6 +91,34 @@ class AgentMetricsTest {
                 "Enforce").functionCounter()).isNotNull();
     }
 
+    @Test
+    void ruleSeriesFollowTheRulesInForceWhenAnInterfaceKeepsItsPreviousRuleSet() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AgentMetrics metrics = new AgentMetrics(registry, new io.xdpguard.agent.dataplane.testing.FakeDataplane());
+        InterfacePlan before = new InterfacePlan("eth0", AttachMode.Auto, RuleMerger.merge(List.of(Filters.filter("a", """
+                interfaces: {include: [eth0]}
+                rules: [{name: r, action: Drop, sources: [192.0.2.0/24]}]
+                """)), Map.of(), FailsafeConfig.disabled()), "set-a");
+        InterfacePlan failed = new InterfacePlan("eth0", AttachMode.Auto, RuleMerger.merge(List.of(Filters.filter("b", """
+                interfaces: {include: [eth0]}
+                rules: [{name: r, action: Drop, sources: [198.51.100.0/24]}]
+                """)), Map.of(), FailsafeConfig.disabled()), "set-b");
+        metrics.enforced(List.of(before), List.of(report(InterfaceReport.State.ENFORCING, "set-a")), true);
+
+        metrics.enforced(List.of(failed), List.of(report(InterfaceReport.State.FAILED, "set-a")), true);
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "a").functionCounter())
+                .as("the kernel still counts set-a's rules").isNotNull();
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "b").functionCounter()).isNull();
+
+        metrics.enforced(List.of(failed), List.of(report(InterfaceReport.State.ENFORCING, "set-b")), true);
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "a").functionCounter()).isNull();
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "b").functionCounter()).isNotNull();
+    }
+
+    private static InterfaceReport report(InterfaceReport.State state, String ruleSetId) {
+        return new InterfaceReport("eth0", 2, state, "Native", 9, 1, ruleSetId, null, null);
+    }
+
     private static double packets(SimpleMeterRegistry registry) {
         return registry.get(AgentMetrics.RULE_PACKETS).tag("rule", "r").functionCounter().count();
     }
