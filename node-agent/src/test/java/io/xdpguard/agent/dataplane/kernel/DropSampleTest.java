@@ -56,4 +56,30 @@ class DropSampleTest {
             assertThat(samples).noneMatch(s -> "samples/unsampled".equals(s.ruleKey()));
         }
     }
+
+    @Test
+    void aRateLimitRuleSamplesOneInNOfItsDropsNotOfItsPackets() throws Exception {
+        try (Classifier classifier = Classifier.load(null)) {
+            classifier.apply(RuleMerger.merge(List.of(Filters.filter("samples", """
+                    interfaces: {include: [eth0]}
+                    rules:
+                      - name: dns
+                        action: RateLimit
+                        protocol: UDP
+                        ports: ["53"]
+                        rateLimit: {packetsPerSecond: 1, burst: 3}
+                        sampleRate: 2
+                    """)), Map.of(), FailsafeConfig.disabled()));
+            List<DropSample> samples = new ArrayList<>();
+            try (RingBuffer ring = classifier.dropSamples(samples::add)) {
+                // One run of 10 on one CPU (the counters are per CPU): 3 pass on the full bucket, 7 are dropped.
+                classifier.program().testRun(PacketBuilder.udp4("192.0.2.7", 4000, "10.0.0.1", 53).build(), 10);
+                ring.poll(100);
+            }
+
+            assertThat(classifier.maps().ruleCounters(classifier.currentCounterIds()[0]).rateLimited()).isEqualTo(7);
+            // drops 2, 4 and 6 of 7; counting packets instead would sample packets 4, 6, 8 and 10
+            assertThat(samples).hasSize(3).allSatisfy(s -> assertThat(s.reason()).isEqualTo(Reason.RATE_LIMIT_DROP));
+        }
+    }
 }
