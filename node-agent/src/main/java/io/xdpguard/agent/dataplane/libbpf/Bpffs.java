@@ -37,7 +37,7 @@ public final class Bpffs {
      * Mounts bpffs at {@code path} (creating the directory) unless it already is one;
      * {@code mount -t bpf bpf PATH}. Needs CAP_SYS_ADMIN in the mount namespace.
      *
-     * @throws IllegalStateException when a mount there would not reach the host (see {@link #localOnlyMount})
+     * @throws IllegalStateException when a mount there would not reach the host (see {@link #whyAMountWouldStayLocal})
      */
     public static void ensureMounted(Path path) {
         if (isMounted(path)) {
@@ -49,13 +49,12 @@ public final class Bpffs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc/self/mountinfo", e);
         }
-        String localOnly = localOnlyMount(mountinfo, path);
+        String localOnly = whyAMountWouldStayLocal(mountinfo, path, aloneInMountNamespace());
         if (localOnly != null) {
             throw new IllegalStateException("bpffs is not mounted at " + path + ", and a bpffs mounted there by this "
-                    + "process would stay in its own mount namespace (" + localOnly + " receives the host's mounts "
-                    + "but does not send its own back, e.g. a container's mountPropagation HostToContainer): pins "
-                    + "would vanish with the container. Mount bpffs on the host (mount -t bpf bpf " + path
-                    + ", or systemd's sys-fs-bpf.mount), or run the agent privileged (Bidirectional propagation).");
+                    + "process would stay in its own mount namespace (" + localOnly + "): pins would vanish with it. "
+                    + "Mount bpffs on the host (mount -t bpf bpf " + path + ", or systemd's sys-fs-bpf.mount), or run "
+                    + "the agent privileged (Bidirectional propagation).");
         }
         try {
             Files.createDirectories(path);
@@ -70,14 +69,17 @@ public final class Bpffs {
     }
 
     /**
-     * The mount point under which a mount at {@code path} would be made, when that mount is a propagation slave
-     * without being shared ({@code master:N} and no {@code shared:M} in /proc/self/mountinfo): mounts made there do
-     * not propagate to the peer the slave receives from, i.e. the host. Null when a mount would reach its peers, or
-     * when the mount is private (then this mount namespace is the host's own, as for a process outside containers).
+     * Why a bpffs mounted at {@code path} would stay in this mount namespace, or null when it would reach the host. It
+     * stays when the mount above {@code path} is a propagation slave without being shared ({@code master:N} and no
+     * {@code shared:M} in /proc/self/mountinfo: it receives the host's mounts but does not send its own back), or when
+     * that mount is not shared and no other process uses this mount namespace (one made for this process, as by
+     * {@code ip netns exec}): then the mount vanishes when the process exits. A private mount in a namespace other
+     * processes use is taken for the host's own (a minimal VM without shared mounts).
      */
-    static String localOnlyMount(String mountinfo, Path path) {
+    static String whyAMountWouldStayLocal(String mountinfo, Path path, boolean aloneInMountNamespace) {
         String best = null;
-        boolean slaveOnly = false;
+        boolean shared = false;
+        boolean slave = false;
         for (String line : mountinfo.split("\n")) {
             String[] fields = line.split(" ");
             int separator = java.util.Arrays.asList(fields).indexOf("-");
@@ -85,19 +87,51 @@ public final class Bpffs {
                 continue;
             }
             String mountPoint = fields[4].replace("\\040", " ");
-            boolean under = path.startsWith(Path.of(mountPoint));
-            if (under && (best == null || mountPoint.length() >= best.length())) {
+            if (path.startsWith(Path.of(mountPoint)) && (best == null || mountPoint.length() >= best.length())) {
                 best = mountPoint;
-                boolean shared = false;
-                boolean slave = false;
+                shared = false;
+                slave = false;
                 for (int i = 6; i < separator; i++) {
                     shared |= fields[i].startsWith("shared:");
                     slave |= fields[i].startsWith("master:");
                 }
-                slaveOnly = slave && !shared;
             }
         }
-        return slaveOnly ? best : null;
+        if (best == null || shared) {
+            return null;
+        }
+        if (slave) {
+            return best + " receives the host's mounts but does not send its own back, e.g. a container's "
+                    + "mountPropagation HostToContainer";
+        }
+        return aloneInMountNamespace ? "no other process uses this mount namespace and " + best + " is not shared, "
+                + "e.g. under `ip netns exec`, which also hides the host's bpffs: use `nsenter --net=/run/netns/NAME` "
+                + "instead" : null;
+    }
+
+    /** Whether no other process uses this process's mount namespace (false when that cannot be told). */
+    static boolean aloneInMountNamespace() {
+        Path own = Path.of("/proc/self/ns/mnt");
+        String self;
+        try {
+            self = Files.readSymbolicLink(own).toString();
+        } catch (IOException e) {
+            return false;
+        }
+        String pid = Long.toString(ProcessHandle.current().pid());
+        try (var procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+                    .filter(p -> !p.getFileName().toString().equals(pid))
+                    .noneMatch(p -> {
+                        try {
+                            return Files.readSymbolicLink(p.resolve("ns/mnt")).toString().equals(self);
+                        } catch (IOException | RuntimeException e) {
+                            return false; // gone, or not ours to read
+                        }
+                    });
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** {@code root/name}, checking that {@code name} is a single path component. */

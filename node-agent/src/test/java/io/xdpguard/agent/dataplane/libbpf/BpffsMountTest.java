@@ -17,8 +17,9 @@ class BpffsMountTest {
                 1520 1510 0:22 / /sys ro,nosuid,nodev,noexec,relatime - sysfs sysfs ro
                 1530 1520 8:1 /sys/fs/bpf /sys/fs/bpf rw,relatime master:7 - ext4 /dev/sda1 rw
                 """;
-        assertThat(Bpffs.localOnlyMount(container, BPFFS)).isEqualTo("/sys/fs/bpf");
-        assertThat(Bpffs.localOnlyMount(container, BPFFS.resolve("xdpguard"))).isEqualTo("/sys/fs/bpf");
+        assertThat(Bpffs.whyAMountWouldStayLocal(container, BPFFS, false)).startsWith("/sys/fs/bpf receives");
+        assertThat(Bpffs.whyAMountWouldStayLocal(container, BPFFS.resolve("xdpguard"), false))
+                .startsWith("/sys/fs/bpf receives");
     }
 
     @Test
@@ -28,18 +29,18 @@ class BpffsMountTest {
                 1510 1400 0:350 / / rw,relatime master:510 - overlay overlay rw
                 1530 1510 8:1 /sys/fs/bpf /sys/fs/bpf rw,relatime shared:7 master:7 - ext4 /dev/sda1 rw
                 """;
-        assertThat(Bpffs.localOnlyMount(bidirectional, BPFFS)).isNull();
+        assertThat(Bpffs.whyAMountWouldStayLocal(bidirectional, BPFFS, true)).isNull();
         // a host's own namespace: systemd's shared mounts, or a minimal VM's private ones
         String host = """
                 26 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
                 22 26 0:21 / /sys rw,relatime shared:7 - sysfs sysfs rw
                 """;
-        assertThat(Bpffs.localOnlyMount(host, BPFFS)).isNull();
+        assertThat(Bpffs.whyAMountWouldStayLocal(host, BPFFS, true)).isNull();
         String privateHost = """
                 26 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw
                 22 26 0:21 / /sys rw,relatime - sysfs sysfs rw
                 """;
-        assertThat(Bpffs.localOnlyMount(privateHost, BPFFS)).isNull();
+        assertThat(Bpffs.whyAMountWouldStayLocal(privateHost, BPFFS, false)).isNull();
     }
 
     @Test
@@ -49,8 +50,26 @@ class BpffsMountTest {
                 22 26 0:21 / /sys rw,relatime shared:7 - sysfs sysfs rw
                 40 22 0:30 / /sys/fs/bpf\\040old rw,relatime master:9 - bpf bpf rw
                 """;
-        assertThat(Bpffs.localOnlyMount(mountinfo, BPFFS)).isNull();
-        assertThat(Bpffs.localOnlyMount(mountinfo, Path.of("/sys/fs/bpf old/x"))).isEqualTo("/sys/fs/bpf old");
-        assertThat(Bpffs.localOnlyMount(mountinfo, Path.of("/var/lib"))).isEqualTo("/");
+        assertThat(Bpffs.whyAMountWouldStayLocal(mountinfo, BPFFS, false)).isNull();
+        assertThat(Bpffs.whyAMountWouldStayLocal(mountinfo, Path.of("/sys/fs/bpf old/x"), false))
+                .startsWith("/sys/fs/bpf old receives");
+        assertThat(Bpffs.whyAMountWouldStayLocal(mountinfo, Path.of("/var/lib"), false)).startsWith("/ receives");
+    }
+
+    @Test
+    void aPrivateMountInANamespaceOfThisProcessAloneIsRefused() {
+        // ip netns exec: a mount namespace for the command alone, /sys a fresh private sysfs (named after the netns)
+        String ipNetnsExec = """
+                45 44 254:0 / / rw,relatime - ext4 /dev/vda rw
+                48 45 0:39 / /sys rw,relatime - sysfs walkns rw
+                """;
+        assertThat(Bpffs.whyAMountWouldStayLocal(ipNetnsExec, BPFFS, true))
+                .contains("no other process uses this mount namespace").contains("nsenter --net");
+        assertThat(Bpffs.whyAMountWouldStayLocal(ipNetnsExec, BPFFS, false)).as("the host's own").isNull();
+    }
+
+    @Test
+    void thisTestSharesItsMountNamespaceWithTheRestOfTheHost() {
+        assertThat(Bpffs.aloneInMountNamespace()).isFalse();
     }
 }
