@@ -691,6 +691,9 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             } catch (UncheckedIOException e) {
                 failures.add(e.getMessage() + ": " + e.getCause().getMessage());
             }
+        } else if (!Bpffs.isMounted(options.bpffsRoot())) {
+            failures.add(options.bpffsRoot() + " is not a bpffs mount (or does not exist), so no pins could be looked "
+                    + "for: check the path (under `ip netns exec`, /sys/fs/bpf is hidden: use `nsenter --net=...`)");
         }
         if (options.adoptOrphans()) {
             detachOrphans(removed, failures);

@@ -302,6 +302,19 @@ class LifecycleTest {
     }
 
     @Test
+    void cleanupOfAPathThatIsNoBpffsSaysSoInsteadOfFindingNothing() {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new io.xdpguard.agent.cli.AgentCommand());
+        cli.setOut(new java.io.PrintWriter(new java.io.StringWriter(), true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        Path typo = Path.of("/tmp/xdpguard-test-no-bpffs-" + Integer.toHexString(ThreadLocalRandom.current().nextInt()));
+
+        assertThat(cli.execute("cleanup", "--bpffs-root", typo.toString())).as("%s", err).isEqualTo(4);
+        assertThat(err.toString()).contains(typo + " is not a bpffs mount");
+        assertThat(Files.exists(typo)).as("nothing is mounted or created there").isFalse();
+    }
+
+    @Test
     void observeTellsTheTruthAfterAnOutsideDetachAndApplyReattaches() throws Exception {
         KernelDataplane dp = dataplane();
         int id = (int) dp.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
