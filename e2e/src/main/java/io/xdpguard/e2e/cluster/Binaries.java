@@ -49,7 +49,10 @@ public record Binaries(Path root) {
 
     List<String> agentCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-Xmx256m", "-XX:+UseSerialGC"));
-        if (args.length > 0 && !args[0].equals("run")) {
+        // as bin/xdpguard-agent: only the long-running commands serve HTTP
+        boolean serves = args.length > 0 && (args[0].equals("run")
+                || args[0].equals("standalone") && !List.of(args).contains("--once"));
+        if (!serves) {
             cmd.add("-Dquarkus.http.host-enabled=false");
         }
         cmd.add("-jar");

@@ -1,6 +1,9 @@
 package io.xdpguard.agent.cli;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.xdpguard.agent.cluster.AgentConfig;
+import io.xdpguard.agent.cluster.DropSampleStore;
+import io.xdpguard.agent.cluster.DropSamples;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
 import io.xdpguard.agent.dataplane.kernel.MapCapacities;
 import io.xdpguard.agent.dataplane.libbpf.Libbpf;
@@ -8,6 +11,7 @@ import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.standalone.StandaloneAgent;
+import io.xdpguard.agent.standalone.StandaloneReadiness;
 import io.xdpguard.api.validation.Cidrs;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -37,6 +41,14 @@ public class StandaloneCommand implements Callable<Integer> {
     /** Set when Quarkus runs the command: the registry behind /q/metrics (null when run without CDI, e.g. tests). */
     @Inject
     MeterRegistry registry;
+
+    /** Set when Quarkus runs the command, as registry: drop samples (GET /drops, the log, metrics), readiness. */
+    @Inject
+    DropSampleStore sampleStore;
+    @Inject
+    AgentConfig config;
+    @Inject
+    StandaloneReadiness readiness;
 
     @Option(names = "--config-dir", required = true, description = "Directory of XdpFilter and XdpCidrSet YAML files.")
     Path configDir;
@@ -116,7 +128,20 @@ public class StandaloneCommand implements Callable<Integer> {
                     return ExitCodes.INVALID_INPUT;
                 }
             }
-            agent.run(intervalMillis);
+            if (sampleStore == null) {
+                agent.run(intervalMillis);
+                return ExitCodes.OK;
+            }
+            // Without a reader the ring fills and every later sample counts as lost (samples_lost).
+            DropSamples samples = sampleStore.start(config.samples().bufferSize(), config.samples().logPerSecond());
+            readiness.started();
+            agent.onReports(reports -> {
+                samples.interfaces(reports);
+                readiness.passed();
+            });
+            try (AutoCloseable subscription = dataplane.subscribe(samples)) {
+                agent.run(intervalMillis);
+            }
             return ExitCodes.OK;
         }
     }

@@ -397,9 +397,7 @@ public final class ClusterAgent implements AutoCloseable {
             contents.computeIfAbsent(p.ruleSetId(), id -> contentOf(p, generations));
         }
         if (samples != null) {
-            Map<Integer, String> names = new HashMap<>();
-            reports.stream().filter(r -> r.ifindex() != 0).forEach(r -> names.put(r.ifindex(), r.name()));
-            samples.interfaces(names);
+            samples.interfaces(reports);
         }
         Set<String> live = new LinkedHashSet<>(plan.interfaces().stream().map(InterfacePlan::ruleSetId).toList());
         reports.stream().map(InterfaceReport::ruleSetId).filter(Objects::nonNull).forEach(live::add);

@@ -1,7 +1,6 @@
 package io.xdpguard.agent.cluster;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.xdpguard.agent.dataplane.Dataplane;
@@ -13,14 +12,12 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 /** The cluster agent as a Quarkus bean: built from configuration when {@code run} starts it, stopped on shutdown. */
 @ApplicationScoped
 public class ClusterAgentService {
     /** The last reconcile at shutdown must end well within the pod's termination grace period (30 s by default). */
     private static final Duration SHUTDOWN_RECONCILE_TIMEOUT = Duration.ofSeconds(10);
-    private static final Logger SAMPLE_LOG = Logger.getLogger("io.xdpguard.agent.drops");
 
     @Inject
     AgentConfig config;
@@ -32,11 +29,12 @@ public class ClusterAgentService {
     DropSampleSource sampleSource;
     @Inject
     MeterRegistry registry;
+    @Inject
+    DropSampleStore sampleStore;
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev")
     String version;
 
     private volatile ClusterAgent agent;
-    private volatile DropSamples samples;
     private AutoCloseable subscription;
 
     /** Starts the agent (informers, reconciler, sample consumer); idempotent. */
@@ -45,12 +43,7 @@ public class ClusterAgentService {
             return agent;
         }
         AgentSettings settings = settings(config, version);
-        samples = new DropSamples(config.samples().bufferSize(), config.samples().logPerSecond(), SAMPLE_LOG::info,
-                System::currentTimeMillis);
-        FunctionCounter.builder(AgentMetrics.DROP_SAMPLES, samples, DropSamples::received)
-                .description("Drop samples received from the kernel").register(registry);
-        FunctionCounter.builder(AgentMetrics.DROP_SAMPLE_LOGS_SUPPRESSED, samples, DropSamples::suppressedLogs)
-                .description("Drop samples not logged (over the log rate); still in GET /drops").register(registry);
+        DropSamples samples = sampleStore.start(config.samples().bufferSize(), config.samples().logPerSecond());
         agent = new ClusterAgent(client, dataplane, HostInfo.local(), settings, new AgentMetrics(registry, dataplane), samples);
         agent.start();
         subscription = sampleSource.subscribe(samples);
@@ -68,11 +61,6 @@ public class ClusterAgentService {
     /** Null until started. */
     public ClusterAgent agent() {
         return agent;
-    }
-
-    /** Null until started. */
-    public DropSamples samples() {
-        return samples;
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -1,9 +1,11 @@
 package io.xdpguard.agent.cluster;
 
+import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.kernel.DropSample;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +44,10 @@ public final class DropSamples implements Consumer<DropSample> {
         this.clockMillis = clockMillis;
     }
 
-    /** Interface indexes to names, from the latest reports (samples carry only the ifindex). */
-    void interfaces(Map<Integer, String> byIndex) {
+    /** The interfaces' names, from the latest reports (samples carry only the ifindex). */
+    public void interfaces(List<InterfaceReport> reports) {
+        Map<Integer, String> byIndex = new HashMap<>();
+        reports.stream().filter(r -> r.ifindex() != 0).forEach(r -> byIndex.put(r.ifindex(), r.name()));
         interfaceNames.keySet().retainAll(byIndex.keySet());
         interfaceNames.putAll(byIndex);
     }

@@ -16,11 +16,11 @@ import java.util.List;
 public class DropsRoute {
     static final int DEFAULT_LIMIT = 100;
 
-    private final ClusterAgentService service;
+    private final DropSampleStore store;
     private final ObjectMapper mapper;
 
-    DropsRoute(ClusterAgentService service, ObjectMapper mapper) {
-        this.service = service;
+    DropsRoute(DropSampleStore store, ObjectMapper mapper) {
+        this.store = store;
         this.mapper = mapper;
     }
 
@@ -37,7 +37,7 @@ public class DropsRoute {
             context.response().setStatusCode(400).end("limit: not a number: " + limitText + "\n");
             return;
         }
-        DropSamples samples = service.samples();
+        DropSamples samples = store.current();
         List<DropSamples.View> views = samples == null ? List.of()
                 : samples.query(blankToNull(context.request().getParam("filter")),
                         blankToNull(context.request().getParam("interface")),

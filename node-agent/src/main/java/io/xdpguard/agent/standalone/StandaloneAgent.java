@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -35,6 +36,7 @@ public final class StandaloneAgent {
     private final PrintWriter out;
     private final AgentMetrics metrics;
     private String lastStatus = "";
+    private Consumer<List<InterfaceReport>> reportListener = reports -> { };
     /** Per interface, the plan last applied: what an interface whose rules fail to merge keeps. */
     private final Map<String, InterfacePlan> lastApplied = new TreeMap<>();
 
@@ -48,6 +50,11 @@ public final class StandaloneAgent {
         this.failsafe = failsafe;
         this.out = out;
         this.metrics = metrics;
+    }
+
+    /** Called after every pass with the interfaces' reports (drop samples name their interfaces from them). */
+    public void onReports(Consumer<List<InterfaceReport>> listener) {
+        this.reportListener = listener;
     }
 
     /** The outcome of one pass: what the kernel holds, and every error (files, filters, interfaces). */
@@ -106,6 +113,7 @@ public final class StandaloneAgent {
                 metrics.enforced(toApply, reports, true);
             }
         }
+        reportListener.accept(reports);
         reports.stream().filter(r -> r.state() == InterfaceReport.State.FAILED || r.state() == InterfaceReport.State.CONFLICT)
                 .forEach(r -> errors.add("interface " + r.name() + ": " + r.message()));
         String status = StatusTable.render(reports, byInterface, errors);
