@@ -6,6 +6,10 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
+import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
+import io.fabric8.kubernetes.api.model.NodeSelectorTermBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -20,6 +24,7 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.xdpguard.operator.config.OperatorConfig;
+import io.xdpguard.operator.status.NodeEligibility;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -122,13 +127,35 @@ public final class AgentDaemonSet {
         return ds;
     }
 
+    /**
+     * The placement as a required node affinity, restricted to Linux nodes in every placement: the agent is a Linux
+     * program (XDP, bpffs), and tolerate-all would otherwise tolerate Windows nodes' {@code os=windows} taint too. A
+     * Linux node is one labelled {@code kubernetes.io/os=linux} or not labelled at all, as the status roll-up counts
+     * them ({@link NodeEligibility#isLinux}): terms are ORed and a term's requirements ANDed, so each placement term
+     * becomes two, one per case. For {@link AgentPlacement.AllNodes} that leaves these two terms alone, the same
+     * whatever the filters: the Everywhere template still does not depend on their selectors.
+     */
     static Affinity affinity(AgentPlacement.Placement placement) {
-        if (placement instanceof AgentPlacement.SelectedNodes selected) {
-            return new AffinityBuilder().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
-                    .withNodeSelectorTerms(selected.terms()).endRequiredDuringSchedulingIgnoredDuringExecution()
-                    .endNodeAffinity().build();
+        List<NodeSelectorTerm> placed = placement instanceof AgentPlacement.SelectedNodes selected ? selected.terms()
+                : List.of(new NodeSelectorTerm());
+        List<NodeSelectorTerm> terms = new ArrayList<>();
+        for (NodeSelectorTerm term : placed) {
+            for (NodeSelectorRequirement linux : linux()) {
+                terms.add(new NodeSelectorTermBuilder(term).addToMatchExpressions(linux).build());
+            }
         }
-        return null;
+        return new AffinityBuilder().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .withNodeSelectorTerms(terms).endRequiredDuringSchedulingIgnoredDuringExecution()
+                .endNodeAffinity().build();
+    }
+
+    /** The two ways a node counts as Linux: labelled so, or not labelled at all. */
+    private static List<NodeSelectorRequirement> linux() {
+        return List.of(
+                new NodeSelectorRequirementBuilder().withKey(NodeEligibility.OS_LABEL).withOperator("In")
+                        .withValues(NodeEligibility.LINUX).build(),
+                new NodeSelectorRequirementBuilder().withKey(NodeEligibility.OS_LABEL).withOperator("DoesNotExist")
+                        .build());
     }
 
     static List<EnvVar> env(OperatorConfig config) {

@@ -6,19 +6,28 @@ import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Toleration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Whether a node can run the agent now: it is Ready, not being deleted, and the agent tolerates every NoSchedule and
- * NoExecute taint on it (PreferNoSchedule never keeps a DaemonSet pod away). Pure.
+ * Whether a node can run the agent now: it runs Linux, it is Ready, not being deleted, and the agent tolerates every
+ * NoSchedule and NoExecute taint on it (PreferNoSchedule never keeps a DaemonSet pod away). Pure.
  */
 public final class NodeEligibility {
+    /** The label the kubelet sets to its operating system (Go's GOOS: linux, windows). */
+    public static final String OS_LABEL = "kubernetes.io/os";
+    public static final String LINUX = "linux";
+
     private NodeEligibility() {
     }
 
     /** Why a node cannot run the agent, or empty when it can. */
     public static Optional<String> whyExcluded(Node node, List<Toleration> tolerations) {
+        if (!isLinux(node)) {
+            // The agent's DaemonSet is restricted to Linux nodes (AgentDaemonSet.affinity): no agent ever comes.
+            return Optional.of(OS_LABEL + "=" + os(node) + ", not " + LINUX);
+        }
         if (node.getMetadata().getDeletionTimestamp() != null) {
             return Optional.of("being deleted");
         }
@@ -37,6 +46,21 @@ public final class NodeEligibility {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the node runs Linux, the only system the agent runs on: its {@value #OS_LABEL} label says
+     * {@value #LINUX}, or it has no such label (a cluster older than the label). The agent DaemonSet's affinity admits
+     * exactly these nodes.
+     */
+    public static boolean isLinux(Node node) {
+        String os = os(node);
+        return os == null || LINUX.equals(os);
+    }
+
+    private static String os(Node node) {
+        Map<String, String> labels = node.getMetadata().getLabels();
+        return labels == null ? null : labels.get(OS_LABEL);
     }
 
     public static boolean isReady(Node node) {

@@ -6,11 +6,16 @@ import static io.xdpguard.operator.testing.Fixtures.report;
 import static io.xdpguard.operator.testing.Fixtures.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.xdpguard.api.v1alpha1.status.FilterPhase;
+import io.xdpguard.operator.status.NodeEligibility;
+import io.xdpguard.operator.status.Selectors;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -97,5 +102,59 @@ class AgentPlacementTest {
         assertThat(AgentPlacement.build(Map.of(), List.of(state("n2", report("old", 1, FilterPhase.Enforcing))), nodes, true))
                 .as("a leftover to remove").isInstanceOf(AgentPlacement.AllNodes.class);
         assertThat(AgentPlacement.build(Map.of(), List.of(), nodes, true)).isInstanceOf(AgentPlacement.NoAgent.class);
+    }
+
+    /** Nodes by OS label: Linux, unlabelled (counts as Linux), Windows, each with role=edge or role=db. */
+    static final List<Node> MIXED = List.of(
+            node("linux-edge", Map.of("role", "edge", NodeEligibility.OS_LABEL, "linux")),
+            node("plain-edge", Map.of("role", "edge")),
+            node("win-edge", Map.of("role", "edge", NodeEligibility.OS_LABEL, "windows")),
+            node("linux-db", Map.of("role", "db", NodeEligibility.OS_LABEL, "linux")),
+            node("win-db", Map.of("role", "db", NodeEligibility.OS_LABEL, "windows")));
+
+    @Test
+    void theDaemonSetRunsOnLinuxNodesOnlyInEveryPlacement() {
+        var selected = AgentPlacement.build(Map.of("edge", labels("role", "edge")), List.of(), MIXED, false);
+        assertThat(admitted(AgentDaemonSet.affinity(selected), MIXED)).containsExactly("linux-edge", "plain-edge");
+
+        // Everywhere (or an empty selector): every Linux node, with a template the filters' selectors do not change.
+        var everywhere = AgentPlacement.build(Map.of("edge", labels("role", "edge")), List.of(), MIXED, true);
+        assertThat(everywhere).isInstanceOf(AgentPlacement.AllNodes.class);
+        Affinity all = AgentDaemonSet.affinity(everywhere);
+        assertThat(admitted(all, MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
+        assertThat(AgentDaemonSet.affinity(AgentPlacement.build(Map.of("db", labels("role", "db")), List.of(), MIXED, true)))
+                .isEqualTo(all);
+        assertThat(admitted(AgentDaemonSet.affinity(AgentPlacement.build(Map.of("any", new LabelSelector()), List.of(),
+                MIXED, false)), MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
+
+        // A node kept for a filter its agent still holds: by name, on Linux still.
+        var states = List.of(state("linux-db", report("old", 1, FilterPhase.Enforcing)));
+        var held = AgentPlacement.build(Map.of("edge", labels("role", "edge")), states, MIXED, false);
+        assertThat(admitted(AgentDaemonSet.affinity(held), MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
+    }
+
+    @Test
+    void theDaemonSetAdmitsExactlyTheNodesTheStatusCountsAsLinux() {
+        Affinity all = AgentDaemonSet.affinity(new AgentPlacement.AllNodes());
+        assertThat(admitted(all, MIXED)).containsExactlyElementsOf(
+                MIXED.stream().filter(NodeEligibility::isLinux).map(n -> n.getMetadata().getName()).toList());
+    }
+
+    /** The nodes a required node affinity admits, as the scheduler decides: terms ORed, requirements ANDed. */
+    static List<String> admitted(Affinity affinity, List<Node> nodes) {
+        List<NodeSelectorTerm> terms = affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms();
+        return nodes.stream().filter(n -> terms.stream().anyMatch(t -> admits(t, n)))
+                .map(n -> n.getMetadata().getName()).toList();
+    }
+
+    private static boolean admits(NodeSelectorTerm term, Node node) {
+        // Label requirements have the label selector's semantics (In, NotIn, Exists, DoesNotExist).
+        LabelSelector labels = new LabelSelectorBuilder().withMatchExpressions(term.getMatchExpressions().stream()
+                .map(r -> new LabelSelectorRequirement(r.getKey(), r.getOperator(), r.getValues())).toList()).build();
+        boolean fields = term.getMatchFields() == null || term.getMatchFields().stream().allMatch(r ->
+                r.getKey().equals(AgentPlacement.NODE_NAME_FIELD) && r.getOperator().equals("In")
+                        && r.getValues().contains(node.getMetadata().getName()));
+        return fields && Selectors.matches(labels, node.getMetadata().getLabels());
     }
 }

@@ -181,6 +181,12 @@ class HelmChartTest {
         assertThat(agent.getContainers().get(0).getSecurityContext().getCapabilities().getAdd())
                 .containsExactly("BPF", "NET_ADMIN", "PERFMON", "SYS_ADMIN");
         assertThat(agent.getTolerations()).extracting(Toleration::getOperator).containsExactly("Exists");
+        // Tolerating every taint, Windows nodes' os=windows too: the affinity keeps the agent on Linux nodes.
+        assertThat(agent.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms()).extracting(t -> t.getMatchExpressions().stream()
+                        .map(q -> q.getKey() + " " + q.getOperator()
+                                + (q.getValues() == null || q.getValues().isEmpty() ? "" : " " + q.getValues())).toList())
+                .containsExactly(List.of("kubernetes.io/os In [linux]"), List.of("kubernetes.io/os DoesNotExist"));
         assertThat(agent.getContainers().get(0).getPorts()).singleElement()
                 .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(9402));
         // Probes on the agent's health endpoints (AgentHealthChecks), on that port: a rollout waits for readiness.

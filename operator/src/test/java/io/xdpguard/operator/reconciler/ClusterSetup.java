@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Before the operator starts: the CRDs (as committed by the crds module) and three Ready nodes, written with the
- * User-Agent {@value #USER_AGENT} (not the operator's, whose calls XdpFilterOperatorTest records).
+ * Before the operator starts: the CRDs (as committed by the crds module) and four Ready nodes, one of them Windows,
+ * written with the User-Agent {@value #USER_AGENT} (not the operator's, whose calls XdpFilterOperatorTest records).
  */
 public class ClusterSetup implements Consumer<KubernetesServer> {
     static final String USER_AGENT = "xdpguard-test-setup";
@@ -36,6 +36,9 @@ public class ClusterSetup implements Consumer<KubernetesServer> {
         client.nodes().resource(Fixtures.node("edge-1", Map.of("role", "edge"))).create();
         client.nodes().resource(Fixtures.node("edge-2", Map.of("role", "edge"))).create();
         client.nodes().resource(Fixtures.node("db-1", Map.of("role", "db"))).create();
+        // A Windows node a filter's selector matches: tainted os=windows as usual, which tolerate-all tolerates.
+        client.nodes().resource(Fixtures.tainted(Fixtures.node("win-1",
+                Map.of("role", "edge", "kubernetes.io/os", "windows")), "os", "NoSchedule")).create();
     }
 
     private static String readString(File file) {

@@ -59,7 +59,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The operator against the fabric8 mock API server in CRUD mode; the test plays the agents by writing XdpNodeStates.
- * Nodes edge-1 and edge-2 (role=edge) and db-1 (role=db) exist from the start (ClusterSetup). One Quarkus profile.
+ * Nodes edge-1 and edge-2 (role=edge), db-1 (role=db) and the Windows node win-1 (role=edge) exist from the start
+ * (ClusterSetup). One Quarkus profile.
  * The test's own requests go through a client of its own, with another User-Agent than the operator's; the last test
  * compares every request the operator made with the chart's RBAC.
  */
@@ -114,14 +115,14 @@ class XdpFilterOperatorTest {
         DaemonSet ds = daemonSet();
         PodSpec pod = ds.getSpec().getTemplate().getSpec();
         assertThat(ds.getMetadata().getOwnerReferences()).isEmpty();
+        // role In [edge], on Linux nodes only: kubernetes.io/os=linux, or no such label (terms ORed).
         assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
-                .getNodeSelectorTerms()).singleElement().satisfies(t -> {
-                    assertThat(t.getMatchExpressions()).singleElement().satisfies(r -> {
-                        assertThat(r.getKey()).isEqualTo("role");
-                        assertThat(r.getOperator()).isEqualTo("In");
-                        assertThat(r.getValues()).containsExactly("edge");
-                    });
-                });
+                .getNodeSelectorTerms()).extracting(t -> t.getMatchExpressions().stream()
+                        .map(r -> r.getKey() + " " + r.getOperator()
+                                + (r.getValues() == null || r.getValues().isEmpty() ? "" : " " + r.getValues())).toList())
+                .containsExactly(
+                        List.of("role In [edge]", "kubernetes.io/os In [linux]"),
+                        List.of("role In [edge]", "kubernetes.io/os DoesNotExist"));
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
         assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
@@ -146,9 +147,11 @@ class XdpFilterOperatorTest {
             XdpFilterStatus s = filter(FILTER).getStatus();
             assertThat(s).isNotNull();
             assertThat(s.getObservedGeneration()).isEqualTo(1L);
+            // win-1 matches role=edge but is a Windows node: no agent will come, so it is not waited for.
             assertThat(s.getNodes()).isEqualTo(NodeCounts.of(2, 0, 2, 0));
             assertThat(condition(s, "Accepted").getStatus()).isEqualTo("True");
             assertThat(condition(s, "Ready").getStatus()).isEqualTo("False");
+            assertThat(condition(s, "Ready").getMessage()).endsWith("not targeted: win-1 (kubernetes.io/os=windows, not linux)");
             assertThat(s.getRuleCount()).isEqualTo(1);
         });
     }
@@ -284,7 +287,7 @@ class XdpFilterOperatorTest {
             assertThat(condition(s, "Ready").getStatus()).isEqualTo("True");
             assertThat(daemonSet().getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
                     .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
-                    .singleElement().satisfies(t -> assertThat(t.getMatchFields()).isEmpty());
+                    .hasSize(2).allSatisfy(t -> assertThat(t.getMatchFields()).isEmpty());
         });
     }
 

@@ -79,6 +79,15 @@ class FilterStatusAggregatorTest {
                 Arguments.of("PreferNoSchedule never excludes", List.of(a, tainted(node("b", WORKER), "x", "PreferNoSchedule")),
                         List.of(state("a", report("f", 3, FilterPhase.Enforcing))),
                         TOLERATE_NONE, NodeCounts.of(2, 1, 1, 0), false, "NotAllNodesEnforcing", false),
+                Arguments.of("a Windows node is not targeted, tolerated or not", List.of(a, windows("w", WORKER)),
+                        List.of(state("a", report("f", 3, FilterPhase.Enforcing))),
+                        TOLERATE_ALL, NodeCounts.of(1, 1, 0, 0), true, "AllNodesEnforcing", false),
+                Arguments.of("a node labelled linux, or not labelled, is targeted",
+                        List.of(a, node("b", Map.of("role", "worker", NodeEligibility.OS_LABEL, "linux"))),
+                        List.of(state("a", report("f", 3, FilterPhase.Enforcing))),
+                        TOLERATE_ALL, NodeCounts.of(2, 1, 1, 0), false, "NotAllNodesEnforcing", false),
+                Arguments.of("only Windows nodes match", List.of(windows("w", WORKER), other), List.of(),
+                        TOLERATE_ALL, NodeCounts.of(0, 0, 0, 0), false, "NoTargetNodes", false),
                 Arguments.of("no matching node", List.of(other), List.of(),
                         TOLERATE_ALL, NodeCounts.of(0, 0, 0, 0), false, "NoTargetNodes", false),
                 Arguments.of("Enforcing at a newer generation than the spec (stale cache) is pending", List.of(a),
@@ -103,13 +112,21 @@ class FilterStatusAggregatorTest {
         assertThat(status.getConditions()).allSatisfy(c -> assertThat(c.getObservedGeneration()).isEqualTo(3L));
     }
 
+    /** A Windows node as the cloud providers set it up: labelled, and tainted os=windows. */
+    static Node windows(String name, Map<String, String> labels) {
+        Map<String, String> all = new java.util.HashMap<>(labels);
+        all.put(NodeEligibility.OS_LABEL, "windows");
+        return tainted(node(name, all), "os", "NoSchedule");
+    }
+
     @Test
     void saysWhichMatchingNodesAreNotTargetedAndWhy() {
         XdpFilterStatus status = run(workers(1), List.of(node("a", WORKER), readyNode("b", WORKER, false),
-                tainted(node("c", WORKER), "gpu", "NoSchedule")), List.of(), TOLERATE_NONE);
+                tainted(node("c", WORKER), "gpu", "NoSchedule"), windows("d", WORKER)), List.of(), TOLERATE_NONE);
         assertThat(condition(status, "Ready").getMessage())
                 .contains("0/1 targeted nodes enforce generation 1")
-                .contains("not targeted: b (NotReady), c (taint gpu:NoSchedule not tolerated)");
+                .contains("not targeted: b (NotReady), c (taint gpu:NoSchedule not tolerated), "
+                        + "d (kubernetes.io/os=windows, not linux)");
     }
 
     @Test
