@@ -106,7 +106,7 @@ public class StandaloneCommand implements Callable<Integer> {
         }
         MapCapacities capacities;
         try {
-            capacities = MapCapacities.perSlot(hostEntriesPerSlot, lpmEntriesPerSlot, ipv4ChunksPerSlot, ipv6BlocksPerSlot);
+            capacities = MapCapacities.configured(hostEntriesPerSlot, lpmEntriesPerSlot, ipv4ChunksPerSlot, ipv6BlocksPerSlot);
         } catch (IllegalArgumentException | ArithmeticException e) {
             spec.commandLine().getErr().println("error: map capacities: " + e.getMessage());
             return ExitCodes.INVALID_INPUT;

@@ -22,7 +22,7 @@ public class DataplaneProducer {
     }
 
     static MapCapacities capacities(AgentConfig.DataplaneMaps maps) {
-        return MapCapacities.perSlot(maps.hostEntriesPerSlot(), maps.lpmEntriesPerSlot(), maps.ipv4ChunksPerSlot(),
+        return MapCapacities.configured(maps.hostEntriesPerSlot(), maps.lpmEntriesPerSlot(), maps.ipv4ChunksPerSlot(),
                 maps.ipv6BlocksPerSlot());
     }
 

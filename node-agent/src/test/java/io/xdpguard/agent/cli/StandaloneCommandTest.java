@@ -30,6 +30,21 @@ class StandaloneCommandTest {
     }
 
     @Test
+    void aZeroCapacityIsRefusedInsteadOfTakingTheObjectsSize() throws Exception {
+        Files.writeString(configDir.resolve("empty.yaml"), "");
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new AgentCommand());
+        cli.setErr(new PrintWriter(err));
+
+        int exit = cli.execute("standalone", "--config-dir", configDir.toString(), "--bpffs-root",
+                configDir.resolve("bpffs").toString(), "--host-entries-per-slot", "0", "--once");
+
+        assertThat(exit).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(err.toString()).contains("error: map capacities: host entries per slot must be at least 1, not 0");
+        assertThat(configDir.resolve("bpffs")).doesNotExist();
+    }
+
+    @Test
     void aNegativeIpv6BlockCapacityIsRefusedBeforeAnythingIsLoaded() throws Exception {
         Files.writeString(configDir.resolve("empty.yaml"), "");
         StringWriter err = new StringWriter();
@@ -40,7 +55,7 @@ class StandaloneCommandTest {
                 configDir.resolve("bpffs").toString(), "--ipv6-blocks-per-slot", "-1", "--once");
 
         assertThat(exit).isEqualTo(ExitCodes.INVALID_INPUT);
-        assertThat(err.toString()).contains("error: map capacities: negative map capacity");
+        assertThat(err.toString()).contains("error: map capacities: IPv6 blocks per slot must be at least 1, not -1");
         assertThat(configDir.resolve("bpffs")).doesNotExist();
     }
 }

@@ -57,6 +57,25 @@ public record MapCapacities(int hosts, int lpm4, int lpm6, int chunksPerSlot, in
     }
 
     /**
+     * Capacities as a user configures them (agent settings, standalone options): per slot, each at least 1 (a 0 would
+     * silently keep the object's size, which for the host hash is far bigger than the default).
+     */
+    public static MapCapacities configured(int hostsPerSlot, int prefixesPerSlot, int chunksPerSlot,
+            int ipv6BlocksPerSlot) {
+        atLeastOne("host entries", hostsPerSlot);
+        atLeastOne("LPM entries", prefixesPerSlot);
+        atLeastOne("IPv4 chunks", chunksPerSlot);
+        atLeastOne("IPv6 blocks", ipv6BlocksPerSlot);
+        return perSlot(hostsPerSlot, prefixesPerSlot, chunksPerSlot, ipv6BlocksPerSlot);
+    }
+
+    private static void atLeastOne(String what, int perSlot) {
+        if (perSlot < 1) {
+            throw new IllegalArgumentException(what + " per slot must be at least 1, not " + perSlot);
+        }
+    }
+
+    /**
      * Capacities given per slot, as the agent's configuration states them (a slot is one rule set; the maps hold
      * two). 0 keeps the object's size.
      *
