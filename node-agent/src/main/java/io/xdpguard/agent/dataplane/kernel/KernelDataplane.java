@@ -11,6 +11,7 @@ import io.xdpguard.agent.dataplane.libbpf.BpfMap;
 import io.xdpguard.agent.dataplane.libbpf.BpfMapSpec;
 import io.xdpguard.agent.dataplane.libbpf.BpfProgram;
 import io.xdpguard.agent.dataplane.libbpf.Bpffs;
+import io.xdpguard.agent.dataplane.libbpf.BpffsLock;
 import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
 import io.xdpguard.agent.dataplane.libbpf.RingBuffer;
 import io.xdpguard.agent.dataplane.libbpf.XdpAttachment.Mode;
@@ -156,6 +157,8 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     private final List<String> startupLog = new ArrayList<>();
     private Map<String, BpfMapSpec> specs;
     private boolean started;
+    /** Held from the first start (or removeAll) to close: see {@link BpffsLock}. */
+    private BpffsLock lock;
     /** The options' crash points, and the clock of the last atomic switch (for the switch-latency metric). */
     private final CrashPoint points;
     private volatile long lastSwitchNanos;
@@ -208,6 +211,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             return;
         }
         Bpffs.ensureMounted(options.bpffsRoot());
+        lock();
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
@@ -672,6 +676,14 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                 failures.add("cannot release " + f.name + ": " + e.getMessage());
             }
         }
+        if (Bpffs.isMounted(options.bpffsRoot())) {
+            try {
+                lock();
+            } catch (RuntimeException e) {
+                // a running agent would re-attach what this removes, and keep pins it recreates
+                return new Removal(removed, List.of(e.getMessage()));
+            }
+        }
         if (Bpffs.isMounted(options.bpffsRoot()) && Files.isDirectory(base)) {
             // pins of a previous process (or another layout version) that this instance did not adopt
             try (var walk = Files.walk(base)) {
@@ -700,6 +712,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         }
         started = false;
         startupLog.clear();
+        unlock();
         return new Removal(removed, failures);
     }
 
@@ -939,6 +952,21 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
         }
         interfaces.clear();
         started = false;
+        unlock();
+    }
+
+    /** Holds the bpffs root for this instance until close (or the end of removeAll): one agent per set of pins. */
+    private void lock() {
+        if (lock == null) {
+            lock = BpffsLock.acquire(options.bpffsRoot());
+        }
+    }
+
+    private void unlock() {
+        if (lock != null) {
+            lock.close();
+            lock = null;
+        }
     }
 
     // ---- helpers --------------------------------------------------------------------------------------------------

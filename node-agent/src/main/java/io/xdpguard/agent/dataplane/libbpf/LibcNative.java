@@ -37,6 +37,12 @@ final class LibcNative {
 
         int close(int fd);
 
+        /** -1 (errno set) on failure. */
+        int open(String path, int flags);
+
+        /** BSD lock on the open file description of {@code fd}; -1 (errno set, EWOULDBLOCK with LOCK_NB) on failure. */
+        int flock(int fd, int operation);
+
         int mount(String source, String target, String filesystemType, long mountFlags, Pointer data);
 
         /** {@code struct statfs} is written to {@code buf}; {@code f_type} is the first field (a long). */

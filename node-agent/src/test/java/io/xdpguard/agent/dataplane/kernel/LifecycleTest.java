@@ -277,6 +277,24 @@ class LifecycleTest {
     }
 
     @Test
+    void aSecondAgentOnTheSamePinsIsRefusedUntilTheFirstStops() throws Exception {
+        KernelDataplane first = dataplane();
+        InterfaceReport r = first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
+        KernelDataplane second = dataplane();
+
+        InterfaceReport refused = second.apply(List.of(plan(net.name, AttachMode.Generic, ALLOWED_PORT))).get(0);
+        assertThat(refused.state()).isEqualTo(State.FAILED);
+        assertThat(refused.message()).contains("another xdpguard agent manages the pins under " + root)
+                .contains("pid " + ProcessHandle.current().pid());
+        assertThat(traffic()).as("the first agent's rules stay").containsExactly(20, 0);
+
+        first.close(); // as its process exits: the kernel drops the lock
+        InterfaceReport adopted = second.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
+        assertThat(adopted.state()).isEqualTo(State.ENFORCING);
+        assertThat(adopted.programId()).as("adopted, not replaced").isEqualTo(r.programId());
+    }
+
+    @Test
     void cleanupThatCannotRemoveEverythingSaysWhatIsLeftAndExitsNonZero() throws Exception {
         KernelDataplane dp = dataplane();
         assertThat(dp.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).state())

@@ -76,6 +76,19 @@ class StandaloneTrafficTest {
         await(() -> XdpAttachment.query(net.ifindex).progId() == 0);
         assertDelivered(PORT_A, 10);
 
+        writeFilter(PORT_A, "\"" + PORT_A + "\"");
+        awaitDropping(PORT_A, PORT_B);
+        StringWriter refused = new StringWriter();
+        CommandLine second = new CommandLine(new AgentCommand());
+        second.setOut(new PrintWriter(refused, true));
+        second.setErr(new PrintWriter(refused, true));
+        assertThat(second.execute("cleanup", "--bpffs-root", root.toString())).as("%s", refused).isEqualTo(4);
+        assertThat(refused.toString()).contains("another xdpguard agent manages the pins under " + root)
+                .contains("pid " + ProcessHandle.current().pid());
+        assertDelivered(PORT_A, 0);
+
+        agentThread.interrupt();
+        agentThread.join(5000);
         StringWriter cleanup = new StringWriter();
         CommandLine cli = new CommandLine(new AgentCommand());
         cli.setOut(new PrintWriter(cleanup));
