@@ -6,6 +6,7 @@ import io.xdpguard.agent.dataplane.kernel.Classifier;
 import io.xdpguard.agent.dataplane.kernel.ReasonCounters;
 import io.xdpguard.agent.dataplane.kernel.RuleCounters;
 import io.xdpguard.agent.dataplane.libbpf.Libbpf;
+import io.xdpguard.agent.dataplane.packet.AddressText;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.packet.PacketParser;
 import io.xdpguard.agent.dataplane.packet.ParseOutcome;
@@ -172,8 +173,8 @@ public class TraceCommand implements Callable<Integer> {
             line.put("why", parsed.malformedReason());
         }
         if (parsed.family() != 0) {
-            line.put("src", parsed.sourceAddress().getHostAddress());
-            line.put("dst", parsed.destinationAddress().getHostAddress());
+            line.put("src", AddressText.of(parsed.source(), parsed.family()));
+            line.put("dst", AddressText.of(parsed.destination(), parsed.family()));
             line.put("proto", parsed.protocol());
             if (parsed.laterFragment()) {
                 line.put("fragment", "later");

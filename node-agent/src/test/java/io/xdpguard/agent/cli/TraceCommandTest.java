@@ -67,7 +67,7 @@ class TraceCommandTest {
                 l -> assertThat(l).startsWith("verdict=PASS reason=non_ip filter=- rule=- parsed=non_ip"),
                 l -> assertThat(l).startsWith("verdict=PASS reason=rule_pass filter=edge-allowlist rule=icmpv6-errors-and-echo"),
                 l -> assertThat(l).startsWith("verdict=DROP reason=rule_drop filter=block-abusers rule=known-bad "
-                        + "parsed=ip src=2001:db8:bad:0:0:0:0:7 dst=2001:db8:0:0:0:0:0:2 proto=17 sport=1000 dport=53"));
+                        + "parsed=ip src=2001:db8:bad::7 dst=2001:db8::2 proto=17 sport=1000 dport=53"));
     }
 
     @Test
@@ -100,7 +100,7 @@ class TraceCommandTest {
             assertThat(l.path("verdict").asText()).isEqualTo("DROP");
             assertThat(l.path("rule").asText()).isEqualTo("known-bad");
         });
-        assertThat(lines.get(1).path("src").asText()).isEqualTo("2001:db8:bad:0:0:0:0:1");
+        assertThat(lines.get(1).path("src").asText()).isEqualTo("2001:db8:bad::1");
     }
 
     @Test
