@@ -52,7 +52,7 @@ class TraceCommandTest {
                 "--packet", PacketBuilder.tcp4("203.0.113.5", 40000, "10.9.9.9", 8080).toHex(),
                 "--packet", PacketBuilder.udp4("203.0.113.5", 3333, "10.9.9.9", 53).truncate(30).toHex(),
                 "--packet", PacketBuilder.ethernet().arp("10.9.9.1", "10.9.9.9").toHex(),
-                "--packet", "icmp6 2001:db8::1 2001:db8::2 128",
+                "--packet", "icmp6 [2001:db8::1] [2001:db8::2] 128",
                 "--packet", "udp [2001:db8:bad::7]:1000 [2001:db8::2]:53");
 
         assertThat(run.exit()).as(run.err()).isZero();
