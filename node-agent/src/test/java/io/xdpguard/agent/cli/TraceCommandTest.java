@@ -163,6 +163,69 @@ class TraceCommandTest {
                 .satisfies(r -> assertThat(r.err()).contains("shorter than an Ethernet header"));
     }
 
+    @Test
+    @ExtendWith(RequiresBpf.class)
+    void filtersTheInterfaceDoesNotSelectAndFilesWithoutFiltersAreNamedOnStderr() throws IOException {
+        Path setOnly = dir.resolve("set-only.yaml");
+        Files.writeString(setOnly, """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpCidrSet
+                metadata: {name: bad-ranges}
+                spec: {cidrs: [192.0.2.0/24]}
+                """);
+        Path allowlist = EXAMPLES.resolve("allowlist-ssh-https.yaml");
+
+        Run run = run("--filter", EXAMPLES.resolve("block-cidrs.yaml").toString(), "--filter", allowlist.toString(),
+                "--filter", setOnly.toString(), "--interface-name", "eth1", "--packet", "udp 192.0.2.10:1 10.0.0.1:53");
+
+        assertThat(run.exit()).as("still a valid answer").isZero();
+        assertThat(run.out()).startsWith("verdict=DROP reason=rule_drop filter=block-abusers ");
+        assertThat(run.err().lines().toList()).containsExactly("warning: no XdpFilter in " + setOnly,
+                "warning: " + allowlist + ": XdpFilter \"edge-allowlist\" skipped: its interfaces do not select \"eth1\"");
+
+        Run none = run("--filter", allowlist.toString(), "--interface-name", "wlan0", "--packet", "udp 192.0.2.10:1 10.0.0.1:53");
+        assertThat(none.exit()).isZero();
+        assertThat(none.out()).startsWith("verdict=PASS reason=default_pass ");
+        assertThat(none.err()).contains("XdpFilter \"edge-allowlist\" skipped: its interfaces do not select \"wlan0\"");
+
+        assertThat(run("--filter", allowlist.toString(), "--interface-name", "eth0", "--packet", "udp 192.0.2.10:1 10.0.0.1:53")
+                .err()).as("no warning when every filter is used").isEmpty();
+    }
+
+    @Test
+    void aFilterNameDefinedInTwoFilesIsRejectedNamingBoth() throws IOException {
+        Path copy = dir.resolve("copy.yaml");
+        Path block = EXAMPLES.resolve("block-cidrs.yaml");
+        Files.copy(block, copy);
+
+        Run run = run("--filter", block.toString(), "--filter", copy.toString(), "--packet", "udp 192.0.2.10:1 10.0.0.1:53");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("error: " + copy + ": XdpFilter \"block-abusers\" is already defined in " + block);
+
+        Path twice = dir.resolve("twice.yaml");
+        Files.writeString(twice, Files.readString(block) + "\n---\n" + Files.readString(block));
+        assertThat(run("--filter", twice.toString(), "--packet", "00").err())
+                .contains(twice + " (document 2): XdpFilter \"block-abusers\" is already defined in " + twice + " (document 1)");
+    }
+
+    @Test
+    void missingFilesAreSaidToBeMissing() {
+        Path nope = dir.resolve("nope.yaml");
+        assertThat(run("--filter", nope.toString(), "--packet", "00")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("error: " + nope + ": no such file").doesNotContain("YAML");
+        });
+        String filter = EXAMPLES.resolve("block-cidrs.yaml").toString();
+        assertThat(run("--filter", filter, "--packet", "/tmp/nope-xdpguard.pcap")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("--packet: no such file: /tmp/nope-xdpguard.pcap").doesNotContain("hex");
+        });
+        assertThat(run("--filter", filter, "--packet", "capture.pcap").err()).contains("--packet: no such file: capture.pcap");
+        assertThat(run("--filter", filter, "--packet", dir.toString()).err()).contains("--packet: not a regular file: " + dir);
+    }
+
     private Path pcap(byte[]... frames) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(24 + 16 * frames.length + 4096).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
