@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * Packets written the short way on the command line: {@code udp 192.0.2.10:3333 10.9.9.9:53},
  * {@code tcp [2001:db8::1]:40000 [2001:db8::2]:443}, {@code icmp 192.0.2.1 192.0.2.2 8} (the last number is the
- * ICMP type), {@code icmp6 2001:db8::1 2001:db8::2 128}.
+ * ICMP type), {@code icmp6 2001:db8::1 2001:db8::2 128} (IPv6 addresses with or without brackets).
  */
 final class PacketDescription {
     private PacketDescription() {
@@ -35,8 +35,8 @@ final class PacketDescription {
                 }
                 case "icmp", "icmp6" -> {
                     require(parts.length == 4, text);
-                    PacketBuilder packet = PacketBuilder.ethernet().ip(PacketBuilder.addressLiteral(parts[1]),
-                            PacketBuilder.addressLiteral(parts[2]));
+                    PacketBuilder packet = PacketBuilder.ethernet().ip(PacketBuilder.addressLiteral(unbracket(parts[1])),
+                            PacketBuilder.addressLiteral(unbracket(parts[2])));
                     int type = Integer.parseInt(parts[3]);
                     yield (protocol.equals("icmp") ? packet.icmp(type, 0) : packet.icmpv6(type, 0)).build();
                 }
@@ -46,6 +46,11 @@ final class PacketDescription {
             throw new IllegalArgumentException("--packet \"" + text + "\": " + e.getMessage()
                     + " (write e.g. \"udp 192.0.2.1:3333 10.0.0.1:53\" or \"icmp 192.0.2.1 10.0.0.1 8\")");
         }
+    }
+
+    /** {@code [2001:db8::1]} as written for ports is accepted without a port too. */
+    private static String unbracket(String address) {
+        return address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1) : address;
     }
 
     private static void require(boolean ok, String text) {

@@ -6,6 +6,7 @@ import io.xdpguard.agent.dataplane.kernel.Classifier;
 import io.xdpguard.agent.dataplane.kernel.ReasonCounters;
 import io.xdpguard.agent.dataplane.kernel.RuleCounters;
 import io.xdpguard.agent.dataplane.libbpf.Libbpf;
+import io.xdpguard.agent.dataplane.packet.AddressText;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.packet.PacketParser;
 import io.xdpguard.agent.dataplane.packet.ParseOutcome;
@@ -17,8 +18,10 @@ import io.xdpguard.agent.dataplane.rules.RuleSet;
 import io.xdpguard.agent.dataplane.rules.RuleSetException;
 import io.xdpguard.agent.files.ApiObjectFiles;
 import io.xdpguard.agent.files.ApiObjects;
+import io.xdpguard.agent.files.FilterNames;
 import io.xdpguard.agent.files.Pcap;
 import io.xdpguard.agent.plan.Selection;
+import io.xdpguard.api.v1alpha1.XdpCidrSet;
 import io.xdpguard.api.v1alpha1.XdpFilter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -73,18 +77,50 @@ public class TraceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ApiObjects objects = ApiObjectFiles.read(Stream.concat(filterFiles.stream(), cidrSetFiles.stream()).toList());
-        if (!objects.errors().isEmpty()) {
-            objects.errors().forEach(e -> err.println("error: " + e));
+        // File by file, to tell which file defines what; a name defined twice is rejected as standalone rejects it.
+        List<String> errors = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        Map<String, Path> definedIn = new LinkedHashMap<>();
+        List<XdpFilter> read = new ArrayList<>();
+        Map<String, XdpCidrSet> cidrSets = new LinkedHashMap<>();
+        FilterNames names = new FilterNames();
+        for (Path file : Stream.concat(filterFiles.stream(), cidrSetFiles.stream()).distinct().toList()) {
+            ApiObjects objects = ApiObjectFiles.read(List.of(file));
+            errors.addAll(objects.errors());
+            if (objects.errors().isEmpty() && objects.filters().isEmpty() && filterFiles.contains(file)) {
+                warnings.add("no XdpFilter in " + file);
+            }
+            for (XdpFilter filter : objects.filters()) {
+                String duplicate = names.duplicate(filter, file.toString());
+                if (duplicate == null) {
+                    definedIn.put(filter.getMetadata().getName(), file);
+                    read.add(filter);
+                } else {
+                    errors.add(duplicate);
+                }
+            }
+            objects.cidrSets().forEach(cidrSets::putIfAbsent);
+        }
+        if (!errors.isEmpty()) {
+            errors.forEach(e -> err.println("error: " + e));
             return ExitCodes.INVALID_INPUT;
         }
-        List<XdpFilter> selected = objects.filters().stream()
-                .filter(f -> interfaceName == null || Selection.selectsInterface(f.getSpec().getInterfaces(), interfaceName))
-                .toList();
+        List<XdpFilter> selected = new ArrayList<>();
+        for (XdpFilter filter : read) {
+            if (interfaceName == null || Selection.selectsInterface(filter.getSpec().getInterfaces(), interfaceName)) {
+                selected.add(filter);
+            } else {
+                warnings.add(definedIn.get(filter.getMetadata().getName()) + ": XdpFilter \"" + filter.getMetadata().getName()
+                        + "\" skipped: its interfaces do not select \"" + interfaceName + "\"");
+            }
+        }
+        // Still a valid answer (what this interface would do), but rarely the question asked: say so, exit 0.
+        warnings.forEach(w -> err.println("warning: " + w));
+        err.flush();
         RuleSet ruleSet;
         List<byte[]> frames;
         try {
-            ruleSet = RuleMerger.merge(selected, objects.cidrSets(),
+            ruleSet = RuleMerger.merge(selected, cidrSets,
                     noFailsafe ? FailsafeConfig.disabled() : FailsafeConfig.defaults());
             frames = frames();
         } catch (RuleSetException | IOException | IllegalArgumentException e) {
@@ -115,6 +151,10 @@ public class TraceCommand implements Callable<Integer> {
                 frames.add(PacketDescription.parse(packet));
             } else if (Files.isRegularFile(file)) {
                 frames.addAll(Pcap.read(file));
+            } else if (packet.contains("/") || packet.toLowerCase(Locale.ROOT).endsWith(".pcap")) {
+                // a path, not hex: say so rather than "not a hexadecimal digit '/'"
+                throw new IllegalArgumentException("--packet: " + (Files.exists(file) ? "not a regular file: "
+                        : "no such file: ") + packet);
             } else {
                 try {
                     frames.add(PacketBuilder.fromHex(packet.replaceAll("[\\s:]", "")));
@@ -172,8 +212,8 @@ public class TraceCommand implements Callable<Integer> {
             line.put("why", parsed.malformedReason());
         }
         if (parsed.family() != 0) {
-            line.put("src", parsed.sourceAddress().getHostAddress());
-            line.put("dst", parsed.destinationAddress().getHostAddress());
+            line.put("src", AddressText.of(parsed.source(), parsed.family()));
+            line.put("dst", AddressText.of(parsed.destination(), parsed.family()));
             line.put("proto", parsed.protocol());
             if (parsed.laterFragment()) {
                 line.put("fragment", "later");

@@ -2,6 +2,7 @@ package io.xdpguard.agent.cluster;
 
 import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.kernel.DropSample;
+import io.xdpguard.agent.dataplane.packet.AddressText;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -18,7 +19,7 @@ import java.util.function.LongSupplier;
  * (samples over the rate are counted, not logged). Fed by a {@code DropSampleSource} on its own thread.
  */
 public final class DropSamples implements Consumer<DropSample> {
-    /** One sample as served over HTTP: names resolved, addresses as text. */
+    /** One sample as served over HTTP: names resolved, addresses as text ({@link AddressText}). */
     public record View(long timestampNs, String interfaceName, int ifindex, String filter, String rule, String reason,
             int family, int protocol, String source, String destination, int sourcePort, int destinationPort) {
     }
@@ -58,8 +59,7 @@ public final class DropSamples implements Consumer<DropSample> {
         View view = new View(sample.timestampNs(), interfaceNames.getOrDefault(sample.ifindex(), "if" + sample.ifindex()),
                 sample.ifindex(), key[0], key.length > 1 ? key[1] : "-",
                 sample.reason() == null ? "unknown" : sample.reason().label(), sample.family(), sample.protocol(),
-                sample.source() == null ? null : sample.source().getHostAddress(),
-                sample.destination() == null ? null : sample.destination().getHostAddress(), sample.sourcePort(),
+                AddressText.of(sample.source()), AddressText.of(sample.destination()), sample.sourcePort(),
                 sample.destinationPort());
         boolean logIt;
         synchronized (this) {

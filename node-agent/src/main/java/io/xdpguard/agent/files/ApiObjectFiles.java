@@ -11,6 +11,7 @@ import io.xdpguard.api.validation.ValidationResult;
 import io.xdpguard.api.validation.XdpFilterValidator;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +22,7 @@ import java.util.stream.Stream;
 /**
  * Reads XdpFilter and XdpCidrSet YAML files (the same API objects as in a cluster, several documents per file
  * allowed) and validates each with the shared validator. An invalid document is reported and left out; the others
- * are returned.
+ * are returned. An XdpFilter name defined a second time is an error ({@link FilterNames}): the first one is kept.
  */
 public final class ApiObjectFiles {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -40,10 +41,14 @@ public final class ApiObjectFiles {
         List<XdpFilter> filters = new ArrayList<>();
         Map<String, XdpCidrSet> sets = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
+        FilterNames names = new FilterNames();
         for (Path file : files) {
             List<JsonNode> documents;
             try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(Files.readString(file))) {
                 documents = docs.readAll();
+            } catch (NoSuchFileException e) {
+                errors.add(file + ": no such file");
+                continue;
             } catch (IOException e) {
                 errors.add(file + ": not readable YAML: " + firstLine(e.getMessage()));
                 continue;
@@ -54,14 +59,14 @@ public final class ApiObjectFiles {
                     continue;
                 }
                 String where = documents.size() > 1 ? file + " (document " + (i + 1) + ")" : file.toString();
-                readDocument(where, doc, filters, sets, errors);
+                readDocument(where, doc, names, filters, sets, errors);
             }
         }
         return new ApiObjects(filters, sets, errors);
     }
 
-    private static void readDocument(String where, JsonNode doc, List<XdpFilter> filters, Map<String, XdpCidrSet> sets,
-            List<String> errors) {
+    private static void readDocument(String where, JsonNode doc, FilterNames names, List<XdpFilter> filters,
+            Map<String, XdpCidrSet> sets, List<String> errors) {
         if (!Api.API_VERSION.equals(doc.path("apiVersion").asText())) {
             errors.add(where + ": apiVersion must be " + Api.API_VERSION + ", not \"" + doc.path("apiVersion").asText() + "\"");
             return;
@@ -72,7 +77,10 @@ public final class ApiObjectFiles {
                 case "XdpFilter" -> {
                     XdpFilter filter = YAML.treeToValue(doc, XdpFilter.class);
                     ValidationResult result = XdpFilterValidator.validate(filter);
-                    if (result.valid()) {
+                    String duplicate = result.valid() ? names.duplicate(filter, where) : null;
+                    if (duplicate != null) {
+                        errors.add(duplicate);
+                    } else if (result.valid()) {
                         filters.add(filter);
                     } else {
                         result.violations().forEach(v -> errors.add(where + ": XdpFilter " + name(doc) + ": " + v));

@@ -2,6 +2,7 @@ package io.xdpguard.agent.standalone;
 
 import io.xdpguard.agent.files.ApiObjectFiles;
 import io.xdpguard.agent.files.ApiObjects;
+import io.xdpguard.agent.files.FilterNames;
 import io.xdpguard.api.v1alpha1.XdpCidrSet;
 import io.xdpguard.api.v1alpha1.XdpFilter;
 import java.io.IOException;
@@ -38,7 +39,7 @@ final class LastGoodFiles {
         List<XdpFilter> filters = new ArrayList<>();
         Map<String, XdpCidrSet> sets = new LinkedHashMap<>();
         List<String> errors = new ArrayList<>();
-        Map<String, Path> filterOrigin = new HashMap<>();
+        FilterNames names = new FilterNames();
         complete = true;
         for (Path file : files) {
             ApiObjects read = ApiObjectFiles.read(List.of(file));
@@ -56,12 +57,11 @@ final class LastGoodFiles {
                 lastGood.put(file, read);
             }
             for (XdpFilter filter : used.filters()) {
-                Path first = filterOrigin.putIfAbsent(filter.getMetadata().getName(), file);
-                if (first == null) {
+                String duplicate = names.duplicate(filter, file.toString());
+                if (duplicate == null) {
                     filters.add(filter);
                 } else {
-                    errors.add(file + ": XdpFilter \"" + filter.getMetadata().getName() + "\" is already defined in "
-                            + first + "; this one is ignored");
+                    errors.add(duplicate + "; this one is ignored");
                 }
             }
             used.cidrSets().forEach(sets::putIfAbsent);

@@ -52,7 +52,7 @@ class TraceCommandTest {
                 "--packet", PacketBuilder.tcp4("203.0.113.5", 40000, "10.9.9.9", 8080).toHex(),
                 "--packet", PacketBuilder.udp4("203.0.113.5", 3333, "10.9.9.9", 53).truncate(30).toHex(),
                 "--packet", PacketBuilder.ethernet().arp("10.9.9.1", "10.9.9.9").toHex(),
-                "--packet", "icmp6 2001:db8::1 2001:db8::2 128",
+                "--packet", "icmp6 [2001:db8::1] [2001:db8::2] 128",
                 "--packet", "udp [2001:db8:bad::7]:1000 [2001:db8::2]:53");
 
         assertThat(run.exit()).as(run.err()).isZero();
@@ -67,7 +67,7 @@ class TraceCommandTest {
                 l -> assertThat(l).startsWith("verdict=PASS reason=non_ip filter=- rule=- parsed=non_ip"),
                 l -> assertThat(l).startsWith("verdict=PASS reason=rule_pass filter=edge-allowlist rule=icmpv6-errors-and-echo"),
                 l -> assertThat(l).startsWith("verdict=DROP reason=rule_drop filter=block-abusers rule=known-bad "
-                        + "parsed=ip src=2001:db8:bad:0:0:0:0:7 dst=2001:db8:0:0:0:0:0:2 proto=17 sport=1000 dport=53"));
+                        + "parsed=ip src=2001:db8:bad::7 dst=2001:db8::2 proto=17 sport=1000 dport=53"));
     }
 
     @Test
@@ -100,7 +100,7 @@ class TraceCommandTest {
             assertThat(l.path("verdict").asText()).isEqualTo("DROP");
             assertThat(l.path("rule").asText()).isEqualTo("known-bad");
         });
-        assertThat(lines.get(1).path("src").asText()).isEqualTo("2001:db8:bad:0:0:0:0:1");
+        assertThat(lines.get(1).path("src").asText()).isEqualTo("2001:db8:bad::1");
     }
 
     @Test
@@ -161,6 +161,69 @@ class TraceCommandTest {
                 });
         assertThat(run("--filter", EXAMPLES.resolve("audit-mode.yaml").toString(), "--packet", "0102"))
                 .satisfies(r -> assertThat(r.err()).contains("shorter than an Ethernet header"));
+    }
+
+    @Test
+    @ExtendWith(RequiresBpf.class)
+    void filtersTheInterfaceDoesNotSelectAndFilesWithoutFiltersAreNamedOnStderr() throws IOException {
+        Path setOnly = dir.resolve("set-only.yaml");
+        Files.writeString(setOnly, """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpCidrSet
+                metadata: {name: bad-ranges}
+                spec: {cidrs: [192.0.2.0/24]}
+                """);
+        Path allowlist = EXAMPLES.resolve("allowlist-ssh-https.yaml");
+
+        Run run = run("--filter", EXAMPLES.resolve("block-cidrs.yaml").toString(), "--filter", allowlist.toString(),
+                "--filter", setOnly.toString(), "--interface-name", "eth1", "--packet", "udp 192.0.2.10:1 10.0.0.1:53");
+
+        assertThat(run.exit()).as("still a valid answer").isZero();
+        assertThat(run.out()).startsWith("verdict=DROP reason=rule_drop filter=block-abusers ");
+        assertThat(run.err().lines().toList()).containsExactly("warning: no XdpFilter in " + setOnly,
+                "warning: " + allowlist + ": XdpFilter \"edge-allowlist\" skipped: its interfaces do not select \"eth1\"");
+
+        Run none = run("--filter", allowlist.toString(), "--interface-name", "wlan0", "--packet", "udp 192.0.2.10:1 10.0.0.1:53");
+        assertThat(none.exit()).isZero();
+        assertThat(none.out()).startsWith("verdict=PASS reason=default_pass ");
+        assertThat(none.err()).contains("XdpFilter \"edge-allowlist\" skipped: its interfaces do not select \"wlan0\"");
+
+        assertThat(run("--filter", allowlist.toString(), "--interface-name", "eth0", "--packet", "udp 192.0.2.10:1 10.0.0.1:53")
+                .err()).as("no warning when every filter is used").isEmpty();
+    }
+
+    @Test
+    void aFilterNameDefinedInTwoFilesIsRejectedNamingBoth() throws IOException {
+        Path copy = dir.resolve("copy.yaml");
+        Path block = EXAMPLES.resolve("block-cidrs.yaml");
+        Files.copy(block, copy);
+
+        Run run = run("--filter", block.toString(), "--filter", copy.toString(), "--packet", "udp 192.0.2.10:1 10.0.0.1:53");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).contains("error: " + copy + ": XdpFilter \"block-abusers\" is already defined in " + block);
+
+        Path twice = dir.resolve("twice.yaml");
+        Files.writeString(twice, Files.readString(block) + "\n---\n" + Files.readString(block));
+        assertThat(run("--filter", twice.toString(), "--packet", "00").err())
+                .contains(twice + " (document 2): XdpFilter \"block-abusers\" is already defined in " + twice + " (document 1)");
+    }
+
+    @Test
+    void missingFilesAreSaidToBeMissing() {
+        Path nope = dir.resolve("nope.yaml");
+        assertThat(run("--filter", nope.toString(), "--packet", "00")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("error: " + nope + ": no such file").doesNotContain("YAML");
+        });
+        String filter = EXAMPLES.resolve("block-cidrs.yaml").toString();
+        assertThat(run("--filter", filter, "--packet", "/tmp/nope-xdpguard.pcap")).satisfies(r -> {
+            assertThat(r.exit()).isEqualTo(2);
+            assertThat(r.err()).contains("--packet: no such file: /tmp/nope-xdpguard.pcap").doesNotContain("hex");
+        });
+        assertThat(run("--filter", filter, "--packet", "capture.pcap").err()).contains("--packet: no such file: capture.pcap");
+        assertThat(run("--filter", filter, "--packet", dir.toString()).err()).contains("--packet: not a regular file: " + dir);
     }
 
     private Path pcap(byte[]... frames) throws IOException {

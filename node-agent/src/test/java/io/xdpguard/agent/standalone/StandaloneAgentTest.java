@@ -168,6 +168,25 @@ class StandaloneAgentTest {
         assertThat(sources("eth0")).containsExactly("203.0.113.0/24");
     }
 
+    @Test
+    void aFilterNameDefinedTwiceKeepsTheFirstAndNamesBothPlaces() throws IOException {
+        write("a.yaml", filter("block", "Drop", "192.0.2.0/24"));
+        write("b.yaml", filter("block", "Drop", "198.51.100.0/24"));
+
+        StandaloneAgent.Sync sync = agent.syncOnce();
+
+        assertThat(sync.errors()).contains(dir.resolve("b.yaml") + ": XdpFilter \"block\" is already defined in "
+                + dir.resolve("a.yaml") + "; this one is ignored");
+        assertThat(sources("eth0")).containsExactly("192.0.2.0/24");
+
+        // twice in one file: that file is invalid, like any other error in it (its last valid version stays)
+        write("b.yaml", filter("other", "Drop", "198.51.100.0/24"));
+        assertThat(agent.syncOnce().errors()).isEmpty();
+        write("b.yaml", filter("other", "Drop", "198.51.100.0/24") + "---\n" + filter("other", "Drop", "203.0.113.0/24"));
+        assertThat(agent.syncOnce().errors()).contains(dir.resolve("b.yaml") + " (document 2): XdpFilter \"other\" is already "
+                + "defined in " + dir.resolve("b.yaml") + " (document 1)", dir.resolve("b.yaml") + ": keeping its last valid version in force");
+    }
+
     private List<String> sources(String iface) {
         InterfacePlan plan = dataplane.enforced(iface).orElseThrow();
         return plan.rules().rules().stream().map(MatchRule::sources)

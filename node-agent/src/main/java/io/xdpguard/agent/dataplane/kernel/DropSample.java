@@ -1,8 +1,8 @@
 package io.xdpguard.agent.dataplane.kernel;
 
 import io.xdpguard.agent.dataplane.Reason;
+import io.xdpguard.agent.dataplane.packet.AddressText;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -31,13 +31,9 @@ public record DropSample(long timestampNs, int ifindex, int counterId, String ru
                 b.getShort(26) & 0xffff, b.getShort(28) & 0xffff);
     }
 
+    /** IPv4 as an Inet4Address; IPv6 as an Inet6Address, also when IPv4-mapped (it came in an IPv6 header). */
     private static InetAddress address(byte[] record, int offset, int family) {
-        byte[] bytes = family == 4 ? Arrays.copyOfRange(record, offset + 12, offset + 16)
-                : Arrays.copyOfRange(record, offset, offset + 16);
-        try {
-            return InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("4 or 16 bytes are always an address", e);
-        }
+        return AddressText.inet(family == 4 ? Arrays.copyOfRange(record, offset + 12, offset + 16)
+                : Arrays.copyOfRange(record, offset, offset + 16));
     }
 }

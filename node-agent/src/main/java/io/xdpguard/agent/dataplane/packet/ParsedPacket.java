@@ -140,8 +140,8 @@ public record ParsedPacket(
             s.append(String.format(" ethertype=0x%04x", etherType));
         }
         if (family != 0) {
-            s.append(" ipv").append(family).append(' ').append(sourceAddress().getHostAddress())
-                    .append(" > ").append(destinationAddress().getHostAddress());
+            s.append(" ipv").append(family).append(' ').append(AddressText.of(source, family))
+                    .append(" > ").append(AddressText.of(destination, family));
         }
         if (protocol != ABSENT) {
             s.append(" protocol=").append(protocol);

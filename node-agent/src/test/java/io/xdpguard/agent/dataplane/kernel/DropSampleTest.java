@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpguard.agent.dataplane.Reason;
 import io.xdpguard.agent.dataplane.libbpf.RingBuffer;
+import io.xdpguard.agent.dataplane.packet.AddressText;
 import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
 import io.xdpguard.agent.dataplane.rules.RuleMerger;
 import io.xdpguard.agent.dataplane.testing.Filters;
 import io.xdpguard.agent.dataplane.testing.RequiresBpf;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +55,21 @@ class DropSampleTest {
             assertThat(samples).extracting(DropSample::sourcePort).contains(4000, 4001, 4002);
             // 1 in N counts per CPU: 4 packets spread over CPUs give 1 or 2 samples, never more.
             assertThat(samples).filteredOn(s -> "samples/every-other-telnet".equals(s.ruleKey())).hasSizeBetween(1, 2)
-                    .allSatisfy(s -> assertThat(s.source().getHostAddress()).isEqualTo("2001:db8:0:0:0:0:0:7"));
+                    .allSatisfy(s -> assertThat(AddressText.of(s.source())).isEqualTo("2001:db8::7"));
             assertThat(samples).noneMatch(s -> "samples/unsampled".equals(s.ruleKey()));
         }
+    }
+
+    @Test
+    void anIpv4MappedSourceOfAnIpv6PacketStaysIpv6() {
+        ByteBuffer record = ByteBuffer.allocate(DropSample.SIZE).order(ByteOrder.nativeOrder());
+        record.putInt(16, 0).putInt(20, Reason.RULE_DROP.ordinal()).put(24, (byte) 6).put(25, (byte) 17);
+        record.put(32, PacketBuilder.addressLiteral("::ffff:192.0.2.1")).put(48, PacketBuilder.addressLiteral("2001:db8::1"));
+
+        DropSample sample = DropSample.decode(record.array(), id -> "f/r");
+
+        assertThat(AddressText.of(sample.source())).isEqualTo("::ffff:192.0.2.1");
+        assertThat(AddressText.of(sample.destination())).isEqualTo("2001:db8::1");
     }
 
     @Test

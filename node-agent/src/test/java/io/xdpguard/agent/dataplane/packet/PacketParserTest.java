@@ -390,7 +390,7 @@ class PacketParserTest {
 
         assertThat(PacketParser.parse(frame)).isEqualTo(PacketParser.parse(frame.clone()))
                 .hasSameHashCodeAs(PacketParser.parse(frame.clone()));
-        assertThat(PacketParser.parse(frame).toString()).contains("2001:db8:0:0:0:0:0:1", "l4=TCP/2");
+        assertThat(PacketParser.parse(frame).toString()).contains("2001:db8::1", "l4=TCP/2");
     }
 
     @Test
