@@ -2,6 +2,7 @@ package io.xdpguard.agent.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xdpguard.agent.dataplane.InterfaceReport;
 import io.xdpguard.agent.dataplane.Reason;
 import io.xdpguard.agent.dataplane.kernel.DropSample;
 import io.xdpguard.agent.dataplane.packet.AddressText;
@@ -9,7 +10,6 @@ import io.xdpguard.agent.dataplane.packet.PacketBuilder;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What /drops serves and the drop log says: names resolved, addresses in the text users type (RFC 5952). */
@@ -19,7 +19,8 @@ class DropSamplesTest {
     void addressesAreShownInCanonicalText() throws Exception {
         List<String> log = new ArrayList<>();
         DropSamples samples = new DropSamples(10, 10, log::add, () -> 0);
-        samples.interfaces(Map.of(3, "eth0"));
+        samples.interfaces(List.of(new InterfaceReport("eth0", 3, InterfaceReport.State.ENFORCING, "Native", 9, 1, "id",
+                null, null)));
 
         samples.accept(new DropSample(1, 3, 7, "block/r", Reason.RULE_DROP, 6, 17,
                 InetAddress.getByName("2001:db8:0:0:0:0:0:7"), InetAddress.getByName("2001:db8:0:0:1:0:0:1"), 1000, 53));
