@@ -52,6 +52,22 @@ public final class StandaloneAgent {
         this.metrics = metrics;
     }
 
+    private static Map<String, String> ruleSetIds(Map<String, InterfacePlan> plans) {
+        Map<String, String> ids = new TreeMap<>();
+        plans.forEach((name, plan) -> ids.put(name, plan.ruleSetId()));
+        return ids;
+    }
+
+    /** The filters the kernel enforces on each reported interface (read from the pins), for the status table. */
+    private Map<String, List<String>> inForce(List<InterfaceReport> reports) {
+        Map<String, List<String>> byInterface = new TreeMap<>();
+        for (InterfaceReport report : reports) {
+            dataplane.filtersInForce(report.name()).ifPresent(filters -> byInterface.put(report.name(), filters.stream()
+                    .filter(f -> !FailsafeConfig.FILTER_NAME.equals(f)).toList()));
+        }
+        return byInterface;
+    }
+
     /** Called after every pass with the interfaces' reports (drop samples name their interfaces from them). */
     public void onReports(Consumer<List<InterfaceReport>> listener) {
         this.reportListener = listener;
@@ -98,14 +114,18 @@ public final class StandaloneAgent {
         if (hold != null) {
             errors.add("nothing was changed: " + hold);
             reports = dataplane.observe();
+            byInterface = inForce(reports);
         } else {
             List<InterfacePlan> toApply = List.copyOf(plans.values());
+            boolean changed = !ruleSetIds(plans).equals(ruleSetIds(lastApplied));
             long switchedBefore = dataplane.lastSwitchNanos();
             reports = dataplane.apply(toApply);
             lastApplied.clear();
             lastApplied.putAll(plans);
             if (metrics != null) {
-                metrics.applied(started, System.nanoTime());
+                if (changed) { // a pass that finds nothing new is no change to time
+                    metrics.applied(started, System.nanoTime());
+                }
                 long switched = dataplane.lastSwitchNanos();
                 if (switched != switchedBefore) {
                     metrics.switched(started, switched);

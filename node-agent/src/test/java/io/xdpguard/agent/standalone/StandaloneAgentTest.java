@@ -120,9 +120,13 @@ class StandaloneAgentTest {
         assertThat(registry.find(AgentMetrics.RULE_PACKETS).tags("filter", "block", "rule", "r", "interface", "eth0")
                 .functionCounter()).isNotNull();
         assertThat(registry.find(AgentMetrics.APPLY_LATENCY).timer().count()).isEqualTo(1);
+        measured.syncOnce();
+        assertThat(registry.find(AgentMetrics.APPLY_LATENCY).timer().count()).as("a pass that finds no change")
+                .isEqualTo(1);
 
         Files.delete(dir.resolve("block.yaml"));
         measured.syncOnce();
+        assertThat(registry.find(AgentMetrics.APPLY_LATENCY).timer().count()).isEqualTo(2);
         assertThat(registry.find(AgentMetrics.RULE_PACKETS).tags("filter", "block").functionCounter())
                 .as("series of rules no longer enforced are removed").isNull();
     }
@@ -134,12 +138,15 @@ class StandaloneAgentTest {
         assertThat(agent.syncOnce().errors()).isEmpty();
 
         write("block.yaml", filter("block", "Drop", "198.51.100.1/24"));
+        StringWriter freshOutput = new StringWriter();
         StandaloneAgent fresh = new StandaloneAgent(dataplane, dir, () -> labels, () -> interfaces,
-                FailsafeConfig.disabled(), new PrintWriter(output), null);
+                FailsafeConfig.disabled(), new PrintWriter(freshOutput), null);
         StandaloneAgent.Sync sync = fresh.syncOnce();
 
         assertThat(sync.errors()).anySatisfy(e -> assertThat(e).startsWith("nothing was changed: XdpFilter \"block\""));
         assertThat(sources("eth0")).as("the rules in force stay").containsExactly("192.0.2.0/24");
+        assertThat(freshOutput.toString()).as("the table shows what the kernel enforces").containsPattern(
+                "(?m)^eth0 .* block$");
     }
 
     @Test
