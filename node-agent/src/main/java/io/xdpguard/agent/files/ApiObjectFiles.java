@@ -1,5 +1,7 @@
 package io.xdpguard.agent.files;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,8 +51,11 @@ public final class ApiObjectFiles {
             } catch (NoSuchFileException e) {
                 errors.add(file + ": no such file");
                 continue;
+            } catch (JsonProcessingException e) {
+                errors.add(file + ": " + ReadErrors.syntax(e));
+                continue;
             } catch (IOException e) {
-                errors.add(file + ": not readable YAML: " + firstLine(e.getMessage()));
+                errors.add(file + ": cannot read: " + firstLine(e.getMessage()));
                 continue;
             }
             for (int i = 0; i < documents.size(); i++) {
@@ -97,6 +102,8 @@ public final class ApiObjectFiles {
                 }
                 default -> errors.add(where + ": kind must be XdpFilter or XdpCidrSet, not \"" + kind + "\"");
             }
+        } catch (JsonMappingException e) {
+            errors.add(where + ": " + kind + " " + name(doc) + ": " + ReadErrors.mapping(e));
         } catch (IOException e) {
             errors.add(where + ": " + kind + " " + name(doc) + ": " + firstLine(e.getMessage()));
         }
