@@ -207,8 +207,9 @@ public final class Classifier implements AutoCloseable {
         List<Integer> stale = counterIds.byKey().values().stream().filter(id -> !inUse.contains(id)).toList();
         current = ruleSet;
         counterIds = ids;
+        Consumer<ClassifierMaps> wait = inFlightWait; // this switch's wait, whenever its thread gets to run
         afterSwitch = CompletableFuture.runAsync(() -> {
-            inFlightWait.accept(maps);
+            wait.accept(maps);
             stale.forEach(maps::deleteCounterKey);
         }, SWITCH_BARRIERS);
         return new Applied(active.generation() + 1, target, compiled, ids.ids());
