@@ -131,6 +131,7 @@ class HelmChartTest {
         assertThat(d.getSpec().getReplicas()).isEqualTo(2);
         PodSpec pod = d.getSpec().getTemplate().getSpec();
         assertThat(pod.getServiceAccountName()).isEqualTo("xdpguard-operator");
+        assertThat(pod.getNodeSelector()).as("Linux images").containsEntry("kubernetes.io/os", "linux");
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         Container c = pod.getContainers().get(0);
@@ -352,7 +353,7 @@ class HelmChartTest {
         assertThat(hook).contains("\"helm.sh/hook\" \"post-delete\"").contains("- delete", "- daemonset",
                 "- --namespace={{ .Release.Namespace }}", "- --ignore-not-found", "- --wait=false",
                 "- --cache-dir=/tmp/kube-cache", "mountPath: /tmp", "emptyDir: {}", "readOnlyRootFilesystem: true");
-        assertThat(hook).doesNotContain("pre-delete\"");
+        assertThat(hook).doesNotContain("pre-delete\"").contains("{{- with .Values.operator.nodeSelector }}");
         Matcher m = Pattern.compile("--selector=(\\S+)").matcher(hook);
         assertThat(m.find()).isTrue();
         Map<String, String> dsLabels = AgentDaemonSet.desired(operatorConfig(render(c -> c).deployment()),
