@@ -10,6 +10,8 @@ import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.plan.FilterError;
 import io.xdpguard.agent.plan.Plan;
 import io.xdpguard.agent.plan.Planner;
+import io.xdpguard.agent.plan.Selection;
+import io.xdpguard.api.v1alpha1.XdpFilter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -50,6 +52,30 @@ public final class StandaloneAgent {
         this.failsafe = failsafe;
         this.out = out;
         this.metrics = metrics;
+    }
+
+    /**
+     * Valid filters on no interface of this host, and why: a forgotten --node-labels or a typo in an interface glob
+     * would otherwise only show as a filter missing from the table.
+     */
+    private List<String> notApplied(List<XdpFilter> filters, Map<String, List<String>> byInterface) {
+        Set<String> shown = new TreeSet<>();
+        byInterface.values().forEach(shown::addAll);
+        Map<String, String> labels = nodeLabels.get();
+        List<String> hostInterfaces = interfaces.get();
+        List<String> lines = new ArrayList<>();
+        for (XdpFilter filter : filters) {
+            String name = filter.getMetadata().getName();
+            if (shown.contains(name)) {
+                continue;
+            }
+            if (!Selection.selectsNode(filter.getSpec().getNodeSelector(), labels)) {
+                lines.add(name + ": its nodeSelector does not match this host's labels " + labels);
+            } else if (hostInterfaces.stream().noneMatch(i -> Selection.selectsInterface(filter.getSpec().getInterfaces(), i))) {
+                lines.add(name + ": its interfaces select none of this host's " + hostInterfaces);
+            }
+        }
+        return lines;
     }
 
     private static Map<String, String> ruleSetIds(Map<String, InterfacePlan> plans) {
@@ -136,7 +162,7 @@ public final class StandaloneAgent {
         reportListener.accept(reports);
         reports.stream().filter(r -> r.state() == InterfaceReport.State.FAILED || r.state() == InterfaceReport.State.CONFLICT)
                 .forEach(r -> errors.add("interface " + r.name() + ": " + r.message()));
-        String status = StatusTable.render(reports, byInterface, errors);
+        String status = StatusTable.render(reports, byInterface, errors, notApplied(objects.filters(), byInterface));
         if (!status.equals(lastStatus)) {
             out.print(status);
             out.flush();

@@ -107,6 +107,23 @@ class StandaloneAgentTest {
         labels.put("role", "core");
         agent.syncOnce();
         assertThat(dataplane.enforced("eth0")).as("filter no longer selects this node").isEmpty();
+        assertThat(output.toString()).contains("not applied here: edge-only: its nodeSelector does not match this host's "
+                + "labels {role=core}");
+    }
+
+    @Test
+    void aFilterWhoseInterfacesMatchNothingHereIsShownAsNotApplied() throws IOException {
+        write("typo.yaml", """
+                apiVersion: xdpguard.io/v1alpha1
+                kind: XdpFilter
+                metadata: {name: typo}
+                spec:
+                  interfaces: {include: ["ehth0"]}
+                  rules: [{name: r, action: Drop, protocol: UDP, ports: ["53"]}]
+                """);
+        assertThat(agent.syncOnce().errors()).isEmpty();
+        assertThat(output.toString()).contains("not applied here: typo: its interfaces select none of this host's "
+                + "[eth0, eth1, lo]");
     }
 
     @Test
