@@ -363,7 +363,12 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             try {
                 reports.add(applyOne(ifindex, plan));
             } catch (RuntimeException | RuleSetException e) {
-                LOG.log(System.Logger.Level.WARNING, "applying to " + plan.name() + " failed", e);
+                if (e instanceof BpfException || e instanceof RuleSetException) {
+                    // the kernel's or the rules' answer (e.g. no native XDP in this driver): the message is all of it
+                    LOG.log(System.Logger.Level.WARNING, "applying to " + plan.name() + " failed: " + e.getMessage());
+                } else {
+                    LOG.log(System.Logger.Level.WARNING, "applying to " + plan.name() + " failed", e);
+                }
                 Iface f = interfaces.get(ifindex);
                 InterfaceReport observed = f == null ? null : observeOne(f, null);
                 reports.add(new InterfaceReport(plan.name(), ifindex, State.FAILED,
