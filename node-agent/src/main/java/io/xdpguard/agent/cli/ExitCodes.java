@@ -9,6 +9,8 @@ final class ExitCodes {
     static final int BPF_UNAVAILABLE = 3;
     /** {@code cleanup} could not remove everything; stderr says what is left and why. */
     static final int INCOMPLETE = 4;
+    /** {@code standalone}: another xdpguard agent manages the pins under this bpffs root; the message names it. */
+    static final int BUSY = 5;
 
     private ExitCodes() {
     }

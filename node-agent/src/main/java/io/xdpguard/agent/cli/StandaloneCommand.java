@@ -6,6 +6,7 @@ import io.xdpguard.agent.cluster.DropSampleStore;
 import io.xdpguard.agent.cluster.DropSamples;
 import io.xdpguard.agent.dataplane.kernel.KernelDataplane;
 import io.xdpguard.agent.dataplane.kernel.MapCapacities;
+import io.xdpguard.agent.dataplane.libbpf.BpffsLock;
 import io.xdpguard.agent.dataplane.libbpf.Libbpf;
 import io.xdpguard.agent.dataplane.libbpf.NetInterfaces;
 import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
@@ -117,7 +118,16 @@ public class StandaloneCommand implements Callable<Integer> {
         }
         try (KernelDataplane dataplane = new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(bpffsRoot)
                 .withCapacities(capacities))) {
-            dataplane.startupLog().forEach(line -> spec.commandLine().getOut().println("startup: " + line));
+            try {
+                dataplane.startupLog().forEach(line -> spec.commandLine().getOut().println("startup: " + line));
+            } catch (BpffsLock.HeldException e) {
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return ExitCodes.BUSY;
+            } catch (RuntimeException e) {
+                // e.g. bpffs cannot be mounted where its pins would outlive this process
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return ExitCodes.BPF_UNAVAILABLE;
+            }
             StandaloneAgent agent = new StandaloneAgent(dataplane, configDir, this::labels, NetInterfaces::names, failsafe,
                     spec.commandLine().getOut(), registry == null ? null : new AgentMetrics(registry, dataplane));
             if (once) {

@@ -410,6 +410,10 @@ public final class ClusterAgent implements AutoCloseable {
         lastStatus = status;
         state(applyError == null ? new State(true, "Synced", "first sync applied")
                 : new State(true, "ApplyFailed", applyError));
+        if (applyError != null) {
+            // Nothing was applied (e.g. another agent held the pins for a moment): no event may come for minutes.
+            executor.schedule(this::trigger, settings.statusRetry().toMillis(), TimeUnit.MILLISECONDS);
+        }
         try {
             writer.write(status, node);
         } catch (KubernetesClientException e) {

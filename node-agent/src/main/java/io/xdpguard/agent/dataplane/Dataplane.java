@@ -18,6 +18,9 @@ public interface Dataplane extends AutoCloseable {
      * Makes the kernel enforce exactly {@code plans}: attaches where needed, writes changed rule sets with one atomic
      * switch each, and releases (detaches and unpins) every interface of ours that no plan names any more. One
      * interface's failure never disturbs another's, nor what the failed one enforced before.
+     *
+     * @throws RuntimeException when nothing could be applied at all (e.g. another agent holds the pins): what is
+     *                          enforced stays, and the caller tries again later
      */
     List<InterfaceReport> apply(List<InterfacePlan> plans);
 

@@ -177,12 +177,11 @@ public final class AgentMetrics {
     }
 
     /**
-     * The plan whose rules the kernel enforces on an interface: the one shown before when this one failed to go in
-     * and the interface still reports the rule set shown before (fail-static), else this one.
+     * The plan whose rules the kernel enforces on an interface: the one shown before when the interface still reports
+     * that rule set rather than this one (it failed to go in, or the whole apply failed: fail-static), else this one.
      */
     private static InterfacePlan inForce(InterfacePlan plan, InterfaceReport report, InterfacePlan shownBefore) {
-        boolean keptBefore = report != null && report.state() != InterfaceReport.State.ENFORCING
-                && shownBefore != null && report.ruleSetId() != null
+        boolean keptBefore = report != null && shownBefore != null && report.ruleSetId() != null
                 && report.ruleSetId().equals(shownBefore.ruleSetId())
                 && !report.ruleSetId().equals(plan.ruleSetId());
         return keptBefore ? shownBefore : plan;

@@ -141,6 +141,9 @@ public final class StandaloneAgent {
             errors.add("nothing was changed: " + hold);
             reports = dataplane.observe();
             byInterface = inForce(reports);
+            if (metrics != null) {
+                metrics.agentState("NothingChanged");
+            }
         } else {
             List<InterfacePlan> toApply = List.copyOf(plans.values());
             boolean changed = !ruleSetIds(plans).equals(ruleSetIds(lastApplied));
@@ -152,6 +155,7 @@ public final class StandaloneAgent {
                 if (changed) { // a pass that finds nothing new is no change to time
                     metrics.applied(started, System.nanoTime());
                 }
+                metrics.agentState("Synced");
                 long switched = dataplane.lastSwitchNanos();
                 if (switched != switchedBefore) {
                     metrics.switched(started, switched);

@@ -264,6 +264,22 @@ class ClusterAgentTest {
     }
 
     @Test
+    void anApplyThatFailedWholeIsRetriedWithoutWaitingForAnEvent() throws Exception {
+        put(filter("block", null, 500, "192.0.2.0/24"));
+        dataplane.failNextApplies(Integer.MAX_VALUE);
+        startAgent(AgentSettings.defaults(NODE).withDebounce(Duration.ofMillis(50)).withFailsafe(false)
+                .withStatusRetry(Duration.ofMillis(300)));
+        awaitTrue(() -> "ApplyFailed".equals(agent.state().reason()), "the apply failed");
+        int failed = dataplane.applies();
+        Thread.sleep(1500); // no event meanwhile: only the retry applies again
+        assertThat(dataplane.applies()).isGreaterThan(failed + 1);
+
+        dataplane.failNextApplies(0);
+        awaitTrue(() -> sources("eth0").equals(List.of("192.0.2.0/24")), "applied by a retry");
+        awaitTrue(() -> "Synced".equals(agent.state().reason()), "synced");
+    }
+
+    @Test
     void cidrSetChangeReplansAndAMissingSetKeepsTheLastGoodVersion() {
         putSet("bad-actors", "192.0.2.0/24");
         put(Filters.filter("by-set", """

@@ -110,6 +110,11 @@ class AgentMetricsTest {
                 .as("the kernel still counts set-a's rules").isNotNull();
         assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "b").functionCounter()).isNull();
 
+        // the whole apply failed: observe() reports the interface enforcing, with the previous rule set
+        metrics.enforced(List.of(failed), List.of(report(InterfaceReport.State.ENFORCING, "set-a")), false);
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "a").functionCounter()).isNotNull();
+        assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "b").functionCounter()).isNull();
+
         metrics.enforced(List.of(failed), List.of(report(InterfaceReport.State.ENFORCING, "set-b")), true);
         assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "a").functionCounter()).isNull();
         assertThat(registry.find(AgentMetrics.RULE_PACKETS).tag("filter", "b").functionCounter()).isNotNull();

@@ -144,6 +144,7 @@ class StandaloneAgentTest {
         Files.delete(dir.resolve("block.yaml"));
         measured.syncOnce();
         assertThat(registry.find(AgentMetrics.APPLY_LATENCY).timer().count()).isEqualTo(2);
+        assertThat(registry.find(AgentMetrics.AGENT_STATE).tag("reason", "Synced").gauge().value()).isEqualTo(1.0);
         assertThat(registry.find(AgentMetrics.RULE_PACKETS).tags("filter", "block").functionCounter())
                 .as("series of rules no longer enforced are removed").isNull();
     }

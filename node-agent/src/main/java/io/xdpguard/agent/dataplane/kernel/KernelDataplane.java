@@ -341,6 +341,8 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
     public synchronized List<InterfaceReport> apply(List<InterfacePlan> plans) {
         try {
             start();
+        } catch (BpffsLock.HeldException e) {
+            throw e; // not this agent's interfaces failing: it must not report them, and it tries again
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "cannot prepare " + root, e);
             return plans.stream().map(p -> new InterfaceReport(p.name(), NetInterfaces.indexOf(p.name()).orElse(0),

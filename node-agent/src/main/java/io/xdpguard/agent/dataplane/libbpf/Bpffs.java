@@ -125,8 +125,10 @@ public final class Bpffs {
                     .noneMatch(p -> {
                         try {
                             return Files.readSymbolicLink(p.resolve("ns/mnt")).toString().equals(self);
+                        } catch (java.nio.file.NoSuchFileException e) {
+                            return false; // gone meanwhile
                         } catch (IOException | RuntimeException e) {
-                            return false; // gone, or not ours to read
+                            return true; // not ours to read (hidepid, fewer capabilities): cannot tell, so not alone
                         }
                     });
         } catch (IOException e) {

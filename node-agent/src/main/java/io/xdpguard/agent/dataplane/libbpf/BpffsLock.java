@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class BpffsLock implements AutoCloseable {
     private static final int O_RDONLY = 0;
-    private static final int O_DIRECTORY = 0x10000;
+    /** The same on x86_64 and aarch64 (O_DIRECTORY is not: the directory is checked before the open instead). */
     private static final int O_CLOEXEC = 0x80000;
     private static final int LOCK_EX = 2;
     private static final int LOCK_NB = 4;
@@ -29,11 +29,14 @@ public final class BpffsLock implements AutoCloseable {
     /**
      * Takes the lock on {@code root} without waiting.
      *
-     * @throws IllegalStateException when another process holds it, naming that process
+     * @throws HeldException when another process (or another instance in this one) holds it, naming the process
      */
     public static BpffsLock acquire(Path root) {
+        if (!Files.isDirectory(root)) {
+            throw new IllegalStateException("cannot lock " + root + ": not a directory");
+        }
         LibcNative.Api libc = NativeLibs.libc();
-        int fd = libc.open(root.toString(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = libc.open(root.toString(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             throw new BpfException("open", "bpffs root " + root + " (to lock it)", NativeLibs.lastLibcErrno());
         }
@@ -41,13 +44,20 @@ public final class BpffsLock implements AutoCloseable {
             int errno = NativeLibs.lastLibcErrno();
             libc.close(fd);
             if (errno == EWOULDBLOCK) {
-                throw new IllegalStateException("another xdpguard agent manages the pins under " + root + " ("
+                throw new HeldException("another xdpguard agent manages the pins under " + root + " ("
                         + holders(root) + "): stop it first; two agents on the same pins would overwrite each "
                         + "other's rules");
             }
             throw new BpfException("flock", "bpffs root " + root, errno);
         }
         return new BpffsLock(fd);
+    }
+
+    /** The lock is held by another agent. */
+    public static final class HeldException extends IllegalStateException {
+        HeldException(String message) {
+            super(message);
+        }
     }
 
     /** The processes holding a flock on {@code root}'s inode, from /proc/locks, for the message. */

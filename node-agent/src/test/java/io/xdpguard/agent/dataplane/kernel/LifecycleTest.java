@@ -282,10 +282,11 @@ class LifecycleTest {
         InterfaceReport r = first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0);
         KernelDataplane second = dataplane();
 
-        InterfaceReport refused = second.apply(List.of(plan(net.name, AttachMode.Generic, ALLOWED_PORT))).get(0);
-        assertThat(refused.state()).isEqualTo(State.FAILED);
-        assertThat(refused.message()).contains("another xdpguard agent manages the pins under " + root)
-                .contains("pid " + ProcessHandle.current().pid());
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> second.apply(List.of(plan(net.name, AttachMode.Generic, ALLOWED_PORT))))
+                .isInstanceOf(io.xdpguard.agent.dataplane.libbpf.BpffsLock.HeldException.class)
+                .hasMessageContaining("another xdpguard agent manages the pins under " + root)
+                .hasMessageContaining("pid " + ProcessHandle.current().pid());
         assertThat(traffic()).as("the first agent's rules stay").containsExactly(20, 0);
 
         first.close(); // as its process exits: the kernel drops the lock

@@ -85,6 +85,13 @@ class StandaloneTrafficTest {
         assertThat(second.execute("cleanup", "--bpffs-root", root.toString())).as("%s", refused).isEqualTo(4);
         assertThat(refused.toString()).contains("another xdpguard agent manages the pins under " + root)
                 .contains("pid " + ProcessHandle.current().pid());
+        StringWriter busy = new StringWriter();
+        CommandLine once = new CommandLine(new AgentCommand());
+        once.setOut(new PrintWriter(busy, true));
+        once.setErr(new PrintWriter(busy, true));
+        assertThat(once.execute("standalone", "--config-dir", configDir.toString(), "--bpffs-root", root.toString(),
+                "--no-failsafe", "--once")).as("%s", busy).isEqualTo(5);
+        assertThat(busy.toString()).contains("another xdpguard agent manages the pins under " + root);
         assertDelivered(PORT_A, 0);
 
         agentThread.interrupt();

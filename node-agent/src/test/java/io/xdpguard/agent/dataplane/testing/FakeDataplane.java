@@ -21,10 +21,20 @@ public final class FakeDataplane implements Dataplane {
     private int writes;
     private int preparesAfterLastApply;
     private int rehearsals;
+    private int failingApplies;
+
+    /** The next {@code n} applies throw, as when nothing can be applied at all (another agent holds the pins). */
+    public synchronized void failNextApplies(int n) {
+        failingApplies = n;
+    }
 
     @Override
     public synchronized List<InterfaceReport> apply(List<InterfacePlan> plans) {
         applies++;
+        if (failingApplies > 0) {
+            failingApplies--;
+            throw new IllegalStateException("another xdpguard agent manages the pins (fake)");
+        }
         preparesAfterLastApply = 0;
         Map<String, InterfacePlan> next = new TreeMap<>();
         for (InterfacePlan plan : plans) {
