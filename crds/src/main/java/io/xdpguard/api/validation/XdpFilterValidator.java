@@ -304,6 +304,14 @@ public final class XdpFilterValidator {
         }
     }
 
+    /** A node's label, as given to the standalone agent: the syntax the API server enforces on Node labels. */
+    public static List<Violation> validateLabel(String at, String key, String value) {
+        List<Violation> out = new ArrayList<>();
+        checkLabelKey(at, key, out);
+        checkLabelValue(at, value, out);
+        return out;
+    }
+
     private static void checkLabelKey(String at, String key, List<Violation> out) {
         if (isBlank(key)) {
             out.add(new Violation(at, "a label key is required"));

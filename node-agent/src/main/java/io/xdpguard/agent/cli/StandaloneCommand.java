@@ -14,6 +14,7 @@ import io.xdpguard.agent.metrics.AgentMetrics;
 import io.xdpguard.agent.standalone.StandaloneAgent;
 import io.xdpguard.agent.standalone.StandaloneReadiness;
 import io.xdpguard.api.validation.Cidrs;
+import io.xdpguard.api.validation.XdpFilterValidator;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -112,6 +113,12 @@ public class StandaloneCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: map capacities: " + e.getMessage());
             return ExitCodes.INVALID_INPUT;
         }
+        try {
+            labels(); // a typo in --node-labels fails now; the file is read again every pass
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return ExitCodes.INVALID_INPUT;
+        }
         if (!Libbpf.isAvailable()) {
             spec.commandLine().getErr().println("error: BPF is unavailable on this host: " + Libbpf.unavailabilityCause().getMessage());
             return ExitCodes.BPF_UNAVAILABLE;
@@ -174,7 +181,15 @@ public class StandaloneCommand implements Callable<Integer> {
                 continue;
             }
             int eq = trimmed.indexOf('=');
-            labels.put(eq < 0 ? trimmed : trimmed.substring(0, eq), eq < 0 ? "" : trimmed.substring(eq + 1));
+            if (eq < 0) {
+                throw new IllegalArgumentException("node label \"" + trimmed + "\" is not key=value (nothing was changed)");
+            }
+            String key = trimmed.substring(0, eq);
+            String value = trimmed.substring(eq + 1);
+            XdpFilterValidator.validateLabel("node label", key, value).stream().findFirst().ifPresent(v -> {
+                throw new IllegalArgumentException(v + " (nothing was changed)");
+            });
+            labels.put(key, value);
         }
         return labels;
     }

@@ -28,14 +28,16 @@ import java.util.stream.Stream;
  */
 public final class ApiObjectFiles {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** JSON is not quite a subset of the YAML 1.1 SnakeYAML reads (tabs): its own parser. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ApiObjectFiles() {
     }
 
-    /** Every *.yaml / *.yml file directly in {@code directory}, in name order. */
+    /** Every *.yaml, *.yml and *.json file directly in {@code directory} (as {@code kubectl apply -f DIR}), in name order. */
     public static ApiObjects readDirectory(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
-            return read(files.filter(ApiObjectFiles::isYaml).sorted().toList());
+            return read(files.filter(ApiObjectFiles::isApiObjectFile).sorted().toList());
         }
     }
 
@@ -46,13 +48,15 @@ public final class ApiObjectFiles {
         FilterNames names = new FilterNames();
         for (Path file : files) {
             List<JsonNode> documents;
-            try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(Files.readString(file))) {
+            boolean json = file.getFileName().toString().endsWith(".json");
+            try (MappingIterator<JsonNode> docs = (json ? JSON : YAML).readerFor(JsonNode.class)
+                    .readValues(Files.readString(file))) {
                 documents = docs.readAll();
             } catch (NoSuchFileException e) {
                 errors.add(file + ": no such file");
                 continue;
             } catch (JsonProcessingException e) {
-                errors.add(file + ": " + ReadErrors.syntax(e));
+                errors.add(file + ": " + ReadErrors.syntax(e, json ? "JSON" : "YAML"));
                 continue;
             } catch (IOException e) {
                 errors.add(file + ": cannot read: " + firstLine(e.getMessage()));
@@ -113,9 +117,10 @@ public final class ApiObjectFiles {
         return "\"" + doc.path("metadata").path("name").asText("?") + "\"";
     }
 
-    private static boolean isYaml(Path file) {
+    /** A regular file named *.yaml, *.yml or *.json: what a directory of API objects holds. */
+    public static boolean isApiObjectFile(Path file) {
         String name = file.getFileName().toString();
-        return Files.isRegularFile(file) && (name.endsWith(".yaml") || name.endsWith(".yml"));
+        return Files.isRegularFile(file) && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
     }
 
     private static String firstLine(String message) {

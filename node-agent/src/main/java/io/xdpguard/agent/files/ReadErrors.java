@@ -17,11 +17,11 @@ final class ReadErrors {
     private ReadErrors() {
     }
 
-    /** A syntax error of a YAML file. */
-    static String syntax(JsonProcessingException e) {
+    /** A syntax error of a file in {@code format} (YAML, JSON). */
+    static String syntax(JsonProcessingException e, String format) {
         JsonLocation at = e.getLocation();
         String where = at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-        return "not valid YAML" + where + ": " + firstLine(e.getOriginalMessage());
+        return "not valid " + format + where + ": " + firstLine(e.getOriginalMessage());
     }
 
     /** A document that is valid YAML but does not fit the object's schema. */

@@ -32,8 +32,7 @@ final class LastGoodFiles {
     ApiObjects read() throws IOException {
         List<Path> files;
         try (Stream<Path> list = Files.list(directory)) {
-            files = list.filter(f -> Files.isRegularFile(f) && (f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")))
-                    .sorted().toList();
+            files = list.filter(ApiObjectFiles::isApiObjectFile).sorted().toList();
         }
         lastGood.keySet().retainAll(files);
         List<XdpFilter> filters = new ArrayList<>();

@@ -45,6 +45,24 @@ class StandaloneCommandTest {
     }
 
     @Test
+    void nodeLabelsThatAreNotLabelsAreRefusedBeforeAnythingIsLoaded() throws Exception {
+        Files.writeString(configDir.resolve("empty.yaml"), "");
+        for (String[] bad : new String[][] {{"role", "node label \"role\" is not key=value"},
+                {"bad key!=x", "node label: \"bad key!\" is not a valid label key"}}) {
+            StringWriter err = new StringWriter();
+            CommandLine cli = new CommandLine(new AgentCommand());
+            cli.setErr(new PrintWriter(err));
+
+            int exit = cli.execute("standalone", "--config-dir", configDir.toString(), "--bpffs-root",
+                    configDir.resolve("bpffs").toString(), "--node-labels", bad[0], "--once");
+
+            assertThat(exit).isEqualTo(ExitCodes.INVALID_INPUT);
+            assertThat(err.toString()).contains("error: " + bad[1]);
+            assertThat(configDir.resolve("bpffs")).doesNotExist();
+        }
+    }
+
+    @Test
     void aNegativeIpv6BlockCapacityIsRefusedBeforeAnythingIsLoaded() throws Exception {
         Files.writeString(configDir.resolve("empty.yaml"), "");
         StringWriter err = new StringWriter();

@@ -39,6 +39,23 @@ class ApiObjectFilesTest {
                 .doesNotContain("io.xdpguard");
     }
 
+    @Test
+    void aDirectoryIsReadAsKubectlReadsItJsonIncluded() throws Exception {
+        Files.writeString(dir.resolve("a.json"), """
+                {
+                	"apiVersion": "xdpguard.io/v1alpha1", "kind": "XdpFilter", "metadata": {"name": "from-json"},
+                	"spec": {"interfaces": {"include": ["eth0"]},
+                	         "rules": [{"name": "r", "action": "Drop", "sources": ["192.0.2.0/24"]}]}
+                }
+                """);
+        Files.writeString(dir.resolve("b.json"), "{\"apiVersion\": ");
+        Files.writeString(dir.resolve("notes.txt"), "not an object");
+
+        ApiObjects read = ApiObjectFiles.readDirectory(dir);
+        assertThat(read.filters()).extracting(f -> f.getMetadata().getName()).containsExactly("from-json");
+        assertThat(read.errors()).singleElement().asString().startsWith(dir.resolve("b.json") + ": not valid JSON at line 1");
+    }
+
     private String onlyError(String yaml) throws Exception {
         Path file = dir.resolve("f.yaml");
         Files.writeString(file, yaml);
