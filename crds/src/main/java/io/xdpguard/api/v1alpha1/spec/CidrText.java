@@ -1,14 +1,17 @@
 package io.xdpguard.api.v1alpha1.spec;
 
-/** Canonical texts of addresses held as bytes: IPv4 dotted quad, IPv6 as RFC 5952 section 4 writes it. */
-final class CidrText {
+/**
+ * Canonical texts of addresses held as bytes: IPv4 dotted quad, IPv6 as RFC 5952 section 4 writes it. Public for the
+ * agent, which shows packet addresses in the same text as the API's CIDRs.
+ */
+public final class CidrText {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private CidrText() {
     }
 
     /** The address at {@code bytes[at..at+4)}, with "/prefix" unless prefix is negative. */
-    static String ipv4(byte[] bytes, int at, int prefix) {
+    public static String ipv4(byte[] bytes, int at, int prefix) {
         StringBuilder out = new StringBuilder(18);
         for (int i = 0; i < 4; i++) {
             if (i > 0) {
@@ -21,7 +24,7 @@ final class CidrText {
 
     /** The address at {@code bytes[at..at+16)}: lowercase, no leading zeros, the longest run of two or more zero
      * groups (the first of equal runs) as "::"; with "/prefix" unless prefix is negative. */
-    static String ipv6(byte[] bytes, int at, int prefix) {
+    public static String ipv6(byte[] bytes, int at, int prefix) {
         int[] groups = new int[8];
         for (int g = 0; g < 8; g++) {
             groups[g] = (bytes[at + 2 * g] & 0xff) << 8 | bytes[at + 2 * g + 1] & 0xff;

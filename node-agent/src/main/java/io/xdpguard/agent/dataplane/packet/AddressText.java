@@ -1,5 +1,6 @@
 package io.xdpguard.agent.dataplane.packet;
 
+import io.xdpguard.api.v1alpha1.spec.CidrText;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 
@@ -22,44 +23,24 @@ public final class AddressText {
     /** 4 bytes (IPv4) or 16 bytes (IPv6). */
     public static String of(byte[] address) {
         if (address.length == 4) {
-            return dotted(address, 0);
+            return CidrText.ipv4(address, 0, -1);
         }
         if (address.length != 16) {
             throw new IllegalArgumentException("an address has 4 or 16 bytes, not " + address.length);
         }
-        int[] groups = new int[8];
-        for (int i = 0; i < 8; i++) {
-            groups[i] = (address[2 * i] & 0xff) << 8 | (address[2 * i + 1] & 0xff);
+        if (isIpv4Mapped(address)) {
+            return "::ffff:" + CidrText.ipv4(address, 12, -1);
         }
-        if (groups[0] == 0 && groups[1] == 0 && groups[2] == 0 && groups[3] == 0 && groups[4] == 0 && groups[5] == 0xffff) {
-            return "::ffff:" + dotted(address, 12);
+        return CidrText.ipv6(address, 0, -1);
+    }
+
+    private static boolean isIpv4Mapped(byte[] address) {
+        for (int i = 0; i < 10; i++) {
+            if (address[i] != 0) {
+                return false;
+            }
         }
-        int runStart = -1;
-        int runLength = 1; // a single zero group is never compressed
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && groups[j] == 0) {
-                j++;
-            }
-            if (j - i > runLength) { // strictly longer: the leftmost run wins a tie
-                runStart = i;
-                runLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder text = new StringBuilder(39);
-        for (int i = 0; i < 8; i++) {
-            if (i == runStart) {
-                text.append("::");
-                i += runLength - 1;
-                continue;
-            }
-            if (i > 0 && i != runStart + runLength) {
-                text.append(':');
-            }
-            text.append(Integer.toHexString(groups[i]));
-        }
-        return text.toString();
+        return address[10] == (byte) 0xff && address[11] == (byte) 0xff;
     }
 
     /**
@@ -67,7 +48,7 @@ public final class AddressText {
      * 4 prints the IPv4 address, 6 the IPv6 one (an IPv6 packet from {@code ::ffff:192.0.2.1} stays IPv6).
      */
     public static String of(byte[] address16, int family) {
-        return family == 4 && address16.length == 16 ? dotted(address16, 12) : of(address16);
+        return family == 4 && address16.length == 16 ? CidrText.ipv4(address16, 12, -1) : of(address16);
     }
 
     /** An Inet6Address for 16 bytes even when they are IPv4-mapped (InetAddress.getByAddress makes those IPv4). */
@@ -77,10 +58,5 @@ public final class AddressText {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException("an address has 4 or 16 bytes, not " + address.length, e);
         }
-    }
-
-    private static String dotted(byte[] address, int offset) {
-        return (address[offset] & 0xff) + "." + (address[offset + 1] & 0xff) + "." + (address[offset + 2] & 0xff) + "."
-                + (address[offset + 3] & 0xff);
     }
 }
