@@ -683,7 +683,8 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                 failures.add("cannot release " + f.name + ": " + e.getMessage());
             }
         }
-        if (Bpffs.isMounted(options.bpffsRoot())) {
+        boolean mounted = Bpffs.isMounted(options.bpffsRoot());
+        if (mounted) {
             try {
                 lock();
             } catch (RuntimeException e) {
@@ -691,7 +692,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
                 return new Removal(removed, List.of(e.getMessage()));
             }
         }
-        if (Bpffs.isMounted(options.bpffsRoot()) && Files.isDirectory(base)) {
+        if (mounted && Files.isDirectory(base)) {
             // pins of a previous process (or another layout version) that this instance did not adopt
             try (var walk = Files.walk(base)) {
                 for (Path p : walk.filter(p -> p.getFileName().toString().equals(PROG_PIN)
@@ -710,7 +711,7 @@ public final class KernelDataplane implements Dataplane, DropSampleSource {
             } catch (UncheckedIOException e) {
                 failures.add(e.getMessage() + ": " + e.getCause().getMessage());
             }
-        } else if (!Bpffs.isMounted(options.bpffsRoot())) {
+        } else if (!mounted) {
             failures.add(options.bpffsRoot() + " is not a bpffs mount (or does not exist), so no pins could be looked "
                     + "for: check the path (under `ip netns exec`, /sys/fs/bpf is hidden: use `nsenter --net=...`)");
         }
