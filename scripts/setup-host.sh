@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks to build, test and demo xdpguard: a JDK, the BPF toolchain
-# (make, clang/llvm, libbpf, bpftool), iproute2/ethtool/xdp-tools/nsenter for the kernel tests, kubectl >= 1.25,
+# (make, clang/llvm, libbpf, bpftool), iproute2/ethtool/xdp-tools/nsenter/curl for the kernel tests, kubectl >= 1.25,
 # and mounts bpffs.
 # Idempotent: installs only missing packages. Needs root for apt and mount.
 set -euo pipefail
 
-packages=(openjdk-17-jdk-headless make clang llvm libbpf-dev libbpf1 bpftool iproute2 ethtool xdp-tools tcpdump iputils-ping netcat-openbsd procps util-linux python3)
+packages=(openjdk-17-jdk-headless make clang llvm libbpf-dev libbpf1 bpftool iproute2 ethtool xdp-tools tcpdump iputils-ping netcat-openbsd procps util-linux python3 curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -165,7 +165,7 @@ public final class DevCluster implements AutoCloseable {
 
     /** The node's agent's HTTP endpoints. */
     public HttpEndpoint agentEndpoint(String node) {
-        return new HttpEndpoint(SimulatedNetwork.nodeAddress(index(node)), 9402);
+        return HttpEndpoint.agent(index(node), 9402);
     }
 
     /** Every file the node's agent has pinned, relative to its bpffs root. */

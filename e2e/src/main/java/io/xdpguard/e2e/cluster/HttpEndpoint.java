@@ -11,16 +11,30 @@ import java.util.regex.Pattern;
 
 /**
  * The HTTP endpoints of an agent or the operator (Quarkus health and metrics; an agent also serves drop samples), as
- * Prometheus and the kubelet reach them.
+ * Prometheus and the kubelet reach them: from the network. An agent's drop samples are read on its node, as
+ * {@code kubectl port-forward} reaches them (the agent answers other hosts 403).
  */
 public final class HttpEndpoint {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final String base;
+    private final String nodeNamespace;
+    private final int port;
 
     public HttpEndpoint(String address, int port) {
+        this(address, port, null);
+    }
+
+    private HttpEndpoint(String address, int port, String nodeNamespace) {
         this.base = "http://" + address + ":" + port;
+        this.port = port;
+        this.nodeNamespace = nodeNamespace;
+    }
+
+    /** The agent of simulated node {@code i} (1-based), listening on the node's addresses (hostNetwork). */
+    public static HttpEndpoint agent(int i, int port) {
+        return new HttpEndpoint(SimulatedNetwork.nodeAddress(i), port, SimulatedNetwork.nodeNamespace(i));
     }
 
     /** The Prometheus exposition text of /q/metrics. */
@@ -28,9 +42,21 @@ public final class HttpEndpoint {
         return get("/q/metrics").body();
     }
 
-    /** The recent drop samples, as JSON. */
+    /** The recent drop samples, as JSON: read from the node's loopback (curl in its network namespace). */
     public String drops() {
-        return get("/drops").body();
+        if (nodeNamespace == null) {
+            throw new IllegalStateException(base + " is not an agent's endpoint");
+        }
+        return Host.runIn(nodeNamespace, "curl", "-sS", "--fail-with-body", "http://127.0.0.1:" + port + "/drops");
+    }
+
+    /** The HTTP status and body of GET {@code path} from the network. */
+    public HttpResponse<String> fromNetwork(String path) {
+        try {
+            return send(path);
+        } catch (IOException e) {
+            throw new IllegalStateException("GET " + base + path + ": " + e, e);
+        }
     }
 
     /**

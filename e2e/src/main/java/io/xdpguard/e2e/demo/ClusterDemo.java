@@ -70,7 +70,7 @@ public final class ClusterDemo {
             show(node + ": " + METRIC + "{filter=\"" + FILTER + "\",rule=\"blocklist\"} = "
                     + (long) cluster.agentEndpoint(node).counter(METRIC, "filter=\"" + FILTER + "\"", "rule=\"blocklist\""));
         }
-        step("a drop sample from node-1 (GET /drops on its agent)");
+        step("a drop sample from node-1 (GET /drops on its agent, from the node: kubectl port-forward's way in)");
         show(firstSample(cluster.agentEndpoint("node-1")));
 
         step("kubectl apply -f examples/cluster-demo/edge-guard-v2.yaml  (adds rule quarantine: drop 10.78.1.1)");

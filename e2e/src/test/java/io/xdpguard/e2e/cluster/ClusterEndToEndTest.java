@@ -7,6 +7,7 @@ import io.xdpguard.api.v1alpha1.XdpFilter;
 import io.xdpguard.api.v1alpha1.XdpNodeState;
 import io.xdpguard.api.v1alpha1.status.FilterNodeStatus;
 import io.xdpguard.api.v1alpha1.status.FilterPhase;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,6 +79,9 @@ class ClusterEndToEndTest {
         }
         assertThat(cluster.agentEndpoint("node-1").drops()).contains(SimulatedNetwork.blockedClient(1))
                 .contains("blocklist");
+        HttpResponse<String> remote = cluster.agentEndpoint("node-1").fromNetwork("/drops");
+        assertThat(remote.statusCode()).as("/drops from another host").isEqualTo(403);
+        assertThat(remote.body()).contains("kubectl port-forward").doesNotContain(SimulatedNetwork.blockedClient(1));
     }
 
     @Test

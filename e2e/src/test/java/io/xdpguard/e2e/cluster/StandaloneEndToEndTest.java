@@ -49,7 +49,7 @@ class StandaloneEndToEndTest {
                 ManagedProcess agent = ManagedProcess.start("standalone", Host.inNetns(ns, binaries.agentCommand(
                         "standalone", "--config-dir", configDir.toString(), "--bpffs-root", ROOT, "--no-failsafe",
                         "--interval-ms", "500")), Map.of(), logs.resolve("standalone.log"))) {
-            HttpEndpoint endpoint = new HttpEndpoint(SimulatedNetwork.nodeAddress(1), 9402);
+            HttpEndpoint endpoint = HttpEndpoint.agent(1, 9402);
             endpoint.awaitReady(agent);
 
             assertThat(Traffic.ping(SimulatedNetwork.allowedClient(1), SimulatedNetwork.externalAddress(1), PINGS))

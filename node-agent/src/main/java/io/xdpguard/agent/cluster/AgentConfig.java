@@ -111,5 +111,12 @@ public interface AgentConfig {
         /** Most drop samples logged per second (the rest are counted). */
         @WithDefault("10")
         int logPerSecond();
+
+        /**
+         * Serve GET /drops to clients on other hosts too. Off by default: samples carry the source addresses of
+         * dropped packets, and the agent listens on the node's addresses (hostNetwork) without authentication.
+         */
+        @WithDefault("false")
+        boolean remoteAccess();
     }
 }

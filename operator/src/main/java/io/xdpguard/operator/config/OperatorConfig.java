@@ -162,6 +162,10 @@ public interface OperatorConfig {
         /** Most drop samples each agent logs per second (the kernel takes at most 1000 per second per interface). */
         @WithDefault("10")
         int logPerSecond();
+
+        /** Agents serve /drops to clients on other hosts too (off: to the node itself, e.g. kubectl port-forward). */
+        @WithDefault("false")
+        boolean remoteAccess();
     }
 
     interface LeaderElection {

@@ -168,6 +168,10 @@ public final class AgentDaemonSet {
                 env.add(new EnvVar("XDPGUARD_AGENT_FAILSAFE_EXTRA_CIDRS", String.join(",", cidrs), null)));
         env.add(new EnvVar("XDPGUARD_AGENT_SAMPLES_LOG_PER_SECOND",
                 String.valueOf(config.sampling().enabled() ? config.sampling().logPerSecond() : 0), null));
+        // Only when on: a new variable in the template would roll every agent on the operator's upgrade.
+        if (config.sampling().remoteAccess()) {
+            env.add(new EnvVar("XDPGUARD_AGENT_SAMPLES_REMOTE_ACCESS", "true", null));
+        }
         env.add(new EnvVar("QUARKUS_LOG_CATEGORY__IO_XDPGUARD__LEVEL", config.agent().logLevel(), null));
         env.add(new EnvVar("XDPGUARD_HTTP_PORT", String.valueOf(config.agent().metricsPort()), null));
         OperatorConfig.AgentDataplane maps = config.agent().dataplane();

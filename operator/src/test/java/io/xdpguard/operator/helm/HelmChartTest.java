@@ -154,6 +154,7 @@ class HelmChartTest {
                 .containsEntry("XDPGUARD_OPERATOR_FAILSAFE_ENABLED", "true")
                 .containsEntry("XDPGUARD_OPERATOR_SAMPLING_ENABLED", "true")
                 .containsEntry("XDPGUARD_OPERATOR_SAMPLING_LOG_PER_SECOND", "10")
+                .containsEntry("XDPGUARD_OPERATOR_SAMPLING_REMOTE_ACCESS", "false")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_HOST_ENTRIES_PER_SLOT", "65536")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_LPM_ENTRIES_PER_SLOT", "1100000")
                 .containsEntry("XDPGUARD_OPERATOR_AGENT_DATAPLANE_IPV4_CHUNKS_PER_SLOT", "1024")
@@ -258,7 +259,7 @@ class HelmChartTest {
                     limits: {cpu: "1", memory: 1Gi}
                   failsafe:
                     sourceCidrs: [10.0.0.0/8, 192.0.2.0/24]
-                  sampling: {enabled: false}
+                  sampling: {enabled: false, remoteAccess: true}
                   metricsPort: 9500
                 operator:
                   imagePullSecrets: [regcred]
@@ -291,6 +292,7 @@ class HelmChartTest {
                 .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue));
         assertThat(agentEnv).containsEntry("XDPGUARD_AGENT_FAILSAFE_EXTRA_CIDRS", "10.0.0.0/8,192.0.2.0/24")
                 .containsEntry("XDPGUARD_AGENT_SAMPLES_LOG_PER_SECOND", "0")
+                .containsEntry("XDPGUARD_AGENT_SAMPLES_REMOTE_ACCESS", "true")
                 .containsEntry("XDPGUARD_HTTP_PORT", "9500");
     }
 
