@@ -84,6 +84,16 @@ class XdpFilterValidatorTest {
                           include: ["eth0"]
                         """),
                         "spec.nodeSelector.matchExpressions[0].values: operator Exists takes no values"),
+                Arguments.of("selector on the agent label", filter("""
+                        nodeSelector:
+                          matchExpressions:
+                            - key: xdpguard.io/agent
+                              operator: DoesNotExist
+                        interfaces:
+                          include: ["eth0"]
+                        """),
+                        "spec.nodeSelector.matchExpressions[0].key: \"xdpguard.io/agent\" is the label the operator sets on "
+                                + "the nodes that run the agent; select nodes by labels of your own"),
                 Arguments.of("selector bad label key", filter("""
                         nodeSelector:
                           matchLabels:

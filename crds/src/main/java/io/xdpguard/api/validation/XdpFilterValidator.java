@@ -115,6 +115,7 @@ public final class XdpFilterValidator {
             for (Map.Entry<String, String> label : selector.getMatchLabels().entrySet()) {
                 String at = "spec.nodeSelector.matchLabels[" + label.getKey() + "]";
                 checkLabelKey(at, label.getKey(), out);
+                checkNotAgentLabel(at, label.getKey(), out);
                 checkLabelValue(at, label.getValue(), out);
             }
         }
@@ -123,6 +124,7 @@ public final class XdpFilterValidator {
             String at = "spec.nodeSelector.matchExpressions[" + i + "]";
             LabelSelectorRequirement requirement = expressions.get(i);
             checkLabelKey(at + ".key", requirement.getKey(), out);
+            checkNotAgentLabel(at + ".key", requirement.getKey(), out);
             String operator = requirement.getOperator();
             List<String> values = requirement.getValues() == null ? List.of() : requirement.getValues();
             if (!SELECTOR_OPERATORS.contains(operator)) {
@@ -310,6 +312,13 @@ public final class XdpFilterValidator {
         checkLabelKey(at, key, out);
         checkLabelValue(at, value, out);
         return out;
+    }
+
+    private static void checkNotAgentLabel(String at, String key, List<Violation> out) {
+        if (Api.AGENT_NODE_LABEL.equals(key)) {
+            out.add(new Violation(at, quote(key) + " is the label the operator sets on the nodes that run the agent; "
+                    + "select nodes by labels of your own"));
+        }
     }
 
     private static void checkLabelKey(String at, String key, List<Violation> out) {

@@ -57,6 +57,8 @@ public final class ClusterDemo {
         show(kubectl.ok("apply", "-f", examples.resolve("edge-guard.yaml").toString()));
         cluster.awaitFilter(FILTER, 1, 2);
         show(kubectl.ok("get", "xdpf"));
+        // The operator labels the nodes the agent DaemonSet is to run on.
+        show(kubectl.ok("get", "nodes", "-L", "role,xdpguard.io/agent"));
         for (String node : cluster.nodes()) {
             show(node + " ext0: " + cluster.xdpOnExternalInterface(node));
         }

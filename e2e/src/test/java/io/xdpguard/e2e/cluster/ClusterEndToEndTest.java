@@ -139,6 +139,7 @@ class ClusterEndToEndTest {
     @Test
     @Order(4)
     void operatorRestartedAfterAChangeItMissedConverges() {
+        long node1Agent = cluster.kubelet().agent("node-1").orElseThrow().pid();
         cluster.stopOperator();
         kubectl.ok("label", "node", "node-2", "role-");
         cluster.startOperator();
@@ -148,6 +149,10 @@ class ClusterEndToEndTest {
         assertThat(cluster.xdpOnExternalInterface("node-2")).isEmpty();
         assertAnswered("node-2", PINGS, PINGS);
         assertThat(Traffic.ping(SimulatedNetwork.blockedClient(1), SimulatedNetwork.externalAddress(1), PINGS)).isZero();
+        // node-2's agent leaves once it has removed the filter; node-1's was not restarted by the placement change.
+        Waits.until("node-2's agent stopped", Duration.ofSeconds(60),
+                () -> cluster.kubelet().agent("node-2").isEmpty() ? true : null);
+        assertThat(cluster.kubelet().agent("node-1").orElseThrow().pid()).as("node-1's agent process").isEqualTo(node1Agent);
     }
 
     @Test
@@ -170,6 +175,8 @@ class ClusterEndToEndTest {
         cluster.awaitFilter(FILTER, 1, 2);
 
         cluster.uninstall();
+        assertThat(cluster.client().nodes().withLabel("xdpguard.io/agent").list().getItems()).as("nodes still labelled")
+                .isEmpty();
 
         for (String node : cluster.nodes()) {
             assertThat(cluster.pins(node)).as("pins of %s", node).isEmpty();

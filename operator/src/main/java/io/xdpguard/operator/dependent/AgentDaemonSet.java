@@ -131,18 +131,18 @@ public final class AgentDaemonSet {
      * The placement as a required node affinity, restricted to Linux nodes in every placement: the agent is a Linux
      * program (XDP, bpffs), and tolerate-all would otherwise tolerate Windows nodes' {@code os=windows} taint too. A
      * Linux node is one labelled {@code kubernetes.io/os=linux} or not labelled at all, as the status roll-up counts
-     * them ({@link NodeEligibility#isLinux}): terms are ORed and a term's requirements ANDed, so each placement term
-     * becomes two, one per case. For {@link AgentPlacement.AllNodes} that leaves these two terms alone, the same
-     * whatever the filters: the Everywhere template still does not depend on their selectors.
+     * them ({@link NodeEligibility#isLinux}): terms are ORed and a term's requirements ANDed, hence two terms. Selected
+     * nodes are the ones carrying {@link AgentNodeLabels#LABEL}, so the affinity is one of two fixed values: no
+     * filter's selector appears in the pod template, and placement changes roll no agent.
      */
     static Affinity affinity(AgentPlacement.Placement placement) {
-        List<NodeSelectorTerm> placed = placement instanceof AgentPlacement.SelectedNodes selected ? selected.terms()
-                : List.of(new NodeSelectorTerm());
+        NodeSelectorTerm placed = placement instanceof AgentPlacement.SelectedNodes
+                ? new NodeSelectorTermBuilder().addNewMatchExpression().withKey(AgentNodeLabels.LABEL).withOperator("In")
+                        .withValues(AgentNodeLabels.VALUE).endMatchExpression().build()
+                : new NodeSelectorTerm();
         List<NodeSelectorTerm> terms = new ArrayList<>();
-        for (NodeSelectorTerm term : placed) {
-            for (NodeSelectorRequirement linux : linux()) {
-                terms.add(new NodeSelectorTermBuilder(term).addToMatchExpressions(linux).build());
-            }
+        for (NodeSelectorRequirement linux : linux()) {
+            terms.add(new NodeSelectorTermBuilder(placed).addToMatchExpressions(linux).build());
         }
         return new AffinityBuilder().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
                 .withNodeSelectorTerms(terms).endRequiredDuringSchedulingIgnoredDuringExecution()

@@ -2,14 +2,17 @@ package io.xdpguard.operator.dependent;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.xdpguard.operator.config.OperatorConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -27,10 +30,12 @@ public class AgentDaemonSetDependent {
 
     private final KubernetesClient client;
     private final OperatorConfig config;
+    private final AgentNodeLabels nodeLabels;
 
-    public AgentDaemonSetDependent(KubernetesClient client, OperatorConfig config) {
+    public AgentDaemonSetDependent(KubernetesClient client, OperatorConfig config, AgentNodeLabels nodeLabels) {
         this.client = client;
         this.config = config;
+        this.nodeLabels = nodeLabels;
     }
 
     public String namespace() {
@@ -58,10 +63,21 @@ public class AgentDaemonSetDependent {
     }
 
     /**
-     * Makes the DaemonSet match the placement. {@code cached} is the informer's copy: when its hash already matches,
-     * nothing is read or written; otherwise the live object is read, so a stale cache never overwrites a newer write.
+     * Makes the DaemonSet and the nodes' {@link AgentNodeLabels#LABEL} match the placement: nodes gaining the agent are
+     * labelled first and nodes losing it unlabelled last, so that no agent is stopped on a node the placement keeps
+     * while the DaemonSet changes between selecting by label and selecting every node. {@code cached} is the
+     * informer's copy: when its hash already matches, nothing is read or written; otherwise the live object is read,
+     * so a stale cache never overwrites a newer write. {@code nodes} are the informer's too.
      */
     public synchronized void reconcile(Optional<DaemonSet> cached, AgentPlacement.Placement placement,
+            Map<String, LabelSelector> selectors, List<Node> nodes) {
+        Set<String> labelled = AgentNodeLabels.wanted(placement);
+        nodeLabels.add(nodes, labelled);
+        writeDaemonSet(cached, placement, selectors);
+        nodeLabels.removeOthers(nodes, labelled);
+    }
+
+    private void writeDaemonSet(Optional<DaemonSet> cached, AgentPlacement.Placement placement,
             Map<String, LabelSelector> selectors) {
         var resource = client.apps().daemonSets().inNamespace(namespace()).withName(name());
         if (placement instanceof AgentPlacement.NoAgent) {

@@ -119,7 +119,7 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
         recordEvents(filter, acceptance);
         Map<String, LabelSelector> selectors = selectorsInForce(observed.filters(), recorded, filter, acceptance, false);
         agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes(), everywhere()),
-                selectors);
+                selectors, observed.nodes());
         metrics.observed(filter.getMetadata().getName(), status);
 
         if (status.equals(filter.getStatus())) {
@@ -139,7 +139,7 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
         Map<String, LabelSelector> selectors = selectorsInForce(observed.filters(), recorded, filter,
                 Acceptance.rejected(Acceptance.INVALID, "being deleted"), decision.released());
         agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes(), everywhere()),
-                selectors);
+                selectors, observed.nodes());
         if (!decision.released()) {
             LOG.infof("XdpFilter %s is deleted; waiting for the agents on %s to remove it", name, decision.blockingNodes());
             Duration recheck = decision.recheckIn().filter(d -> d.compareTo(MAX_DELETION_RECHECK) < 0)

@@ -11,11 +11,12 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.NodeSelectorRequirement;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
 import io.xdpguard.api.v1alpha1.status.FilterPhase;
 import io.xdpguard.operator.status.NodeEligibility;
 import io.xdpguard.operator.status.Selectors;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,25 +36,17 @@ class AgentPlacementTest {
     }
 
     @Test
-    void orOfSelectorsWithMatchLabelsAsIn() {
+    void theNodesAnySelectorSelects() {
         LabelSelector edge = labels("role", "edge", "zone", "a");
         LabelSelector gpu = new LabelSelectorBuilder().addNewMatchExpression().withKey("gpu").withOperator("Exists")
                 .endMatchExpression().addNewMatchExpression().withKey("tier").withOperator("NotIn")
                 .withValues("test", "dev").endMatchExpression().build();
-        var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(
-                new TreeMap<>(Map.of("edge", edge, "gpu", gpu, "edge-copy", labels("zone", "a", "role", "edge"))),
-                List.of(), List.of(), false);
+        var nodes = List.of(node("edge-a", Map.of("role", "edge", "zone", "a")), node("edge-b", Map.of("role", "edge", "zone", "b")),
+                node("gpu-prod", Map.of("gpu", "1", "tier", "prod")), node("gpu-dev", Map.of("gpu", "1", "tier", "dev")),
+                node("plain", Map.of()));
+        var placement = AgentPlacement.build(new TreeMap<>(Map.of("edge", edge, "gpu", gpu)), List.of(), nodes, false);
 
-        assertThat(placement.terms()).hasSize(2); // identical terms are merged
-        NodeSelectorTerm first = placement.terms().get(0);
-        assertThat(first.getMatchExpressions()).extracting(NodeSelectorRequirement::getKey, NodeSelectorRequirement::getOperator,
-                NodeSelectorRequirement::getValues).containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("role", "In", List.of("edge")),
-                        org.assertj.core.groups.Tuple.tuple("zone", "In", List.of("a")));
-        NodeSelectorTerm second = placement.terms().get(1);
-        assertThat(second.getMatchExpressions()).extracting(NodeSelectorRequirement::getOperator)
-                .containsExactly("Exists", "NotIn");
-        assertThat(second.getMatchExpressions().get(1).getValues()).containsExactly("dev", "test");
+        assertThat(placement).isEqualTo(new AgentPlacement.SelectedNodes(List.of("edge-a", "gpu-prod")));
     }
 
     @Test
@@ -61,34 +54,28 @@ class AgentPlacementTest {
         var nodes = List.of(node("n1", Map.of("role", "edge")), node("n2", Map.of("role", "db")));
         // "old" was deleted; n2's agent still enforces it.
         var states = List.of(state("n2", report("old", 1, FilterPhase.Enforcing)));
-        var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(Map.of("edge", labels("role", "edge")), states, nodes, false);
-        assertThat(placement.terms()).hasSize(2);
-        assertThat(placement.terms().get(1).getMatchFields()).singleElement().satisfies(r -> {
-            assertThat(r.getKey()).isEqualTo("metadata.name");
-            assertThat(r.getValues()).containsExactly("n2");
-        });
+        assertThat(AgentPlacement.build(Map.of("edge", labels("role", "edge")), states, nodes, false))
+                .isEqualTo(new AgentPlacement.SelectedNodes(List.of("n1", "n2")));
 
         // Once the agent reports it gone (or NotSelected), the node is released.
         var released = AgentPlacement.build(Map.of("edge", labels("role", "edge")),
                 List.of(state("n2", report("old", 1, FilterPhase.NotSelected))), nodes, false);
-        assertThat(((AgentPlacement.SelectedNodes) released).terms()).hasSize(1);
+        assertThat(released).isEqualTo(new AgentPlacement.SelectedNodes(List.of("n1")));
     }
 
     @Test
     void aNodeStaysWhileItHoldsAFilterWhoseSelectorNoLongerMatchesIt() {
         var nodes = List.of(node("n1", Map.of("role", "edge")), node("n2", Map.of("role", "db")));
         var states = List.of(state("n2", report("f", 1, FilterPhase.Enforcing)));
-        var placement = (AgentPlacement.SelectedNodes) AgentPlacement.build(Map.of("f", labels("role", "edge")), states, nodes, false);
-        assertThat(placement.terms().get(1).getMatchFields().get(0).getValues()).containsExactly("n2");
+        assertThat(AgentPlacement.build(Map.of("f", labels("role", "edge")), states, nodes, false))
+                .isEqualTo(new AgentPlacement.SelectedNodes(List.of("n1", "n2")));
     }
 
     @Test
     void onlyLeftoversKeepTheAgentAndGoneNodesKeepNothing() {
         var states = List.of(state("n1", report("old", 1, FilterPhase.Failed)), state("gone", report("old", 1, FilterPhase.Enforcing)));
-        var placement = AgentPlacement.build(Map.of(), states, List.of(node("n1", Map.of())), false);
-        assertThat(placement).isInstanceOf(AgentPlacement.SelectedNodes.class);
-        assertThat(((AgentPlacement.SelectedNodes) placement).terms()).singleElement()
-                .satisfies(t -> assertThat(t.getMatchFields().get(0).getValues()).containsExactly("n1"));
+        assertThat(AgentPlacement.build(Map.of(), states, List.of(node("n1", Map.of())), false))
+                .isEqualTo(new AgentPlacement.SelectedNodes(List.of("n1")));
 
         assertThat(AgentPlacement.build(Map.of(), List.of(state("gone", report("old", 1, FilterPhase.Enforcing))), List.of(), false))
                 .isInstanceOf(AgentPlacement.NoAgent.class);
@@ -115,22 +102,38 @@ class AgentPlacementTest {
     @Test
     void theDaemonSetRunsOnLinuxNodesOnlyInEveryPlacement() {
         var selected = AgentPlacement.build(Map.of("edge", labels("role", "edge")), List.of(), MIXED, false);
-        assertThat(admitted(AgentDaemonSet.affinity(selected), MIXED)).containsExactly("linux-edge", "plain-edge");
+        assertThat(selected).isEqualTo(new AgentPlacement.SelectedNodes(List.of("linux-edge", "plain-edge")));
+        assertThat(admitted(AgentDaemonSet.affinity(selected), labelled(MIXED, selected)))
+                .containsExactly("linux-edge", "plain-edge");
+        // A Windows node labelled by hand still gets no agent.
+        assertThat(admitted(AgentDaemonSet.affinity(selected), labelled(MIXED,
+                new AgentPlacement.SelectedNodes(List.of("win-edge", "linux-edge"))))).containsExactly("linux-edge");
 
-        // Everywhere (or an empty selector): every Linux node, with a template the filters' selectors do not change.
+        // Everywhere (or an empty selector): every Linux node.
         var everywhere = AgentPlacement.build(Map.of("edge", labels("role", "edge")), List.of(), MIXED, true);
         assertThat(everywhere).isInstanceOf(AgentPlacement.AllNodes.class);
-        Affinity all = AgentDaemonSet.affinity(everywhere);
-        assertThat(admitted(all, MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
-        assertThat(AgentDaemonSet.affinity(AgentPlacement.build(Map.of("db", labels("role", "db")), List.of(), MIXED, true)))
-                .isEqualTo(all);
+        assertThat(admitted(AgentDaemonSet.affinity(everywhere), MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
         assertThat(admitted(AgentDaemonSet.affinity(AgentPlacement.build(Map.of("any", new LabelSelector()), List.of(),
                 MIXED, false)), MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
 
-        // A node kept for a filter its agent still holds: by name, on Linux still.
+        // A node kept for a filter its agent still holds.
         var states = List.of(state("linux-db", report("old", 1, FilterPhase.Enforcing)));
         var held = AgentPlacement.build(Map.of("edge", labels("role", "edge")), states, MIXED, false);
-        assertThat(admitted(AgentDaemonSet.affinity(held), MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
+        assertThat(admitted(AgentDaemonSet.affinity(held), labelled(MIXED, held)))
+                .containsExactly("linux-edge", "plain-edge", "linux-db");
+    }
+
+    @Test
+    void theAffinityDoesNotDependOnTheFiltersSelectors() {
+        Affinity edge = AgentDaemonSet.affinity(AgentPlacement.build(Map.of("f", labels("role", "edge")), List.of(), MIXED, false));
+        Affinity db = AgentDaemonSet.affinity(AgentPlacement.build(Map.of("f", labels("role", "db")), List.of(),
+                MIXED, false));
+        Affinity held = AgentDaemonSet.affinity(AgentPlacement.build(Map.of("f", labels("role", "db")),
+                List.of(state("plain-edge", report("f", 1, FilterPhase.Enforcing))), MIXED, false));
+        assertThat(db).isEqualTo(edge).isEqualTo(held);
+        Affinity all = AgentDaemonSet.affinity(new AgentPlacement.AllNodes());
+        assertThat(AgentDaemonSet.affinity(AgentPlacement.build(Map.of("db", labels("role", "db")), List.of(), MIXED, true)))
+                .isEqualTo(all);
     }
 
     @Test
@@ -138,6 +141,18 @@ class AgentPlacementTest {
         Affinity all = AgentDaemonSet.affinity(new AgentPlacement.AllNodes());
         assertThat(admitted(all, MIXED)).containsExactlyElementsOf(
                 MIXED.stream().filter(NodeEligibility::isLinux).map(n -> n.getMetadata().getName()).toList());
+    }
+
+    /** The nodes with the agent label added where the placement names them, as AgentNodeLabels writes it. */
+    static List<Node> labelled(List<Node> nodes, AgentPlacement.Placement placement) {
+        var wanted = AgentNodeLabels.wanted(placement);
+        return nodes.stream().map(n -> {
+            Map<String, String> labels = new HashMap<>(n.getMetadata().getLabels());
+            if (wanted.contains(n.getMetadata().getName())) {
+                labels.put(AgentNodeLabels.LABEL, AgentNodeLabels.VALUE);
+            }
+            return new NodeBuilder(n).editMetadata().withLabels(labels).endMetadata().build();
+        }).toList();
     }
 
     /** The nodes a required node affinity admits, as the scheduler decides: terms ORed, requirements ANDed. */
@@ -152,9 +167,7 @@ class AgentPlacementTest {
         // Label requirements have the label selector's semantics (In, NotIn, Exists, DoesNotExist).
         LabelSelector labels = new LabelSelectorBuilder().withMatchExpressions(term.getMatchExpressions().stream()
                 .map(r -> new LabelSelectorRequirement(r.getKey(), r.getOperator(), r.getValues())).toList()).build();
-        boolean fields = term.getMatchFields() == null || term.getMatchFields().stream().allMatch(r ->
-                r.getKey().equals(AgentPlacement.NODE_NAME_FIELD) && r.getOperator().equals("In")
-                        && r.getValues().contains(node.getMetadata().getName()));
-        return fields && Selectors.matches(labels, node.getMetadata().getLabels());
+        return (term.getMatchFields() == null || term.getMatchFields().isEmpty())
+                && Selectors.matches(labels, node.getMetadata().getLabels());
     }
 }

@@ -22,6 +22,7 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.xdpguard.operator.config.OperatorConfig;
 import io.xdpguard.operator.dependent.AgentDaemonSet;
+import io.xdpguard.operator.dependent.AgentNodeLabels;
 import io.xdpguard.operator.dependent.AgentPlacement;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -347,10 +348,11 @@ class HelmChartTest {
     /**
      * helm-java's template leaves hooks out (lint renders them, so their syntax is checked there): the post-delete
      * hook is checked on its source. Its selector must match the DaemonSet the operator builds; it runs after the
-     * operator is gone (post-delete), does not wait (which would need get and watch) and needs only list and delete.
+     * operator is gone (post-delete), does not wait (which would need get and watch) and needs only list and delete;
+     * it also removes the operator's label from the nodes.
      */
     @Test
-    void uninstallHookDeletesExactlyTheOperatorsDaemonSet() throws IOException {
+    void uninstallHookDeletesExactlyTheOperatorsDaemonSetAndNodeLabels() throws IOException {
         String hook = Files.readString(CHART.resolve("templates/uninstall/delete-agent-daemonset.yaml"));
         assertThat(hook).contains("\"helm.sh/hook\" \"post-delete\"").contains("- delete", "- daemonset",
                 "- --namespace={{ .Release.Namespace }}", "- --ignore-not-found", "- --wait=false",
@@ -366,8 +368,11 @@ class HelmChartTest {
             assertThat(dsLabels).containsEntry(kv[0], kv[1]);
         }
         assertThat(hook).contains("resources: [\"daemonsets\"]\n    verbs: [\"list\", \"delete\"]");
-        // Hook weights: ServiceAccount, Role and RoleBinding before the Job.
-        assertThat(hook.split("helm.sh/hook-weight: \"-10\"", -1)).hasSize(4);
+        // The operator's node label removed from every node carrying it, with list and patch on nodes only.
+        assertThat(hook).contains("- label", "- nodes", "- --selector=" + AgentNodeLabels.LABEL, "- " + AgentNodeLabels.LABEL + "-",
+                "resources: [\"nodes\"]\n    verbs: [\"list\", \"patch\"]", "kind: ClusterRoleBinding");
+        // Hook weights: ServiceAccount, Role, RoleBinding, ClusterRole and ClusterRoleBinding before the Job.
+        assertThat(hook.split("helm.sh/hook-weight: \"-10\"", -1)).hasSize(6);
         assertThat(hook).contains("helm.sh/hook-weight: \"0\"");
     }
 
@@ -413,7 +418,7 @@ class HelmChartTest {
                 rule("xdpguard.io", List.of("xdpcidrsets"), List.of("list", "watch")),
                 rule("xdpguard.io", List.of("xdpfilters/status", "xdpcidrsets/status"), List.of("patch")),
                 rule("xdpguard.io", List.of("xdpnodestates"), List.of("list", "watch")),
-                rule("", List.of("nodes"), List.of("list", "watch")),
+                rule("", List.of("nodes"), List.of("list", "watch", "patch")),
                 rule("", List.of("events"), List.of("create")));
         JsonNode role = r.named("Role", "xdpguard-operator");
         assertThat(role.path("metadata").path("namespace").asText()).isEqualTo(NS);

@@ -37,6 +37,7 @@ import io.xdpguard.api.v1alpha1.status.NodeCounts;
 import io.xdpguard.api.v1alpha1.status.XdpFilterStatus;
 import io.xdpguard.operator.config.OperatorUserAgent;
 import io.xdpguard.operator.dependent.AgentDaemonSet;
+import io.xdpguard.operator.dependent.AgentNodeLabels;
 import io.xdpguard.operator.rbac.ApiCall;
 import io.xdpguard.operator.rbac.OperatorRbac;
 import io.xdpguard.operator.status.Conditions;
@@ -115,14 +116,16 @@ class XdpFilterOperatorTest {
         DaemonSet ds = daemonSet();
         PodSpec pod = ds.getSpec().getTemplate().getSpec();
         assertThat(ds.getMetadata().getOwnerReferences()).isEmpty();
-        // role In [edge], on Linux nodes only: kubernetes.io/os=linux, or no such label (terms ORed).
+        // The nodes labelled for the agent, on Linux nodes only: kubernetes.io/os=linux, or no such label (terms ORed).
         assertThat(pod.getAffinity().getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution()
                 .getNodeSelectorTerms()).extracting(t -> t.getMatchExpressions().stream()
                         .map(r -> r.getKey() + " " + r.getOperator()
                                 + (r.getValues() == null || r.getValues().isEmpty() ? "" : " " + r.getValues())).toList())
                 .containsExactly(
-                        List.of("role In [edge]", "kubernetes.io/os In [linux]"),
-                        List.of("role In [edge]", "kubernetes.io/os DoesNotExist"));
+                        List.of("xdpguard.io/agent In [true]", "kubernetes.io/os In [linux]"),
+                        List.of("xdpguard.io/agent In [true]", "kubernetes.io/os DoesNotExist"));
+        // role=edge: the Linux edge nodes, not the Windows one (win-1) nor db-1.
+        Await.until(() -> assertThat(labelledNodes()).containsExactly("edge-1", "edge-2"));
         assertThat(pod.getHostNetwork()).isTrue();
         assertThat(pod.getPriorityClassName()).isEqualTo("system-node-critical");
         assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
@@ -187,7 +190,7 @@ class XdpFilterOperatorTest {
     @Test
     @Order(3)
     void anInvalidUpdateIsRejectedOnceAndChangesNothingThatRuns() {
-        String affinityBefore = daemonSet().getSpec().getTemplate().getSpec().getAffinity().toString();
+        String templateBefore = daemonSet().getSpec().getTemplate().toString();
         XdpFilter f = filter(FILTER);
         f.getSpec().setNodeSelector(labels("role", "db"));
         f.getSpec().getRules().get(0).setPorts(new ArrayList<>(List.of("70000")));
@@ -211,7 +214,8 @@ class XdpFilterOperatorTest {
         Await.sleep(Duration.ofSeconds(2));
         assertThat(events(FILTER, "Rejected")).hasSize(1);
         assertThat(event(FILTER, "Rejected").getMessage()).contains("Generation 2 rejected").contains("spec.rules[0].ports[0]");
-        assertThat(daemonSet().getSpec().getTemplate().getSpec().getAffinity().toString()).isEqualTo(affinityBefore);
+        assertThat(daemonSet().getSpec().getTemplate().toString()).isEqualTo(templateBefore);
+        assertThat(labelledNodes()).containsExactly("edge-1", "edge-2");
 
         // Fixed: accepted again at generation 3, for the db nodes now.
         XdpFilter fixed = filter(FILTER);
@@ -223,11 +227,10 @@ class XdpFilterOperatorTest {
             assertThat(s.getObservedGeneration()).isEqualTo(3L);
             assertThat(s.getNodes()).isEqualTo(NodeCounts.of(1, 0, 1, 0));
         });
-        // The edge nodes still hold generation 1: they stay in the affinity until their agents drop it.
-        Await.until(() -> assertThat(daemonSet().getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
-                .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
-                .anySatisfy(t -> assertThat(t.getMatchFields()).singleElement()
-                        .satisfies(r -> assertThat(r.getValues()).containsExactly("edge-1", "edge-2"))));
+        // db-1 gets the agent; the edge nodes still hold generation 1, so they keep it until their agents drop it. The
+        // pod template did not change: no agent rolls for a new selector.
+        Await.until(() -> assertThat(labelledNodes()).containsExactly("db-1", "edge-1", "edge-2"));
+        assertThat(daemonSet().getSpec().getTemplate().toString()).isEqualTo(templateBefore);
     }
 
     @Test
@@ -285,9 +288,8 @@ class XdpFilterOperatorTest {
             XdpFilterStatus s = filter(FILTER).getStatus();
             assertThat(s.getNodes()).isEqualTo(NodeCounts.of(1, 1, 0, 0));
             assertThat(condition(s, "Ready").getStatus()).isEqualTo("True");
-            assertThat(daemonSet().getSpec().getTemplate().getSpec().getAffinity().getNodeAffinity()
-                    .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms())
-                    .hasSize(2).allSatisfy(t -> assertThat(t.getMatchFields()).isEmpty());
+            // The edge agents dropped the filter meanwhile: only db-1 keeps the agent.
+            assertThat(labelledNodes()).containsExactly("db-1");
         });
     }
 
@@ -302,9 +304,12 @@ class XdpFilterOperatorTest {
         assertThat(deleting.getMetadata().getDeletionTimestamp()).isNotNull();
         assertThat(daemonSet()).isNotNull();
 
+        assertThat(labelledNodes()).containsExactly("db-1");
+
         writeState(state("db-1"));
         Await.until(() -> assertThat(filter(FILTER)).isNull());
         Await.until(() -> assertThat(daemonSet()).isNull());
+        Await.until(() -> assertThat(labelledNodes()).isEmpty());
     }
 
     /**
@@ -392,6 +397,14 @@ class XdpFilterOperatorTest {
 
     private DaemonSet daemonSet() {
         return client.apps().daemonSets().inNamespace(NS).withName("xdpguard-agent").get();
+    }
+
+    /** The nodes carrying the agent label, sorted. */
+    private static List<String> labelledNodes() {
+        return client.nodes().list().getItems().stream()
+                .filter(n -> n.getMetadata().getLabels() != null
+                        && AgentNodeLabels.VALUE.equals(n.getMetadata().getLabels().get(AgentNodeLabels.LABEL)))
+                .map(n -> n.getMetadata().getName()).sorted().toList();
     }
 
     /** As an agent does: one object per node, status written through the status subresource. */
