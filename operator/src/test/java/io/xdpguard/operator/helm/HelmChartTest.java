@@ -331,18 +331,23 @@ class HelmChartTest {
     }
 
     @Test
-    void nodeStatePolicyOnlyFrom130() {
-        JsonNode vap = render("1.30.0", c -> c).one("ValidatingAdmissionPolicy");
-        assertThat(vap.path("spec").path("matchConditions").get(0).path("expression").asText())
+    void admissionPoliciesOnlyFrom130() {
+        Rendered r = render("1.30.0", c -> c);
+        JsonNode agent = r.named("ValidatingAdmissionPolicy", "xdpguard-agent-own-nodestate");
+        assertThat(agent.path("spec").path("matchConditions").get(0).path("expression").asText())
                 .contains("system:serviceaccount:" + NS + ":xdpguard-agent");
-        assertThat(vap.path("spec").path("validations").get(0).path("expression").asText())
-                .contains("request.userInfo.extra['authentication.kubernetes.io/node-name']")
-                .contains("object.metadata.name");
-        assertThat(render("1.30.0", c -> c).one("ValidatingAdmissionPolicyBinding").path("spec").path("policyName")
-                .asText()).isEqualTo(vap.path("metadata").path("name").asText());
+        JsonNode operator = r.named("ValidatingAdmissionPolicy", "xdpguard-operator-node-label");
+        assertThat(operator.path("spec").path("matchConditions").get(0).path("expression").asText())
+                .contains("system:serviceaccount:" + NS + ":xdpguard-operator\"");
+        assertThat(r.all("ValidatingAdmissionPolicyBinding")).extracting(b -> b.path("spec").path("policyName").asText())
+                .containsExactlyInAnyOrder("xdpguard-agent-own-nodestate", "xdpguard-operator-node-label");
         assertThat(render("1.29.5", c -> c).all("ValidatingAdmissionPolicy")).isEmpty();
         assertThat(render("1.31.0", c -> c.set("agent.nodeRestriction.enabled", "false"))
-                .all("ValidatingAdmissionPolicy")).isEmpty();
+                .all("ValidatingAdmissionPolicy")).extracting(p -> p.path("metadata").path("name").asText())
+                .containsExactly("xdpguard-operator-node-label");
+        assertThat(render("1.31.0", c -> c.set("operator.nodeLabelRestriction.enabled", "false"))
+                .all("ValidatingAdmissionPolicy")).extracting(p -> p.path("metadata").path("name").asText())
+                .containsExactly("xdpguard-agent-own-nodestate");
     }
 
     /**
