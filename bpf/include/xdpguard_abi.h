@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 8
+#define XG_ABI_VERSION 9
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -144,6 +144,10 @@ struct xg_vec_hdr {
 					 * dimension is the one this vector is looked up in */
 	__u32 words_base[XG_VEC_HALVES]; /* where each half's words start in xg_vec_words (already
 					  * slot-offset): half 1 needs no popcount of half 0 */
+	__u32 decides;  /* the vector's lowest rule when it constrains no address and is not an Audit
+			 * rule, else XG_NO_RULE: a packet whose cheap dimensions leave this vector alone
+			 * (an L4 entry's vec_sport_default) matches that rule whatever its addresses */
+	__u32 pad;
 };
 /* xg_vec_words: ARRAY of __u64, XG_SLOTS * XG_MAX_WORDS entries. The non-zero words of half h of a
  * vector are at words_base[h] + rank, rank counting set summary bits below the word. */
@@ -285,8 +289,8 @@ struct xg_dir6_bucket {
  * Most packets' source port is named by no rule: the source-port lookup then returns
  * default_vec[XG_DIM_SPORT], the rules without a source-port condition. vec_sport_default is the
  * AND of vec with that vector, interned like any other (its candidates: the rules in it that are
- * primary in L4 or source port), so such a packet searches one vector fewer. 8 bytes, what the
- * kernel stores a 4-byte array value in anyway.
+ * primary in L4 or source port), so such a packet searches one vector fewer, and when its header's
+ * decides names a rule, no other. 8 bytes, what the kernel stores a 4-byte array value in anyway.
  */
 struct xg_l4_entry {
 	__u32 vec;               /* the rules matching this L4 key */

@@ -151,7 +151,15 @@ public final class RuleCompiler {
             throw new RuleSetException(null, "the rule set needs " + vectors.size() + " distinct rule vectors, more than the "
                     + Abi.MAX_VECTORS + " the dataplane holds; merge CIDR lists used by different rules");
         }
-        VectorTable.Layout layout = vectors.layout();
+        // A vector's lowest rule decides a packet left with that vector alone when no address can exclude it.
+        BitSet addressFree = new BitSet();
+        for (int i = 0; i < rules.size(); i++) {
+            MatchRule r = rules.get(i);
+            if (r.sources().any() && r.destinations().any() && !r.audit()) {
+                addressFree.set(i);
+            }
+        }
+        VectorTable.Layout layout = vectors.layout(addressFree);
         if (layout.wordCount() > Abi.MAX_WORDS) {
             throw new RuleSetException(null, "the rule set needs " + layout.wordCount() + " vector words, more than the "
                     + Abi.MAX_WORDS + " the dataplane holds");

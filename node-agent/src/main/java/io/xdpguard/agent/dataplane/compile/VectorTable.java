@@ -69,8 +69,11 @@ public final class VectorTable {
         return vectors.size();
     }
 
-    /** The kernel layout: per vector summary, candidate summary and the start of each half's words, and the pool. */
-    public Layout layout() {
+    /**
+     * The kernel layout: per vector summary, candidate summary, the start of each half's words and the rule it
+     * decides (its lowest, when in {@code addressFree}: rules no address can exclude), and the pool.
+     */
+    public Layout layout(BitSet addressFree) {
         int count = vectors.size();
         long[] summary0 = new long[count];
         long[] summary1 = new long[count];
@@ -78,6 +81,7 @@ public final class VectorTable {
         long[] candidates1 = new long[count];
         int[] wordsBase0 = new int[count];
         int[] wordsBase1 = new int[count];
+        int[] decides = new int[count];
         long[] pool = new long[Math.max(1, vectors.stream().mapToInt(v -> nonZeroWords(v.bits())).sum())];
         int next = 0;
         for (int v = 0; v < count; v++) {
@@ -102,8 +106,10 @@ public final class VectorTable {
             if (words.length <= 64) {
                 wordsBase1[v] = next;
             }
+            int lowest = vectors.get(v).bits().nextSetBit(0);
+            decides[v] = lowest >= 0 && addressFree.get(lowest) ? lowest : -1;
         }
-        return new Layout(summary0, summary1, candidates0, candidates1, wordsBase0, wordsBase1, pool, next);
+        return new Layout(summary0, summary1, candidates0, candidates1, wordsBase0, wordsBase1, decides, pool, next);
     }
 
     private static int nonZeroWords(BitSet bits) {
@@ -116,8 +122,11 @@ public final class VectorTable {
         return count;
     }
 
-    /** Vector headers and the word pool, slot-local (the writer adds the slot's offsets). */
+    /**
+     * Vector headers and the word pool, slot-local (the writer adds the slot's offsets). {@code decides}: -1 for none
+     * (XG_NO_RULE).
+     */
     public record Layout(long[] summary0, long[] summary1, long[] candidates0, long[] candidates1, int[] wordsBase0,
-            int[] wordsBase1, long[] words, int wordCount) {
+            int[] wordsBase1, int[] decides, long[] words, int wordCount) {
     }
 }

@@ -33,7 +33,7 @@ import java.util.stream.IntStream;
  */
 public final class ClassifierMaps {
     static final int SLOT_CONFIG_SIZE = 96;
-    static final int VEC_HDR_SIZE = 40;
+    static final int VEC_HDR_SIZE = 48;
     static final int RULE_SIZE = 24;
     static final int RULE_STATS_SIZE = 24;
     static final int COUNTER_SIZE = 16;
@@ -102,7 +102,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 8;
+    static final int ABI_VERSION = 9;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -332,7 +332,8 @@ public final class ClassifierMaps {
         IntPredicate headerDiffers = v -> previous == null || v >= previous.summary0().length
                 || next.summary0()[v] != previous.summary0()[v] || next.summary1()[v] != previous.summary1()[v]
                 || next.candidates0()[v] != previous.candidates0()[v] || next.candidates1()[v] != previous.candidates1()[v]
-                || next.wordsBase0()[v] != previous.wordsBase0()[v] || next.wordsBase1()[v] != previous.wordsBase1()[v];
+                || next.wordsBase0()[v] != previous.wordsBase0()[v] || next.wordsBase1()[v] != previous.wordsBase1()[v]
+                || next.decides()[v] != previous.decides()[v];
         int[] headers = IntStream.range(0, count).filter(headerDiffers).toArray();
         if (headers.length > 0) {
             ByteBuffer keys = Encoding.buffer(headers.length * 4);
@@ -342,7 +343,8 @@ public final class ClassifierMaps {
                 values.putLong(next.summary0()[v]).putLong(next.summary1()[v])
                         .putLong(next.candidates0()[v]).putLong(next.candidates1()[v])
                         .putInt(slot * Abi.MAX_WORDS + next.wordsBase0()[v])
-                        .putInt(slot * Abi.MAX_WORDS + next.wordsBase1()[v]);
+                        .putInt(slot * Abi.MAX_WORDS + next.wordsBase1()[v])
+                        .putInt(next.decides()[v]).putInt(0); // -1: XG_NO_RULE; pad
             }
             vecHdr.updateBatch(keys.array(), values.array(), headers.length, BpfMap.UpdateFlag.ANY);
         }

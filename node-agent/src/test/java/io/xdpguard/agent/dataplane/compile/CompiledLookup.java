@@ -29,13 +29,18 @@ final class CompiledLookup {
             vecs[used++] = address(c.dstHosts(), p.family() == 4 ? c.dst4() : c.dst6(), c.dst4Direct(), c.dst6Direct(),
                     p.destination(), p.family(), c.defaultVec()[Abi.DIM_DST]);
         }
-        // as xg_classify: source port first; when it gives the default vector, the L4 entry's pre-ANDed vector alone
+        // as xg_classify: source port first; when it gives the default vector (or no rule names source ports), the L4
+        // entry's pre-ANDed vector alone, or the rule it names
         int sport = (c.dimsUsed() & (1 << Abi.DIM_SPORT)) != 0 ? c.sport()[p.sportIndex()] : -1;
         if ((c.dimsUsed() & (1 << Abi.DIM_L4)) != 0) {
             int cls = p.l4Index() >> 16;
             int value = p.l4Index() & 0xffff;
-            if (sport >= 0 && sport == c.defaultVec()[Abi.DIM_SPORT]) {
-                vecs[used++] = c.l4SportDefault()[cls][value];
+            if (sport < 0 || sport == c.defaultVec()[Abi.DIM_SPORT]) {
+                int anded = c.l4SportDefault()[cls][value];
+                if (c.vectors().decides()[anded] >= 0) {
+                    return c.vectors().decides()[anded];
+                }
+                vecs[used++] = anded;
                 sport = -1;
             } else {
                 vecs[used++] = c.l4()[cls][value];

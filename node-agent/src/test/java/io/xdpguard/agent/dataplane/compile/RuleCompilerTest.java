@@ -266,6 +266,29 @@ class RuleCompilerTest {
     }
 
     @Test
+    void aVectorNamesTheRuleThatWinsWhateverTheAddresses() throws RuleSetException {
+        MatchRule fromNet = new MatchRule("f", "net", RuleAction.Drop, false, false, AddressMatch.of(List.of(prefix("10.0.0.0/8"))),
+                AddressMatch.ANY, Protocol.TCP, List.of(new Ports.Range(443, 443)), List.of(), Set.of(), 0, 0, false, 0);
+        MatchRule audited = new MatchRule("a", "audited", RuleAction.Drop, true, false, AddressMatch.ANY, AddressMatch.ANY,
+                Protocol.TCP, List.of(new Ports.Range(22, 22)), List.of(), Set.of(), 0, 0, false, 0);
+        RuleSet ruleSet = new RuleSet(List.of(fromNet, audited, tcpPortRule("web", 80), tcpPortRule("https", 443),
+                tcpPortRule("ssh", 22)), DefaultVerdict.PASS);
+
+        CompiledRuleSet compiled = RuleCompiler.compile(ruleSet, CounterIds.NONE.assign(ruleSet).ids());
+        int[] tcp = compiled.l4SportDefault()[Abi.L4_TCP];
+        int[] decides = compiled.vectors().decides();
+        assertThat(decides[tcp[80]]).as("port 80: rule 2 matches every address").isEqualTo(2);
+        assertThat(decides[tcp[443]]).as("port 443: rule 0 first, only from 10/8").isEqualTo(-1);
+        assertThat(decides[tcp[22]]).as("port 22: an Audit rule first, which decides no verdict").isEqualTo(-1);
+        assertThat(decides[tcp[81]]).as("port 81: no rule").isEqualTo(-1);
+        assertThat(CompiledLookup.winner(compiled, tcp4("192.0.2.1", 80))).isEqualTo(2);
+        assertThat(CompiledLookup.winner(compiled, tcp4("10.0.0.1", 443))).isEqualTo(0);
+        assertThat(CompiledLookup.winner(compiled, tcp4("192.0.2.1", 443))).isEqualTo(3);
+        assertThat(CompiledLookup.winner(compiled, tcp4("192.0.2.1", 22))).as("the verdict past the Audit rule")
+                .isEqualTo(4);
+    }
+
+    @Test
     void aPortChangeRewritesNoMoreL4EntriesThanItsPlainVectorsNeed() throws RuleSetException {
         List<MatchRule> list = new ArrayList<>();
         for (int i = 0; i < 200; i++) {

@@ -33,7 +33,7 @@ class AbiLayoutTest {
             Map.entry("xg_slot_config", ordered("rule_count", 0, "dims_used", 4, "default_action", 8, "default_vec", 12,
                     "catch_all", 28, "dir6_miss", 32, "dir6_miss_upto", 40, "dir6_mult", 48, "dir6_bucket_bits", 80,
                     "enforced_vec", 84, "catch_all_enforced", 88, "pad", 92)),
-            Map.entry("xg_vec_hdr", ordered("summary", 0, "cand", 16, "words_base", 32)),
+            Map.entry("xg_vec_hdr", ordered("summary", 0, "cand", 16, "words_base", 32, "decides", 40, "pad", 44)),
             Map.entry("xg_rule", ordered("counter_id", 0, "action", 4, "flags", 5, "filter_index", 6, "sample_rate", 8,
                     "rate_pps", 12, "rate_burst", 16, "pad", 20)),
             Map.entry("xg_rule_stats", ordered("packets", 0, "bytes", 8, "rate_limited", 16)),
