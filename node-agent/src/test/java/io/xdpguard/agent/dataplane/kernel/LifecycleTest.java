@@ -220,6 +220,41 @@ class LifecycleTest {
         assertThat(back.programId()).isNotEqualTo(r.programId()).isEqualTo(attachedId(net.ifindex));
     }
 
+    /**
+     * An upgrade whose new program wrote and switched the shared maps, then failed before it replaced the old program:
+     * the old program enforces the new rules, and the classifier left in charge must know it (the failed one hands its
+     * slots, rule set and counter ids back), or the retried upgrade re-applies the rules and resets their counters.
+     */
+    @Test
+    void anUpgradeThatFailsAfterItsSwitchLeavesTheNewRulesInForceAndCounting() throws Exception {
+        KernelDataplane first = dataplane();
+        int oldId = (int) first.apply(List.of(plan(net.name, AttachMode.Generic, DENIED_PORT))).get(0).programId();
+        first.close();
+        java.util.concurrent.atomic.AtomicBoolean fail = new java.util.concurrent.atomic.AtomicBoolean(true);
+        KernelDataplane upgraded = track(new KernelDataplane(KernelDataplane.Options.defaults().withBpffsRoot(root)
+                .withObject(Lifecycle.variantObject()).withCrashPoint(point -> {
+                    if (point.equals("upgrade-loaded") && fail.get()) {
+                        throw new IllegalStateException("injected failure before the replace");
+                    }
+                })));
+
+        InterfaceReport failed = upgraded.apply(List.of(plan(net.name, AttachMode.Generic, ALLOWED_PORT))).get(0);
+        assertThat(failed.state()).as(failed.toString()).isEqualTo(State.FAILED);
+        assertThat(attachedId(net.ifindex)).as("the old program stays attached").isEqualTo(oldId);
+        long[] received = traffic();
+        assertThat(received).as("the old program runs the rules the failed upgrade switched to").containsExactly(0, 20);
+        int generation = generation(upgraded);
+
+        fail.set(false);
+        InterfaceReport done = upgraded.apply(List.of(plan(net.name, AttachMode.Generic, ALLOWED_PORT))).get(0);
+        assertThat(done.state()).as(done.toString()).isEqualTo(State.ENFORCING);
+        assertThat(done.programId()).isNotEqualTo(oldId).isEqualTo(attachedId(net.ifindex));
+        assertThat(generation(upgraded)).as("the rules in force were taken as they are, not switched again")
+                .isEqualTo(generation);
+        assertThat(upgraded.counters(net.name).orElseThrow().rules().get("lc/deny-" + ALLOWED_PORT).packets())
+                .as("the drops counted since the failed upgrade").isEqualTo(20);
+    }
+
     @Test
     void aForeignProgramIsLeftAloneAndReported() throws Exception {
         BpfObjectFile pass = track(openClasspathObject("/io/xdpguard/bpf/xdp_pass.bpf.o"));
