@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# usage: ab.sh name1.c name2.c ...  (C files in /tmp/ab); 3 interleaved passes; restores shipped object
+# A/B runs of program variants (docs/benchmarks/dataplane.md, "Decided before the addresses"). Run from the repository
+# root as root, after a build. Each argument is a variant: "final" (the committed source) or the name of a patch in
+# variants/ (each against the final bpf/src/xdpguard.bpf.c; the variants were first run against the source of their
+# day, so today's figures may differ by a nanosecond or two). The variants are built and swapped in for the object the
+# benchmark loads, passes interleaved; the shipped object is put back at the end.
+#   SECTION=test_run (default; 1,000 rules / 1,000 CIDRs) or SECTION=drop; PASSES="1 2 3".
+#   docs/benchmarks/raw/decides-2026-11-26/ab.sh final base
 set -euo pipefail
-cd /work/main
+RAW=$(cd "$(dirname "$0")" && pwd)
 OBJ=bpf/target/classes/io/xdpguard/bpf/xdpguard.bpf.o
-trap 'cp /tmp/ab/shipped.o "$OBJ"' EXIT
+WORK=$(mktemp -d)
+cp "$OBJ" "$WORK/shipped.o"
+trap 'cp "$WORK/shipped.o" "$OBJ"; rm -rf "$WORK"' EXIT
 for v in "$@"; do
-  clang -O2 -g -target bpf -Wall -Ibpf/include -I/usr/include/"$(uname -m)"-linux-gnu -c /tmp/ab/$v -o /tmp/ab/${v%.c}.o
+  cp bpf/src/xdpguard.bpf.c "$WORK/$v.c"
+  [[ $v == final ]] || patch -s "$WORK/$v.c" "$RAW/variants/$v.patch"
+  clang -O2 -g -target bpf -Wall -Ibpf/include -I/usr/include/"$(uname -m)"-linux-gnu -c "$WORK/$v.c" -o "$WORK/$v.o" 2>/dev/null
 done
+SECTION=${SECTION:-test_run}
+ARGS=(--only "$SECTION")
+[[ $SECTION == test_run ]] && ARGS+=(--rules 1000 --cidrs 1000)
 for pass in ${PASSES:-1 2 3}; do
   for v in "$@"; do
-    cp /tmp/ab/${v%.c}.o "$OBJ"
-    OUT=/tmp/ab/run.jsonl scripts/bench-dataplane.sh --only test_run --rules ${RULES:-1000} --cidrs 1000 2>/dev/null \
-      | python3 -c "
+    cp "$WORK/$v.o" "$OBJ"
+    OUT="$WORK/run.jsonl" scripts/bench-dataplane.sh "${ARGS[@]}" 2>/dev/null | python3 -c "
 import sys, json
-r = {}
+out = []
 for l in sys.stdin:
     d = json.loads(l)
     if d.get('bench') == 'test_run':
-        r.setdefault((d['rules'], d['packet']), {})[d['program']] = d['ns_per_packet']
-print('$v', ' '.join('%s/%s=%d(%d)' % (k[0], k[1], v['xdpguard'], v['xdp-filter']) for k, v in sorted(r.items())))"
+        out.append('%s/%s=%d(%s)' % (d['packet'], d['program'], d['ns_per_packet'], d.get('ratio_vs_xdp_filter', '-')))
+    elif d.get('bench') == 'drop_throughput':
+        out.append('%s=%.2f Mpps(%s)' % (d['program'], d['mpps'], d.get('ratio_vs_xdp_drop', '-')))
+print('$v', ' '.join(out))"
   done
 done

@@ -34,6 +34,35 @@ public record Binaries(Path root) {
         return root.resolve("operator/target/quarkus-app/quarkus-run.jar");
     }
 
+    /**
+     * The arguments of the chart's uninstall hook container {@code name} (helm/xdpguard/templates/uninstall), as
+     * kubectl gets them there: their lines hold no template expressions.
+     */
+    public List<String> uninstallHookArgs(String name) {
+        try {
+            List<String> lines = Files.readAllLines(root.resolve("helm/xdpguard/templates/uninstall/delete-agent-daemonset.yaml"));
+            int at = lines.indexOf("        - name: " + name);
+            while (at >= 0 && !lines.get(at).strip().equals("args:")) {
+                at++;
+            }
+            if (at < 0) {
+                throw new IllegalStateException("no container " + name + " in the uninstall hook");
+            }
+            List<String> args = new ArrayList<>();
+            for (int i = at + 1; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.startsWith("- ")) {
+                    args.add(line.substring(2));
+                } else if (!line.startsWith("#")) {
+                    break;
+                }
+            }
+            return args;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public Path agentJar() {
         return root.resolve("node-agent/target/quarkus-app/quarkus-run.jar");
     }

@@ -129,9 +129,9 @@ public final class DevCluster implements AutoCloseable {
      */
     public void uninstall() {
         stopOperator();
-        // The chart's post-delete hook: the DaemonSet, and the operator's label on the nodes (the same kubectl command).
+        // The chart's post-delete hook: the DaemonSet, and the operator's label on the nodes (the hook's own command).
         client.apps().daemonSets().inNamespace(NAMESPACE).withName(AGENT_DAEMONSET).delete();
-        narrator.accept(kubectl.ok("label", "nodes", "--selector=xdpguard.io/agent", "xdpguard.io/agent-").strip());
+        narrator.accept(kubectl.ok(binaries.uninstallHookArgs("unlabel-nodes").toArray(String[]::new)).strip());
         Waits.until("every agent stopped", WAIT, () -> nodes().stream().noneMatch(n -> kubelet.agent(n).isPresent())
                 ? Boolean.TRUE : null);
         for (String node : nodes()) {

@@ -8,11 +8,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.xdpguard.operator.config.OperatorConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -62,19 +64,28 @@ public class AgentDaemonSetDependent {
                 .orElse(Map.of());
     }
 
-    /**
-     * Makes the DaemonSet and the nodes' {@link AgentNodeLabels#LABEL} match the placement: nodes gaining the agent are
-     * labelled first and nodes losing it unlabelled last, so that no agent is stopped on a node the placement keeps
-     * while the DaemonSet changes between selecting by label and selecting every node. {@code cached} is the
-     * informer's copy: when its hash already matches, nothing is read or written; otherwise the live object is read,
-     * so a stale cache never overwrites a newer write. {@code nodes} are the informer's too.
-     */
-    public synchronized void reconcile(Optional<DaemonSet> cached, AgentPlacement.Placement placement,
+    /** What the DaemonSet and the node labels should be, from one view of the caches. */
+    public record Desired(Optional<DaemonSet> cached, AgentPlacement.Placement placement,
             Map<String, LabelSelector> selectors, List<Node> nodes) {
-        Set<String> labelled = AgentNodeLabels.wanted(placement);
-        nodeLabels.add(nodes, labelled);
-        writeDaemonSet(cached, placement, selectors);
-        nodeLabels.removeOthers(nodes, labelled);
+    }
+
+    /**
+     * Makes the DaemonSet and the nodes' {@link AgentNodeLabels#LABEL} match the placement, {@code desired} taken
+     * under this object's lock (see the caller). Nodes gaining the agent are labelled first and nodes losing it
+     * unlabelled last, so that no agent is stopped on a node the placement keeps while the DaemonSet changes between
+     * selecting by label and selecting every node. {@code cached} is the informer's DaemonSet: when its hash already
+     * matches, nothing is read or written; otherwise the live object is read, so a stale cache never overwrites a
+     * newer write.
+     *
+     * @return the node label patches that failed, one line each (the rest is written regardless)
+     */
+    public synchronized List<String> reconcile(Supplier<Desired> desired) {
+        Desired d = desired.get();
+        Set<String> wanted = AgentNodeLabels.wanted(d.placement());
+        List<String> failures = new ArrayList<>(nodeLabels.add(d.nodes(), wanted));
+        writeDaemonSet(d.cached(), d.placement(), d.selectors());
+        failures.addAll(nodeLabels.removeOthers(d.nodes(), wanted));
+        return failures;
     }
 
     private void writeDaemonSet(Optional<DaemonSet> cached, AgentPlacement.Placement placement,

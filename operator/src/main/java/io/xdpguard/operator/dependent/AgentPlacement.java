@@ -15,9 +15,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Where the agent must run: the Linux nodes any filter's nodeSelector selects, plus every node whose agent still holds
- * a filter that no longer selects it (deleted, or its selector changed) so that the agent stays until it has removed
- * it; or, with the Everywhere policy, every node while any agent is needed. Pure.
+ * Where the agent must run: the Linux nodes any filter's nodeSelector selects (an empty one: all of them), plus every
+ * node whose agent still holds a filter that no longer selects it (deleted, or its selector changed) so that the agent
+ * stays until it has removed it; or, with the Everywhere policy, every node while any agent is needed. Pure.
  *
  * <p>Selected nodes are named, not described: the operator labels them ({@link AgentNodeLabels}) and the DaemonSet's
  * affinity asks for the label, so that a new selector moves agents on the nodes it changes only, instead of changing
@@ -69,7 +69,9 @@ public final class AgentPlacement {
         if (selectors.isEmpty() && placed.isEmpty()) {
             return new NoAgent();
         }
-        if (everywhere || selectors.values().stream().anyMatch(Selectors::selectsEverything)) {
+        // An empty selector names every node, still by label: were it AllNodes, the first or last such filter would
+        // change the pod template and roll every agent.
+        if (everywhere) {
             return new AllNodes();
         }
         for (Node node : nodes) {

@@ -57,6 +57,8 @@ import org.jboss.logging.Logger;
 public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFilter> {
     public static final String NAME = "xdpfilter";
     static final Duration MAX_DELETION_RECHECK = Duration.ofSeconds(30);
+    /** When a node's agent label could not be written: the next try. */
+    static final Duration LABEL_RETRY = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(XdpFilterReconciler.class);
 
     private final OperatorConfig config;
@@ -109,7 +111,6 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
     @Override
     public UpdateControl<XdpFilter> reconcile(XdpFilter filter, Context<XdpFilter> context) {
         Observed observed = observe(filter, context);
-        Map<String, LabelSelector> recorded = AgentDaemonSetDependent.recordedSelectors(observed.daemonSet());
 
         Acceptance acceptance = FilterAdmission.admit(filter, observed.cidrSetNames());
         Instant now = Instant.now();
@@ -117,29 +118,31 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
                 observed.nodes(), observed.nodeStates(), AgentDaemonSet.tolerations(config.agent()), now));
 
         recordEvents(filter, acceptance);
-        Map<String, LabelSelector> selectors = selectorsInForce(observed.filters(), recorded, filter, acceptance, false);
-        agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes(), everywhere()),
-                selectors, observed.nodes());
+        List<String> labelFailures = placeAgents(filter, context, acceptance, false);
         metrics.observed(filter.getMetadata().getName(), status);
 
+        UpdateControl<XdpFilter> control;
         if (status.equals(filter.getStatus())) {
-            return UpdateControl.noUpdate();
+            control = UpdateControl.noUpdate();
+        } else {
+            filter.setStatus(status);
+            control = UpdateControl.patchStatus(filter);
         }
-        filter.setStatus(status);
-        return UpdateControl.patchStatus(filter);
+        return labelFailures.isEmpty() ? control : control.rescheduleAfter(LABEL_RETRY.toMillis());
     }
 
     @Override
     public DeleteControl cleanup(XdpFilter filter, Context<XdpFilter> context) {
         Observed observed = observe(filter, context);
-        Map<String, LabelSelector> recorded = AgentDaemonSetDependent.recordedSelectors(observed.daemonSet());
         String name = filter.getMetadata().getName();
         FilterRelease.Decision decision = FilterRelease.decide(name, observed.nodeStates(), observed.nodes(),
                 Instant.now(), config.nodeNotReadyTimeout());
-        Map<String, LabelSelector> selectors = selectorsInForce(observed.filters(), recorded, filter,
-                Acceptance.rejected(Acceptance.INVALID, "being deleted"), decision.released());
-        agent.reconcile(observed.daemonSet(), AgentPlacement.build(selectors, observed.nodeStates(), observed.nodes(), everywhere()),
-                selectors, observed.nodes());
+        List<String> labelFailures = placeAgents(filter, context, Acceptance.rejected(Acceptance.INVALID, "being deleted"),
+                decision.released());
+        if (decision.released() && !labelFailures.isEmpty()) {
+            // The last filter's release must not leave node labels behind: nothing would reconcile them afterwards.
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(LABEL_RETRY.toMillis());
+        }
         if (!decision.released()) {
             LOG.infof("XdpFilter %s is deleted; waiting for the agents on %s to remove it", name, decision.blockingNodes());
             Duration recheck = decision.recheckIn().filter(d -> d.compareTo(MAX_DELETION_RECHECK) < 0)
@@ -148,6 +151,22 @@ public class XdpFilterReconciler implements Reconciler<XdpFilter>, Cleaner<XdpFi
         }
         metrics.forget(name);
         return DeleteControl.defaultDelete();
+    }
+
+    /**
+     * Writes the agent DaemonSet and the nodes' agent label from a view of the caches taken inside the writer's lock:
+     * reconciles of several filters run at once, and one that waited for another must not undo the other's writes
+     * with its own older view. Returns the node label patches that failed (they are retried after LABEL_RETRY).
+     */
+    private List<String> placeAgents(XdpFilter filter, Context<XdpFilter> context, Acceptance acceptance,
+            boolean released) {
+        return agent.reconcile(() -> {
+            Observed now = observe(filter, context);
+            Map<String, LabelSelector> selectors = selectorsInForce(now.filters(),
+                    AgentDaemonSetDependent.recordedSelectors(now.daemonSet()), filter, acceptance, released);
+            return new AgentDaemonSetDependent.Desired(now.daemonSet(),
+                    AgentPlacement.build(selectors, now.nodeStates(), now.nodes(), everywhere()), selectors, now.nodes());
+        });
     }
 
     /** Everything a reconciliation looks at, from the informer caches. */

@@ -10,11 +10,6 @@ public final class Selectors {
     private Selectors() {
     }
 
-    public static boolean selectsEverything(LabelSelector selector) {
-        return selector == null || ((selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty())
-                && (selector.getMatchExpressions() == null || selector.getMatchExpressions().isEmpty()));
-    }
-
     public static boolean matches(LabelSelector selector, Map<String, String> labels) {
         Map<String, String> l = labels == null ? Map.of() : labels;
         if (selector == null) {

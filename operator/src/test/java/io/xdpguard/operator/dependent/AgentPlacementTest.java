@@ -30,9 +30,9 @@ class AgentPlacementTest {
     }
 
     @Test
-    void anEmptySelectorPlacesTheAgentEverywhere() {
-        assertThat(AgentPlacement.build(Map.of("a", labels("role", "edge"), "b", new LabelSelector()), List.of(), List.of(), false))
-                .isInstanceOf(AgentPlacement.AllNodes.class);
+    void anEmptySelectorPlacesTheAgentOnEveryLinuxNodeByName() {
+        assertThat(AgentPlacement.build(Map.of("a", labels("role", "edge"), "b", new LabelSelector()), List.of(), MIXED, false))
+                .isEqualTo(new AgentPlacement.SelectedNodes(List.of("linux-db", "linux-edge", "plain-edge")));
     }
 
     @Test
@@ -113,8 +113,9 @@ class AgentPlacementTest {
         var everywhere = AgentPlacement.build(Map.of("edge", labels("role", "edge")), List.of(), MIXED, true);
         assertThat(everywhere).isInstanceOf(AgentPlacement.AllNodes.class);
         assertThat(admitted(AgentDaemonSet.affinity(everywhere), MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
-        assertThat(admitted(AgentDaemonSet.affinity(AgentPlacement.build(Map.of("any", new LabelSelector()), List.of(),
-                MIXED, false)), MIXED)).containsExactly("linux-edge", "plain-edge", "linux-db");
+        var emptySelector = AgentPlacement.build(Map.of("any", new LabelSelector()), List.of(), MIXED, false);
+        assertThat(admitted(AgentDaemonSet.affinity(emptySelector), labelled(MIXED, emptySelector)))
+                .containsExactly("linux-edge", "plain-edge", "linux-db");
 
         // A node kept for a filter its agent still holds.
         var states = List.of(state("linux-db", report("old", 1, FilterPhase.Enforcing)));
@@ -130,7 +131,9 @@ class AgentPlacementTest {
                 MIXED, false));
         Affinity held = AgentDaemonSet.affinity(AgentPlacement.build(Map.of("f", labels("role", "db")),
                 List.of(state("plain-edge", report("f", 1, FilterPhase.Enforcing))), MIXED, false));
-        assertThat(db).isEqualTo(edge).isEqualTo(held);
+        Affinity everyNode = AgentDaemonSet.affinity(AgentPlacement.build(Map.of("f", labels("role", "db"),
+                "all", new LabelSelector()), List.of(), MIXED, false));
+        assertThat(db).isEqualTo(edge).isEqualTo(held).as("a filter selecting every node").isEqualTo(everyNode);
         Affinity all = AgentDaemonSet.affinity(new AgentPlacement.AllNodes());
         assertThat(AgentDaemonSet.affinity(AgentPlacement.build(Map.of("db", labels("role", "db")), List.of(), MIXED, true)))
                 .isEqualTo(all);
