@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.xdpguard.api.v1alpha1.Api;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
@@ -35,12 +37,15 @@ public class AgentNodeLabels {
     private final KubernetesClient client;
     /** Node name to what this operator last wrote to it, until the cache holds that write. */
     private final Map<String, Written> written = new HashMap<>();
+    private final Counter failures;
 
     private record Written(boolean labelled, String resourceVersion) {
     }
 
-    public AgentNodeLabels(KubernetesClient client) {
+    public AgentNodeLabels(KubernetesClient client, MeterRegistry registry) {
         this.client = client;
+        this.failures = Counter.builder("xdpguard.node.label.failures")
+                .description("Agent label patches of Nodes that failed (retried)").register(registry);
     }
 
     /** Labels the nodes of {@code wanted} that may lack the label. Before the DaemonSet can need them. */
@@ -115,6 +120,7 @@ public class AgentNodeLabels {
             LOG.warnf("Cannot %s the %s label of node %s: %s", labelled ? "set" : "remove", LABEL, name, e.getMessage());
             written.remove(name);
             failures.add(name + ": " + e.getMessage());
+            this.failures.increment();
         }
     }
 }

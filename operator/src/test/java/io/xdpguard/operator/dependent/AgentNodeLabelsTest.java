@@ -11,6 +11,7 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +28,7 @@ class AgentNodeLabelsTest {
     private KubernetesMockServer server;
     private KubernetesClient client;
     private AgentNodeLabels labels;
+    private SimpleMeterRegistry registry;
 
     /** Refuses every patch of node "refusing" (as a webhook would), serves the rest as the CRUD server does. */
     static final class RefusingDispatcher extends KubernetesCrudDispatcher {
@@ -44,7 +46,8 @@ class AgentNodeLabelsTest {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new RefusingDispatcher(), false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
-        labels = new AgentNodeLabels(client);
+        registry = new SimpleMeterRegistry();
+        labels = new AgentNodeLabels(client, registry);
     }
 
     @AfterEach
@@ -97,6 +100,7 @@ class AgentNodeLabelsTest {
         List<String> failures = labels.add(List.of(live("refusing"), live("n2")), Set.of("refusing", "n2"));
         assertThat(failures).singleElement().satisfies(f -> assertThat(f).startsWith("refusing: "));
         assertThat(labelled("n2")).isTrue();
+        assertThat(registry.get("xdpguard.node.label.failures").counter().count()).isEqualTo(1);
     }
 
     @Test

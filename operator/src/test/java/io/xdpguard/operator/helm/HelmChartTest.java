@@ -322,7 +322,7 @@ class HelmChartTest {
         Set<String> alerts = new TreeSet<>();
         rule.path("spec").path("groups").get(0).path("rules").forEach(a -> alerts.add(a.path("alert").asText()));
         assertThat(alerts).containsExactlyInAnyOrder("XdpFilterDegraded", "XdpGuardAgentDown",
-                "XdpGuardApplyFailures", "XdpGuardAgentHolding", "XdpGuardDropSamplesLost");
+                "XdpGuardApplyFailures", "XdpGuardAgentHolding", "XdpGuardDropSamplesLost", "XdpGuardNodeLabelFailures");
 
         JsonNode cm = r.one("ConfigMap");
         assertThat(cm.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
@@ -550,6 +550,7 @@ class HelmChartTest {
         }
         assertThat(exported).hasSizeGreaterThan(8);
         exported.add("xdpguard_filters"); // the operator's FilterMetrics gauge
+        exported.add("xdpguard_node_label_failures_total"); // the operator's AgentNodeLabels counter
         return exported;
     }
 
