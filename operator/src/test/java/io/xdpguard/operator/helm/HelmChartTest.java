@@ -386,7 +386,8 @@ class HelmChartTest {
         String out = new Helm(CHART).install().withName("xdpguard").withNamespace(NS).withKubeVersion("1.29.0")
                 .clientOnly().dryRun().call().getOutput();
         assertThat(out).contains("kind: XdpFilter", "kubectl get xdpf edge-telnet",
-                "kubectl -n xdpguard-system get ds xdpguard-agent", "xdpguard-agent cleanup",
+                "kubectl -n xdpguard-system get ds xdpguard-agent", "kubectl get nodes -L xdpguard.io/agent",
+                "port-forward pod/<agent-pod> 9402", "xdpguard-agent cleanup",
                 "agent.nodeRestriction needs Kubernetes >= 1.30");
     }
 
