@@ -24,14 +24,11 @@ class DropSampleTest {
 
     @Test
     void sampledDropsCarryRuleReasonAndFiveTuple() throws Exception {
-        try (Classifier classifier = Classifier.load(null)) {
-            classifier.apply(RuleMerger.merge(List.of(Filters.filter("samples", """
-                    interfaces: {include: [eth0]}
-                    rules:
-                      - {name: every-dns, action: Drop, protocol: UDP, ports: ["53"], sampleRate: 1}
-                      - {name: every-other-telnet, action: Drop, protocol: TCP, ports: ["23"], sampleRate: 2}
-                      - {name: unsampled, action: Drop, protocol: TCP, ports: ["25"]}
-                    """)), Map.of(), FailsafeConfig.disabled()));
+        try (Classifier classifier = classifierWith("""
+                - {name: every-dns, action: Drop, protocol: UDP, ports: ["53"], sampleRate: 1}
+                - {name: every-other-telnet, action: Drop, protocol: TCP, ports: ["23"], sampleRate: 2}
+                - {name: unsampled, action: Drop, protocol: TCP, ports: ["25"]}
+                """)) {
             List<DropSample> samples = new ArrayList<>();
             try (RingBuffer ring = classifier.dropSamples(samples::add)) {
                 for (int i = 0; i < 3; i++) {
@@ -74,17 +71,10 @@ class DropSampleTest {
 
     @Test
     void aRateLimitRuleSamplesOneInNOfItsDropsNotOfItsPackets() throws Exception {
-        try (Classifier classifier = Classifier.load(null)) {
-            classifier.apply(RuleMerger.merge(List.of(Filters.filter("samples", """
-                    interfaces: {include: [eth0]}
-                    rules:
-                      - name: dns
-                        action: RateLimit
-                        protocol: UDP
-                        ports: ["53"]
-                        rateLimit: {packetsPerSecond: 1, burst: 3}
-                        sampleRate: 2
-                    """)), Map.of(), FailsafeConfig.disabled()));
+        try (Classifier classifier = classifierWith("""
+                - {name: dns, action: RateLimit, protocol: UDP, ports: ["53"], sampleRate: 2,
+                   rateLimit: {packetsPerSecond: 1, burst: 3}}
+                """)) {
             List<DropSample> samples = new ArrayList<>();
             try (RingBuffer ring = classifier.dropSamples(samples::add)) {
                 // One run of 10 on one CPU (the counters are per CPU): 3 pass on the full bucket, 7 are dropped.
@@ -95,6 +85,19 @@ class DropSampleTest {
             assertThat(classifier.maps().ruleCounters(classifier.currentCounterIds()[0]).rateLimited()).isEqualTo(7);
             // drops 2, 4 and 6 of 7; counting packets instead would sample packets 4, 6, 8 and 10
             assertThat(samples).hasSize(3).allSatisfy(s -> assertThat(s.reason()).isEqualTo(Reason.RATE_LIMIT_DROP));
+        }
+    }
+
+    /** A classifier of its own enforcing filter "samples" with these rules (a YAML list) on eth0, failsafe off. */
+    private static Classifier classifierWith(String rules) throws Exception {
+        Classifier classifier = Classifier.load(null);
+        try {
+            classifier.apply(RuleMerger.merge(List.of(Filters.filter("samples",
+                    "interfaces: {include: [eth0]}\nrules:\n" + rules.indent(2))), Map.of(), FailsafeConfig.disabled()));
+            return classifier;
+        } catch (Exception | Error e) {
+            classifier.close();
+            throw e;
         }
     }
 }
