@@ -171,6 +171,15 @@ struct {
 	__type(value, __u32);
 } xg_sport SEC(".maps");
 
+/* Pinned like the others, though only the program reads and writes it: its keys carry the slot's memo_epoch,
+ * which an adopting or upgraded agent continues from xg_active. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XG_MEMO_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct xg_memo_entry);
+} xg_memo SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, XG_MAX_COUNTERS);

@@ -25,7 +25,7 @@
 
 #include <linux/types.h>
 
-#define XG_ABI_VERSION 9
+#define XG_ABI_VERSION 10
 
 #define XG_SLOTS 2
 #define XG_MAX_RULES 8192                   /* per interface, failsafe rules included */
@@ -133,7 +133,10 @@ struct xg_slot_config {
 	 * packet's vectors when its first match is an Audit rule, to find the verdict; XG_VEC_NONE without. */
 	__u32 enforced_vec;
 	__u32 catch_all_enforced; /* lowest non-Audit rule constraining no dimension, or XG_NO_RULE */
-	__u32 pad;
+	/* Names what this slot holds for xg_memo: the generation (xg_active) that activates it, never 0. A slot is
+	 * rewritten only while inactive and always with a generation not activated yet, so no two contents a packet
+	 * can see share an epoch (for 2^32 switches). */
+	__u32 memo_epoch;
 };
 #define XG_NO_RULE 0xffffffffu
 
@@ -295,6 +298,24 @@ struct xg_dir6_bucket {
 struct xg_l4_entry {
 	__u32 vec;               /* the rules matching this L4 key */
 	__u32 vec_sport_default; /* vec AND default_vec[XG_DIM_SPORT], or XG_VEC_NONE */
+};
+
+/*
+ * xg_memo: PERCPU_ARRAY of XG_MEMO_ENTRIES struct xg_memo_entry, written by the program only. The winning rule of
+ * a search over two vectors (the packet's L4/source-port vector and its address vector, the common packet) depends
+ * on nothing but the two vectors and the slot's contents, so it is remembered per CPU under
+ * key = memo_epoch << 32 | first vector << 16 | second vector, at index (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS).
+ * Vectors are classes of packets, not flows: the pairs a rule set has are few whatever the traffic, and a
+ * packet whose pair is remembered skips the second vector's header, its words and the search. A never-written
+ * entry (key 0) matches no packet, since memo_epoch is never 0.
+ */
+#define XG_MEMO_BITS 10
+#define XG_MEMO_ENTRIES (1 << XG_MEMO_BITS)
+#define XG_MEMO_MULT 0x9e3779b97f4a7c15ULL
+struct xg_memo_entry {
+	__u64 key;
+	__s32 bit; /* the winning rule bit, or -1: no rule matches */
+	__u32 pad;
 };
 
 /* xg_rl_rule: ARRAY indexed by counter_id; xg_rl_source: LRU_HASH keyed by xg_rl_source_key. */

@@ -19,6 +19,7 @@
 #define NSEC_PER_SEC 1000000000ULL
 
 #define XG_READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define XG_WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 
 /* Load-time constants. */
 const volatile __u32 xg_sample_limit_pps = 1000;
@@ -544,6 +545,45 @@ static __always_inline int xg_pair(const struct xg_search *sc, const struct xg_v
 }
 
 /*
+ * The lowest rule common to vector a (alone in sc) and vector b: xg_pair, then the full search, remembered in this
+ * CPU's xg_memo (xdpguard_abi.h). The entry is written invalid, then its bit, then its key, so that a run nested on
+ * this CPU between two of the stores (a test run interrupted by a softirq's) reads it whole or not at all.
+ * -DXG_MEMO_FORCE_MISS (benchmarks only) never reads it: the cost of a packet whose pair is not remembered.
+ */
+static __always_inline int xg_pair_memo(struct xg_search *sc, __u32 s, const struct xg_slot_config *cfg, __u32 a,
+					__u32 b)
+{
+	const struct xg_vec_hdr *last;
+	struct xg_memo_entry *m;
+	__u64 key;
+	__u32 idx;
+	int bit;
+
+	/* Both indices are below XG_MAX_VECTORS as the agent writes them. b is masked, not checked: a bad one finds
+	 * no vector on a miss (and nothing is remembered), or on a hit its alias's answer in the same rule set; the
+	 * check measured 6 ns of the IPv6 packet (docs/benchmarks/dataplane.md). */
+	key = (__u64)cfg->memo_epoch << 32 | (__u64)(a & 0xffff) << 16 | (b & 0xffff);
+	idx = (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS);
+	m = bpf_map_lookup_elem(&xg_memo, &idx);
+#ifndef XG_MEMO_FORCE_MISS
+	if (m && m->key == key)
+		return m->bit;
+#endif
+	last = xg_vec(s, b);
+	if (!last)
+		return -1;
+	bit = xg_pair(sc, last);
+	if (bit == -2)
+		bit = xg_add_hdr(sc, last) ? xg_search(sc) : -1;
+	if (m) {
+		XG_WRITE_ONCE(m->key, 0);
+		XG_WRITE_ONCE(m->bit, bit);
+		XG_WRITE_ONCE(m->key, key);
+	}
+	return bit;
+}
+
+/*
  * The lowest rule the cheap dimensions (already in sc, 1 or 2) leave, if no address can exclude
  * it, else -1. Every vector of a dimension holds that dimension's default vector (the rules that
  * do not constrain it), so a rule in the default vector of each address dimension left is in
@@ -608,7 +648,8 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	__u32 used = cfg->dims_used, catch_all = cfg->catch_all;
 	const struct xg_l4_entry *l4;
 	const struct xg_vec_hdr *last;
-	__u32 v, key, sv = XG_VEC_NONE; /* sv: the source-port vector still to add */
+	/* sv: the source-port vector still to add; first: the first vector added (the pair memo's key) */
+	__u32 v, key, first = XG_VEC_NONE, sv = XG_VEC_NONE;
 	int bit;
 
 	/* No rule constrains anything: the first rule takes every packet. */
@@ -637,14 +678,21 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 			 * of xg_addr_vec: without the hint the 1,000-rule tcp6 packet measured 3-5 ns slower. */
 			if (__builtin_expect(last && last->decides < XG_MAX_RULES, 0))
 				return last->decides;
+			first = l4->vec_sport_default;
 			if (!xg_add_hdr(sc, last))
 				return -1;
-		} else if (!xg_add_vec(sc, s, v)) {
-			return -1;
+		} else {
+			first = v;
+			if (!xg_add_vec(sc, s, v))
+				return -1;
 		}
 	}
-	if (sv != XG_VEC_NONE && !xg_add_vec(sc, s, sv))
-		return -1;
+	if (sv != XG_VEC_NONE) {
+		if (first == XG_VEC_NONE)
+			first = sv;
+		if (!xg_add_vec(sc, s, sv))
+			return -1;
+	}
 	if (!(used & addr_dims))
 		return xg_search_all(sc);
 
@@ -661,22 +709,23 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	if (used & (1u << XG_DIM_DST)) {
 		v = xg_addr_vec(&xg_dst_host, &xg_dst4_dir, &xg_dst4_dir24, &xg_dst6_dir, &xg_dst4,
 				&xg_dst6, s, p, 1, cfg->default_vec[XG_DIM_DST], cfg);
-		if (used & (1u << XG_DIM_SRC) && !xg_add_vec(sc, s, v))
-			return -1;
+		if (used & (1u << XG_DIM_SRC)) {
+			if (first == XG_VEC_NONE)
+				first = v;
+			if (!xg_add_vec(sc, s, v))
+				return -1;
+		}
 	}
 	if (used & (1u << XG_DIM_SRC))
 		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src6_dir, &xg_src4,
 				&xg_src6, s, p, 0, cfg->default_vec[XG_DIM_SRC], cfg);
-	/* v: the last address dimension's vector, not added yet. */
+	/* v: the last address dimension's vector, not added yet. Past an Audit rule the verdict's search needs
+	 * both vectors in sc: no memo then. */
+	if (sc->n == 1 && cfg->enforced_vec == XG_VEC_NONE)
+		return xg_pair_memo(sc, s, cfg, first, v);
 	last = xg_vec(s, v);
 	if (!last)
 		return -1;
-	if (sc->n == 1 && cfg->enforced_vec == XG_VEC_NONE) {
-		bit = xg_pair(sc, last);
-		if (bit != -2)
-			return bit;
-		return xg_add_hdr(sc, last) ? xg_search(sc) : -1;
-	}
 	if (!xg_add_hdr(sc, last))
 		return -1;
 	return xg_search_all(sc);

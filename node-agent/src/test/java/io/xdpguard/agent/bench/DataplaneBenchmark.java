@@ -156,14 +156,17 @@ public final class DataplaneBenchmark {
         try {
             emit(machine());
             if (only.contains("test_run")) {
-                List<Classifier> classifiers = new ArrayList<>();
+                List<Guard> guards = new ArrayList<>();
                 try {
                     for (CapacityProfile profile : profiles) {
-                        classifiers.add(load(profile));
+                        guards.add(new Guard("xdpguard", profile, load(profile)));
                     }
-                    testRunMatrix(classifiers);
+                    // the shipped program's cost for a packet whose vector pair is not remembered (docs/dataplane.md)
+                    guards.add(new Guard("xdpguard_memo_miss", profiles.get(0), Classifier.load(
+                            ObjectBytes.of(BpfSources.classifier("XG_MEMO_FORCE_MISS")), null, profiles.get(0).capacities())));
+                    testRunMatrix(guards);
                 } finally {
-                    classifiers.forEach(Classifier::close);
+                    guards.forEach(g -> g.classifier().close());
                 }
             }
             for (CapacityProfile profile : profiles) {
@@ -304,7 +307,11 @@ public final class DataplaneBenchmark {
      * Per configuration, every classifier (one per capacity profile), xdp-filter and xdp_pass run interleaved. Each
      * classifier holds the rule set in both slots (as an agent does once idle) when its map memory is read.
      */
-    private void testRunMatrix(List<Classifier> classifiers) throws Exception {
+    /** A classifier the test_run matrix times, under the program name its lines carry. */
+    private record Guard(String name, CapacityProfile profile, Classifier classifier) {
+    }
+
+    private void testRunMatrix(List<Guard> classifiers) throws Exception {
         XdpFilter xdpFilter = XdpFilter.load(id + "f", cleanup);
         try (BpfObjectFile passObj = BpfObjectFile.openResource("/io/xdpguard/bpf/xdp_pass.bpf.o")) {
             passObj.load();
@@ -314,8 +321,8 @@ public final class DataplaneBenchmark {
             BpfProgram[] programs = new BpfProgram[guards + 2];
             String[] names = new String[guards + 2];
             for (int g = 0; g < guards; g++) {
-                programs[g] = classifiers.get(g).program();
-                names[g] = "xdpguard";
+                programs[g] = classifiers.get(g).classifier().program();
+                names[g] = classifiers.get(g).name();
             }
             programs[guards] = filter;
             names[guards] = "xdp-filter";
@@ -328,10 +335,10 @@ public final class DataplaneBenchmark {
                     long[] memlock = new long[guards];
                     String[] occupancy = new String[guards];
                     for (int g = 0; g < guards; g++) {
-                        Classifier classifier = classifiers.get(g);
+                        Classifier classifier = classifiers.get(g).classifier();
                         long t0 = System.nanoTime();
                         classifier.apply(ruleSet);
-                        log("%s: rules=%d cidrs=%d applied in %d ms", profiles.get(g).name(), rules, cidrs,
+                        log("%s %s: rules=%d cidrs=%d applied in %d ms", names[g], classifiers.get(g).profile().name(), rules, cidrs,
                                 (System.nanoTime() - t0) / 1_000_000);
                         classifier.prepareInactiveSlot();
                         memlock[g] = ClassifierMemory.memlockBytes(classifier.program());
@@ -361,7 +368,7 @@ public final class DataplaneBenchmark {
                                     .append("\",\"ns_per_packet\":").append(fmt(median(ns[k])))
                                     .append(",\"runs\":").append(Arrays.toString(ns[k]).replace(" ", ""));
                             if (k < guards) {
-                                line.append(',').append(profiles.get(k).json()).append(",\"map_memlock_bytes\":")
+                                line.append(',').append(classifiers.get(k).profile().json()).append(",\"map_memlock_bytes\":")
                                         .append(memlock[k]).append(',').append(occupancy[k]).append(",\"ratio_vs_xdp_filter\":")
                                         .append(fmt(median(ns[k]) / xf)).append(",\"ratio_vs_xdp_pass\":")
                                         .append(fmt(median(ns[k]) / floor));
@@ -713,17 +720,27 @@ public final class DataplaneBenchmark {
     static final class BpfSources {
         private static final Map<String, Path> CACHE = new LinkedHashMap<>();
 
-        static synchronized Path compile(String name) throws IOException {
+        static Path compile(String name) throws IOException {
+            return compile(name, repoRoot().resolve("node-agent/src/test/bpf/" + name + ".bpf.c"), "");
+        }
+
+        /** The classifier (bpf/src) compiled with {@code -D define}: a benchmark-only variant of the shipped program. */
+        static Path classifier(String define) throws IOException {
+            Path root = repoRoot();
+            return compile("xdpguard-" + define, root.resolve("bpf/src/xdpguard.bpf.c"),
+                    "-D" + define + " -I" + root.resolve("bpf/include"));
+        }
+
+        private static synchronized Path compile(String name, Path source, String flags) throws IOException {
             Path cached = CACHE.get(name);
             if (cached != null) {
                 return cached;
             }
-            Path source = repoRoot().resolve("node-agent/src/test/bpf/" + name + ".bpf.c");
             Path out = Files.createTempDirectory("xgb-bpf").resolve(name + ".bpf.o");
             out.toFile().deleteOnExit();
             out.getParent().toFile().deleteOnExit();
             String arch = "/usr/include/" + System.getProperty("os.arch").replace("amd64", "x86_64") + "-linux-gnu";
-            sh("clang -O2 -g -target bpf -Wall -Werror -I" + arch + " -c " + source + " -o " + out);
+            sh("clang -O2 -g -target bpf -Wall -Werror " + flags + " -I" + arch + " -c " + source + " -o " + out);
             CACHE.put(name, out);
             return out;
         }

@@ -53,12 +53,13 @@ class DataplaneBenchmarkSmokeTest {
                 }
             }
         }
-        assertThat(figures).contains("machine/-", "test_run/xdpguard", "test_run/xdp-filter", "test_run/xdp_pass",
+        assertThat(figures).contains("machine/-", "test_run/xdpguard", "test_run/xdpguard_memo_miss", "test_run/xdp-filter",
+                "test_run/xdp_pass",
                 "drop_throughput/xdpguard", "drop_throughput/xdp_drop", "drop_throughput/xdp-filter", "load_cidrs/-",
                 "apply_one_rule_change/-");
         assertThat(Path.of("/sys/fs/bpf/xdp-filter")).as("xdp-filter unloaded, its pins gone").doesNotExist();
-        // quick: 2 rule counts x 2 CIDR counts x 2 packets x 3 programs
-        assertThat(lines.stream().filter(l -> l.contains("\"test_run\""))).hasSize(24);
+        // quick: 2 rule counts x 2 CIDR counts x 2 packets x 4 programs
+        assertThat(lines.stream().filter(l -> l.contains("\"test_run\""))).hasSize(32);
         assertThat(lines.stream().filter(l -> l.contains("\"program\":\"xdpguard\"")))
                 .allMatch(l -> l.contains("\"capacities\":\"default\"")).filteredOn(l -> l.contains("\"test_run\""))
                 .allMatch(l -> l.contains("\"map_memlock_bytes\":"));

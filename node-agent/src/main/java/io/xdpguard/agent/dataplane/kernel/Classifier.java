@@ -276,7 +276,7 @@ public final class Classifier implements AutoCloseable {
         // Until the write completes the slot holds neither: a failed write is then found by iterating the maps.
         slots[target] = null;
         slotEmpty[target] = false;
-        maps.writeSlot(target, compiled, previous, empty);
+        maps.writeSlot(target, compiled, previous, empty, ClassifierMaps.memoEpoch(maps.active()));
         slots[target] = compiled;
         lastCompiled = compiled;
     }

@@ -102,7 +102,7 @@ public final class ClassifierMaps {
     }
 
     static final long OWNER_MAGIC = 0x7864706775617264L;
-    static final int ABI_VERSION = 9;
+    static final int ABI_VERSION = 10;
     static final int OWNER_SIZE = 96;
     static final int COUNTER_KEY_SIZE = 256;
 
@@ -275,18 +275,14 @@ public final class ClassifierMaps {
     /**
      * Writes {@code next} into {@code slot}, which must not be the active one.
      *
-     * @param previous what the slot holds now, to write only the difference; null when unknown (after a restart),
-     *                 then the slot's address entries are found by iterating the maps
-     */
-    public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous) {
-        writeSlot(slot, next, previous, false);
-    }
-
-    /**
+     * @param previous  what the slot holds now, to write only the difference; null when unknown (after a restart),
+     *                  then the slot's address entries are found by iterating the maps
      * @param slotEmpty the slot's address entries are known to be none (maps created by this process, slot never
      *                  written), so a null {@code previous} needs no iteration over the maps' keys
+     * @param memoEpoch the generation that will activate the slot ({@link #memoEpoch}): the program's memo of
+     *                  winning rules (xg_memo) takes what it remembered under another epoch for another rule set
      */
-    public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous, boolean slotEmpty) {
+    public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous, boolean slotEmpty, int memoEpoch) {
         writeVectors(slot, next.vectors(), previous == null ? null : previous.vectors());
         writeRules(slot, next.rules(), previous == null ? null : previous.rules());
         for (int c = 0; c < Abi.L4_CLASSES; c++) {
@@ -317,13 +313,19 @@ public final class ClassifierMaps {
         Dir6Table dst6 = next.dst6Direct().table();
         config.putLong(src6.mult0()).putLong(src6.mult1()).putLong(dst6.mult0()).putLong(dst6.mult1()); // dir6_mult
         config.putInt(src6.bucketBits()); // dir6_bucket_bits (both tables are sized alike)
-        config.putInt(next.enforcedVec()).putInt(next.catchAllEnforced()).putInt(0); // -1: XG_VEC_NONE / XG_NO_RULE; pad
+        config.putInt(next.enforcedVec()).putInt(next.catchAllEnforced()); // -1: XG_VEC_NONE / XG_NO_RULE
+        config.putInt(memoEpoch);
         slotConfig.update(Encoding.u32(slot), config.array());
     }
 
-    /** Marks a slot empty: packets classified with it pass as "no rules". */
-    public void clearSlot(int slot) {
-        slotConfig.update(Encoding.u32(slot), new byte[SLOT_CONFIG_SIZE]);
+    /**
+     * The memo epoch of a slot written while {@code active} is in force: the generation of the switch that will
+     * activate it, which no slot content has had before (a slot is only written while inactive, and a switch always
+     * takes the next generation). Never 0, which marks an unwritten memo entry.
+     */
+    public static int memoEpoch(Active active) {
+        int next = active.generation() + 1;
+        return next == 0 ? 1 : next;
     }
 
     /** Vector headers and words that differ from what the slot holds ({@code previous}; all when null). */

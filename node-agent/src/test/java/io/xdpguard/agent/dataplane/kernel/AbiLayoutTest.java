@@ -32,7 +32,7 @@ class AbiLayoutTest {
             Map.entry("xg_active", ordered("slot", 0, "generation", 4)),
             Map.entry("xg_slot_config", ordered("rule_count", 0, "dims_used", 4, "default_action", 8, "default_vec", 12,
                     "catch_all", 28, "dir6_miss", 32, "dir6_miss_upto", 40, "dir6_mult", 48, "dir6_bucket_bits", 80,
-                    "enforced_vec", 84, "catch_all_enforced", 88, "pad", 92)),
+                    "enforced_vec", 84, "catch_all_enforced", 88, "memo_epoch", 92)),
             Map.entry("xg_vec_hdr", ordered("summary", 0, "cand", 16, "words_base", 32, "decides", 40, "pad", 44)),
             Map.entry("xg_rule", ordered("counter_id", 0, "action", 4, "flags", 5, "filter_index", 6, "sample_rate", 8,
                     "rate_pps", 12, "rate_burst", 16, "pad", 20)),
@@ -43,7 +43,8 @@ class AbiLayoutTest {
             Map.entry("xg_host_key", ordered("slot", 0, "addr", 4)),
             Map.entry("xg_l4_entry", ordered("vec", 0, "vec_sport_default", 4)),
             Map.entry("xg_dir6_way", ordered("key", 0, "entry", 8, "miss", 12)),
-            Map.entry("xg_dir6_bucket", ordered("way", 0)));
+            Map.entry("xg_dir6_bucket", ordered("way", 0)),
+            Map.entry("xg_memo_entry", ordered("key", 0, "bit", 8, "pad", 12)));
 
     private static final Map<String, Integer> JAVA_SIZES = Map.ofEntries(
             Map.entry("xg_slot_config", ClassifierMaps.SLOT_CONFIG_SIZE), Map.entry("xg_vec_hdr", ClassifierMaps.VEC_HDR_SIZE),
@@ -52,7 +53,7 @@ class AbiLayoutTest {
             Map.entry("xg_lpm6_key", ClassifierMaps.LPM6_KEY_SIZE), Map.entry("xg_host_key", ClassifierMaps.HOST_KEY_SIZE),
             Map.entry("xg_active", 8), Map.entry("xg_dir24_chunk", ClassifierMaps.DIR24_CHUNK_SIZE),
             Map.entry("xg_l4_entry", ClassifierMaps.L4_ENTRY_SIZE), Map.entry("xg_dir6_way", ClassifierMaps.DIR6_WAY_SIZE),
-            Map.entry("xg_dir6_bucket", ClassifierMaps.DIR6_BUCKET_SIZE));
+            Map.entry("xg_dir6_bucket", ClassifierMaps.DIR6_BUCKET_SIZE), Map.entry("xg_memo_entry", PairMemoTest.ENTRY_SIZE));
 
     @Test
     void structLayoutsInTheObjectsBtfMatchTheJavaEncoders() throws Exception {
@@ -103,6 +104,7 @@ class AbiLayoutTest {
             assertMap(object, MapCapacities.DIR24_CHUNKS_SECTION, 4, 4, 1);
             assertMap(object, "xg_rule_stats", 4, ClassifierMaps.RULE_STATS_SIZE, Abi.MAX_COUNTERS);
             assertMap(object, "xg_slot_config", 4, ClassifierMaps.SLOT_CONFIG_SIZE, Abi.SLOTS);
+            assertMap(object, "xg_memo", 4, PairMemoTest.ENTRY_SIZE, PairMemoTest.ENTRIES);
             assertThat(object.mapSpec("xg_src4").keySize()).isEqualTo(ClassifierMaps.LPM4_KEY_SIZE);
             assertThat(object.mapSpec("xg_src6").keySize()).isEqualTo(ClassifierMaps.LPM6_KEY_SIZE);
             assertThat(object.mapSpec("xg_src_host").keySize()).isEqualTo(ClassifierMaps.HOST_KEY_SIZE);
@@ -138,6 +140,7 @@ class AbiLayoutTest {
         java.put("XG_DIR_NEXT", Integer.toUnsignedLong(Abi.DIR_NEXT));
         java.put("XG_DIR6_WAYS", (long) Abi.DIR6_WAYS);
         java.put("XG_DIR6_BUCKETS", (long) Abi.DIR6_BUCKETS);
+        java.put("XG_MEMO_BITS", (long) PairMemoTest.BITS);
         java.put("XG_DIR6_MAX_BUCKET_BITS", (long) Abi.DIR6_MAX_BUCKET_BITS);
         java.put("XG_VEC_MASK", Integer.toUnsignedLong(Abi.VEC_MASK));
         java.put("XG_DIR_DEEPER", (long) Abi.DIR_DEEPER);

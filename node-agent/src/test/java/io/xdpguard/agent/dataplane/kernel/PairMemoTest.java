@@ -1,0 +1,136 @@
+package io.xdpguard.agent.dataplane.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpguard.agent.dataplane.libbpf.BpfMap;
+import io.xdpguard.agent.dataplane.libbpf.XdpAction;
+import io.xdpguard.agent.dataplane.packet.PacketBuilder;
+import io.xdpguard.agent.dataplane.rules.FailsafeConfig;
+import io.xdpguard.agent.dataplane.rules.RuleMerger;
+import io.xdpguard.agent.dataplane.rules.RuleSet;
+import io.xdpguard.agent.dataplane.rules.RuleSetException;
+import io.xdpguard.agent.dataplane.testing.Filters;
+import io.xdpguard.agent.dataplane.testing.RequiresBpf;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The pair memo (xg_memo, docs/dataplane.md): the winning rule of a packet's two vectors is remembered per CPU under
+ * the slot's epoch, and the next packet of the same pair takes it from there. Entries are read back and planted from
+ * here, so that each test shows the program reading the memo, not only agreeing with the search it replaces (the
+ * differential test covers that).
+ */
+@ExtendWith(RequiresBpf.class)
+class PairMemoTest {
+    /** struct xg_memo_entry: key at 0, bit at 8; 16 bytes. */
+    static final int ENTRY_SIZE = 16;
+    static final int BITS = 10;
+    static final int ENTRIES = 1 << BITS;
+
+    /** Drop TCP 80 from 10.1.0.0/16 (rule 0), pass TCP 80 (rule 1): packets from 10.1.x.x share one pair. */
+    private static final RuleSet RULES = rules("""
+            interfaces: {include: [eth0]}
+            rules:
+              - {name: block-net, action: Drop, protocol: TCP, ports: ["80"], sources: [10.1.0.0/16]}
+              - {name: web, action: Pass, protocol: TCP, ports: ["80"]}
+            """);
+    private static final byte[] FIRST = PacketBuilder.tcp4("10.1.0.1", 40000, "192.0.2.2", 80).build();
+    private static final byte[] SECOND = PacketBuilder.tcp4("10.1.200.7", 41000, "192.0.2.2", 80).build();
+
+    @Test
+    void thePacketsOfOnePairAreDecidedByWhatTheFirstLeft() throws Exception {
+        try (Classifier classifier = Classifier.load(null)) {
+            Classifier.Applied applied = classifier.apply(RULES);
+            assertThat(classifier.testRun(FIRST).retval()).isEqualTo(XdpAction.DROP.code());
+
+            List<Entry> entries = entries(classifier, applied.generation());
+            assertThat(entries).as("the first packet's pair, remembered under the slot's epoch").hasSize(1);
+            assertThat(entries.get(0).bit).isZero();
+
+            plant(classifier, entries.get(0).index, entries.get(0).key, 1);
+            assertThat(classifier.testRun(SECOND).retval()).as("another source of the same /16: the planted rule 1 passes it")
+                    .isEqualTo(XdpAction.PASS.code());
+            assertThat(classifier.testRun(PacketBuilder.tcp4("10.2.0.1", 40000, "192.0.2.2", 80).build()).retval())
+                    .as("another pair is searched").isEqualTo(XdpAction.PASS.code());
+        }
+    }
+
+    @Test
+    void whatAnEarlierRuleSetLeftIsNotTaken() throws Exception {
+        try (Classifier classifier = Classifier.load(null)) {
+            Classifier.Applied first = classifier.apply(RULES);
+            classifier.testRun(FIRST);
+            Entry left = entries(classifier, first.generation()).get(0);
+            plant(classifier, left.index, left.key, 1);
+
+            Classifier.Applied second = classifier.apply(RULES); // the same rules, the same vector numbers: a new epoch
+            assertThat(second.generation()).isGreaterThan(first.generation());
+            assertThat(classifier.testRun(SECOND).retval()).as("searched again under the new epoch")
+                    .isEqualTo(XdpAction.DROP.code());
+            assertThat(entries(classifier, second.generation())).extracting(e -> e.bit).containsExactly(0);
+        }
+    }
+
+    @Test
+    void aSetWithAuditRulesRemembersNothing() throws Exception {
+        RuleSet audited = RuleMerger.merge(List.of(Filters.filter("a-audit", """
+                interfaces: {include: [eth0]}
+                enforcement: Audit
+                rules:
+                  - {name: telnet, action: Drop, protocol: TCP, ports: ["23"]}
+                """), Filters.filter("web", """
+                interfaces: {include: [eth0]}
+                rules:
+                  - {name: block-net, action: Drop, protocol: TCP, ports: ["80"], sources: [10.1.0.0/16]}
+                """)), Map.of(), FailsafeConfig.disabled());
+        try (Classifier classifier = Classifier.load(null)) {
+            Classifier.Applied applied = classifier.apply(audited);
+            assertThat(classifier.testRun(FIRST).retval()).isEqualTo(XdpAction.DROP.code());
+            assertThat(entries(classifier, applied.generation())).as("the verdict past an Audit rule needs both vectors")
+                    .isEmpty();
+        }
+    }
+
+    record Entry(int index, long key, int bit) {
+    }
+
+    private static RuleSet rules(String spec) {
+        try {
+            return RuleMerger.merge(List.of(Filters.filter("web", spec)), Map.of(), FailsafeConfig.disabled());
+        } catch (RuleSetException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Entries of any CPU written under {@code epoch}, one per index. */
+    static List<Entry> entries(Classifier classifier, int epoch) {
+        BpfMap memo = classifier.map("xg_memo");
+        List<Entry> out = new ArrayList<>();
+        for (int i = 0; i < ENTRIES; i++) {
+            byte[][] perCpu = memo.lookupPerCpu(Encoding.u32(i)).orElseThrow();
+            for (byte[] value : perCpu) {
+                ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
+                long key = b.getLong(0);
+                if (key != 0 && (int) (key >>> 32) == epoch) {
+                    out.add(new Entry(i, key, b.getInt(8)));
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Writes {@code bit} under {@code key} at {@code index} for every CPU. */
+    static void plant(Classifier classifier, int index, long key, int bit) {
+        byte[][] values = new byte[BpfMap.possibleCpus()][];
+        for (int c = 0; c < values.length; c++) {
+            values[c] = ByteBuffer.allocate(ENTRY_SIZE).order(ByteOrder.nativeOrder()).putLong(key).putInt(bit).array();
+        }
+        classifier.map("xg_memo").updatePerCpu(Encoding.u32(index), values, BpfMap.UpdateFlag.ANY);
+    }
+}
