@@ -301,21 +301,22 @@ struct xg_l4_entry {
 };
 
 /*
- * xg_memo: PERCPU_ARRAY of XG_MEMO_ENTRIES struct xg_memo_entry, written by the program only. The winning rule of
- * a search over two vectors (the packet's L4/source-port vector and its address vector, the common packet) depends
- * on nothing but the two vectors and the slot's contents, so it is remembered per CPU under
- * key = memo_epoch << 32 | first vector << 16 | second vector, at index (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS).
- * Vectors are classes of packets, not flows: the pairs a rule set has are few whatever the traffic, and a
- * packet whose pair is remembered skips the second vector's header, its words and the search. A never-written
- * entry (key 0) matches no packet, since memo_epoch is never 0.
+ * xg_memo: PERCPU_ARRAY of XG_MEMO_ENTRIES struct xg_memo_entry, written by the program only (the search memo). The
+ * winning rule of a packet left with two or three vectors, the last an address dimension's (the common packet: its
+ * L4 vector and its source vector), depends on nothing but those vector ids and the slot's contents, so it is
+ * remembered per CPU: key = memo_epoch << 32 | first vector << 16 | last vector, third = the second vector or
+ * XG_VEC_NONE, at index (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS). Vectors are classes of packets, not flows: the
+ * combinations a rule set has are few whatever the traffic, and a packet whose vectors are remembered skips the
+ * last vector's header, its words and the search. A never-written entry (key 0) matches no packet, since
+ * memo_epoch is never 0.
  */
 #define XG_MEMO_BITS 10
 #define XG_MEMO_ENTRIES (1 << XG_MEMO_BITS)
 #define XG_MEMO_MULT 0x9e3779b97f4a7c15ULL
 struct xg_memo_entry {
 	__u64 key;
-	__s32 bit; /* the winning rule bit, or -1: no rule matches */
-	__u32 pad;
+	__u32 third; /* a third vector, or XG_VEC_NONE */
+	__s32 bit;   /* the winning rule bit, or -1: no rule matches */
 };
 
 /* xg_rl_rule: ARRAY indexed by counter_id; xg_rl_source: LRU_HASH keyed by xg_rl_source_key. */

@@ -545,13 +545,13 @@ static __always_inline int xg_pair(const struct xg_search *sc, const struct xg_v
 }
 
 /*
- * The lowest rule common to vector a (alone in sc) and vector b: xg_pair, then the full search, remembered in this
- * CPU's xg_memo (xdpguard_abi.h). The entry is written invalid, then its bit, then its key, so that a run nested on
- * this CPU between two of the stores (a test run interrupted by a softirq's) reads it whole or not at all.
- * -DXG_MEMO_FORCE_MISS (benchmarks only) never reads it: the cost of a packet whose pair is not remembered.
+ * The lowest rule common to the vectors in sc (a, and b or XG_VEC_NONE) and vector c: the search, remembered in
+ * this CPU's xg_memo (the search memo, xdpguard_abi.h). The entry is written invalid, then the rest, then its key, so that a run
+ * nested on this CPU between two of the stores (a test run interrupted by a softirq's) reads it whole or not at all.
+ * -DXG_MEMO_FORCE_MISS (benchmarks only) never reads it: the cost of a packet whose vectors are not remembered.
  */
-static __always_inline int xg_pair_memo(struct xg_search *sc, __u32 s, const struct xg_slot_config *cfg, __u32 a,
-					__u32 b)
+static __always_inline int xg_memo_search(struct xg_search *sc, __u32 s, const struct xg_slot_config *cfg,
+					  __u32 a, __u32 b, __u32 c)
 {
 	const struct xg_vec_hdr *last;
 	struct xg_memo_entry *m;
@@ -559,28 +559,44 @@ static __always_inline int xg_pair_memo(struct xg_search *sc, __u32 s, const str
 	__u32 idx;
 	int bit;
 
-	/* Both indices are below XG_MAX_VECTORS as the agent writes them. b is masked, not checked: a bad one finds
-	 * no vector on a miss (and nothing is remembered), or on a hit its alias's answer in the same rule set; the
-	 * check measured 6 ns of the IPv6 packet (docs/benchmarks/dataplane.md). */
-	key = (__u64)cfg->memo_epoch << 32 | (__u64)(a & 0xffff) << 16 | (b & 0xffff);
+	/* 16 bits of the key each: a passed xg_vec when it was added, c is checked as xg_vec would (an id out of range
+	 * is an empty vector), b is kept whole. */
+	if (c >= XG_MAX_VECTORS)
+		return -1;
+	key = (__u64)cfg->memo_epoch << 32 | (__u64)(a & 0xffff) << 16 | c;
 	idx = (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS);
 	m = bpf_map_lookup_elem(&xg_memo, &idx);
 #ifndef XG_MEMO_FORCE_MISS
-	if (m && m->key == key)
+	/* One test for both words: two measured 1-3 ns more. */
+	if (m && !((m->key ^ key) | (m->third ^ b)))
 		return m->bit;
 #endif
-	last = xg_vec(s, b);
+	last = xg_vec(s, c);
 	if (!last)
 		return -1;
-	bit = xg_pair(sc, last);
-	if (bit == -2)
+	if (sc->n == 1) {
+		bit = xg_pair(sc, last);
+		if (bit == -2)
+			bit = xg_add_hdr(sc, last) ? xg_search(sc) : -1;
+	} else {
 		bit = xg_add_hdr(sc, last) ? xg_search(sc) : -1;
+	}
 	if (m) {
 		XG_WRITE_ONCE(m->key, 0);
+		XG_WRITE_ONCE(m->third, b);
 		XG_WRITE_ONCE(m->bit, bit);
 		XG_WRITE_ONCE(m->key, key);
 	}
 	return bit;
+}
+
+/* Notes vector v, added to the search, for xg_memo's key: the first and the second added. */
+static __always_inline void xg_note(__u32 *first, __u32 *second, __u32 v)
+{
+	if (*first == XG_VEC_NONE)
+		*first = v;
+	else
+		*second = v;
 }
 
 /*
@@ -648,8 +664,8 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	__u32 used = cfg->dims_used, catch_all = cfg->catch_all;
 	const struct xg_l4_entry *l4;
 	const struct xg_vec_hdr *last;
-	/* sv: the source-port vector still to add; first: the first vector added (the pair memo's key) */
-	__u32 v, key, first = XG_VEC_NONE, sv = XG_VEC_NONE;
+	/* sv: the source-port vector still to add; first, second: the vectors added (the memo's key) */
+	__u32 v, key, first = XG_VEC_NONE, second = XG_VEC_NONE, sv = XG_VEC_NONE;
 	int bit;
 
 	/* No rule constrains anything: the first rule takes every packet. */
@@ -688,8 +704,7 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 		}
 	}
 	if (sv != XG_VEC_NONE) {
-		if (first == XG_VEC_NONE)
-			first = sv;
+		xg_note(&first, &second, sv);
 		if (!xg_add_vec(sc, s, sv))
 			return -1;
 	}
@@ -710,8 +725,7 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 		v = xg_addr_vec(&xg_dst_host, &xg_dst4_dir, &xg_dst4_dir24, &xg_dst6_dir, &xg_dst4,
 				&xg_dst6, s, p, 1, cfg->default_vec[XG_DIM_DST], cfg);
 		if (used & (1u << XG_DIM_SRC)) {
-			if (first == XG_VEC_NONE)
-				first = v;
+			xg_note(&first, &second, v);
 			if (!xg_add_vec(sc, s, v))
 				return -1;
 		}
@@ -720,9 +734,9 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src6_dir, &xg_src4,
 				&xg_src6, s, p, 0, cfg->default_vec[XG_DIM_SRC], cfg);
 	/* v: the last address dimension's vector, not added yet. Past an Audit rule the verdict's search needs
-	 * both vectors in sc: no memo then. */
-	if (sc->n == 1 && cfg->enforced_vec == XG_VEC_NONE)
-		return xg_pair_memo(sc, s, cfg, first, v);
+	 * every vector in sc: no memo then. */
+	if (sc->n <= 2 && cfg->enforced_vec == XG_VEC_NONE)
+		return xg_memo_search(sc, s, cfg, first, second, v);
 	last = xg_vec(s, v);
 	if (!last)
 		return -1;

@@ -44,7 +44,7 @@ class AbiLayoutTest {
             Map.entry("xg_l4_entry", ordered("vec", 0, "vec_sport_default", 4)),
             Map.entry("xg_dir6_way", ordered("key", 0, "entry", 8, "miss", 12)),
             Map.entry("xg_dir6_bucket", ordered("way", 0)),
-            Map.entry("xg_memo_entry", ordered("key", 0, "bit", 8, "pad", 12)));
+            Map.entry("xg_memo_entry", ordered("key", 0, "third", 8, "bit", 12)));
 
     private static final Map<String, Integer> JAVA_SIZES = Map.ofEntries(
             Map.entry("xg_slot_config", ClassifierMaps.SLOT_CONFIG_SIZE), Map.entry("xg_vec_hdr", ClassifierMaps.VEC_HDR_SIZE),
@@ -53,7 +53,7 @@ class AbiLayoutTest {
             Map.entry("xg_lpm6_key", ClassifierMaps.LPM6_KEY_SIZE), Map.entry("xg_host_key", ClassifierMaps.HOST_KEY_SIZE),
             Map.entry("xg_active", 8), Map.entry("xg_dir24_chunk", ClassifierMaps.DIR24_CHUNK_SIZE),
             Map.entry("xg_l4_entry", ClassifierMaps.L4_ENTRY_SIZE), Map.entry("xg_dir6_way", ClassifierMaps.DIR6_WAY_SIZE),
-            Map.entry("xg_dir6_bucket", ClassifierMaps.DIR6_BUCKET_SIZE), Map.entry("xg_memo_entry", PairMemoTest.ENTRY_SIZE));
+            Map.entry("xg_dir6_bucket", ClassifierMaps.DIR6_BUCKET_SIZE), Map.entry("xg_memo_entry", SearchMemoTest.ENTRY_SIZE));
 
     @Test
     void structLayoutsInTheObjectsBtfMatchTheJavaEncoders() throws Exception {
@@ -104,7 +104,7 @@ class AbiLayoutTest {
             assertMap(object, MapCapacities.DIR24_CHUNKS_SECTION, 4, 4, 1);
             assertMap(object, "xg_rule_stats", 4, ClassifierMaps.RULE_STATS_SIZE, Abi.MAX_COUNTERS);
             assertMap(object, "xg_slot_config", 4, ClassifierMaps.SLOT_CONFIG_SIZE, Abi.SLOTS);
-            assertMap(object, "xg_memo", 4, PairMemoTest.ENTRY_SIZE, PairMemoTest.ENTRIES);
+            assertMap(object, "xg_memo", 4, SearchMemoTest.ENTRY_SIZE, SearchMemoTest.ENTRIES);
             assertThat(object.mapSpec("xg_src4").keySize()).isEqualTo(ClassifierMaps.LPM4_KEY_SIZE);
             assertThat(object.mapSpec("xg_src6").keySize()).isEqualTo(ClassifierMaps.LPM6_KEY_SIZE);
             assertThat(object.mapSpec("xg_src_host").keySize()).isEqualTo(ClassifierMaps.HOST_KEY_SIZE);
@@ -140,7 +140,7 @@ class AbiLayoutTest {
         java.put("XG_DIR_NEXT", Integer.toUnsignedLong(Abi.DIR_NEXT));
         java.put("XG_DIR6_WAYS", (long) Abi.DIR6_WAYS);
         java.put("XG_DIR6_BUCKETS", (long) Abi.DIR6_BUCKETS);
-        java.put("XG_MEMO_BITS", (long) PairMemoTest.BITS);
+        java.put("XG_MEMO_BITS", (long) SearchMemoTest.BITS);
         java.put("XG_DIR6_MAX_BUCKET_BITS", (long) Abi.DIR6_MAX_BUCKET_BITS);
         java.put("XG_VEC_MASK", Integer.toUnsignedLong(Abi.VEC_MASK));
         java.put("XG_DIR_DEEPER", (long) Abi.DIR_DEEPER);

@@ -100,8 +100,8 @@ class KernelDifferentialTest {
                 if (decidedBeforeTheAddresses(applied.compiled(), parsed)) {
                     decidedEarly++;
                 }
-                // twice: the second run finds what the first remembered in the pair memo (xg_memo), the first maybe
-                // what an earlier packet of the same vector pair left there
+                // twice: the second run finds what the first remembered in the search memo (xg_memo), the first maybe
+                // what an earlier packet of the same vectors left there
                 for (int run = 1; run <= 2; run++) {
                     int retval = classifier.testRun(frame).retval();
                     assertThat(retval).as("run %d, %s", run, context)

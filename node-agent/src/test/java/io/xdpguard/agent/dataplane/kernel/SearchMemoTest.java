@@ -20,14 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The pair memo (xg_memo, docs/dataplane.md): the winning rule of a packet's two vectors is remembered per CPU under
- * the slot's epoch, and the next packet of the same pair takes it from there. Entries are read back and planted from
- * here, so that each test shows the program reading the memo, not only agreeing with the search it replaces (the
- * differential test covers that).
+ * The search memo (xg_memo, docs/dataplane.md): the winning rule of a packet's vectors (two or three, the last an
+ * address dimension's) is remembered per CPU under the slot's epoch, and the next packet of the same vectors takes it
+ * from there. Entries are read back and planted from here, so that each test shows the program reading the memo, not
+ * only agreeing with the search it replaces (the differential test covers that).
  */
 @ExtendWith(RequiresBpf.class)
-class PairMemoTest {
-    /** struct xg_memo_entry: key at 0, bit at 8; 16 bytes. */
+class SearchMemoTest {
+    /** struct xg_memo_entry: key at 0, third at 8, bit at 12; 16 bytes. */
     static final int ENTRY_SIZE = 16;
     static final int BITS = 10;
     static final int ENTRIES = 1 << BITS;
@@ -52,11 +52,39 @@ class PairMemoTest {
             assertThat(entries).as("the first packet's pair, remembered under the slot's epoch").hasSize(1);
             assertThat(entries.get(0).bit).isZero();
 
-            plant(classifier, entries.get(0).index, entries.get(0).key, 1);
+            assertThat(entries.get(0).third).as("a pair: no third vector").isEqualTo(-1);
+            plant(classifier, entries.get(0).index, entries.get(0).key, -1, 1);
             assertThat(classifier.testRun(SECOND).retval()).as("another source of the same /16: the planted rule 1 passes it")
                     .isEqualTo(XdpAction.PASS.code());
             assertThat(classifier.testRun(PacketBuilder.tcp4("10.2.0.1", 40000, "192.0.2.2", 80).build()).retval())
                     .as("another pair is searched").isEqualTo(XdpAction.PASS.code());
+        }
+    }
+
+    /** A rule naming the packet's source port: the L4, source-port and source vectors, three in the key. */
+    @Test
+    void threeVectorsAreRememberedToo() throws Exception {
+        RuleSet rules = rules("""
+                interfaces: {include: [eth0]}
+                rules:
+                  - {name: reflected, action: Drop, protocol: UDP, sourcePorts: ["53"], sources: [10.1.0.0/16]}
+                  - {name: dns, action: Pass, protocol: UDP, sourcePorts: ["53"]}
+                """);
+        byte[] reply = PacketBuilder.udp4("10.1.0.1", 53, "192.0.2.2", 40000).build();
+        byte[] otherReply = PacketBuilder.udp4("10.1.9.9", 53, "192.0.2.2", 40000).build();
+        try (Classifier classifier = Classifier.load(null)) {
+            Classifier.Applied applied = classifier.apply(rules);
+            assertThat(classifier.testRun(reply).retval()).isEqualTo(XdpAction.DROP.code());
+
+            List<Entry> entries = entries(classifier, applied.generation());
+            assertThat(entries).hasSize(1);
+            assertThat(entries.get(0).third).as("the second vector of the key").isNotEqualTo(-1);
+            plant(classifier, entries.get(0).index, entries.get(0).key, entries.get(0).third, 1);
+            assertThat(classifier.testRun(otherReply).retval()).as("decided by the planted rule 1")
+                    .isEqualTo(XdpAction.PASS.code());
+            plant(classifier, entries.get(0).index, entries.get(0).key, entries.get(0).third + 1, 1);
+            assertThat(classifier.testRun(otherReply).retval()).as("another third vector: searched")
+                    .isEqualTo(XdpAction.DROP.code());
         }
     }
 
@@ -66,7 +94,7 @@ class PairMemoTest {
             Classifier.Applied first = classifier.apply(RULES);
             classifier.testRun(FIRST);
             Entry left = entries(classifier, first.generation()).get(0);
-            plant(classifier, left.index, left.key, 1);
+            plant(classifier, left.index, left.key, left.third, 1);
 
             Classifier.Applied second = classifier.apply(RULES); // the same rules, the same vector numbers: a new epoch
             assertThat(second.generation()).isGreaterThan(first.generation());
@@ -96,7 +124,7 @@ class PairMemoTest {
         }
     }
 
-    record Entry(int index, long key, int bit) {
+    record Entry(int index, long key, int third, int bit) {
     }
 
     private static RuleSet rules(String spec) {
@@ -117,7 +145,7 @@ class PairMemoTest {
                 ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
                 long key = b.getLong(0);
                 if (key != 0 && (int) (key >>> 32) == epoch) {
-                    out.add(new Entry(i, key, b.getInt(8)));
+                    out.add(new Entry(i, key, b.getInt(8), b.getInt(12)));
                     break;
                 }
             }
@@ -125,11 +153,12 @@ class PairMemoTest {
         return out;
     }
 
-    /** Writes {@code bit} under {@code key} at {@code index} for every CPU. */
-    static void plant(Classifier classifier, int index, long key, int bit) {
+    /** Writes {@code bit} under {@code key} and {@code third} at {@code index} for every CPU. */
+    static void plant(Classifier classifier, int index, long key, int third, int bit) {
         byte[][] values = new byte[BpfMap.possibleCpus()][];
         for (int c = 0; c < values.length; c++) {
-            values[c] = ByteBuffer.allocate(ENTRY_SIZE).order(ByteOrder.nativeOrder()).putLong(key).putInt(bit).array();
+            values[c] = ByteBuffer.allocate(ENTRY_SIZE).order(ByteOrder.nativeOrder()).putLong(key).putInt(third)
+                    .putInt(bit).array();
         }
         classifier.map("xg_memo").updatePerCpu(Encoding.u32(index), values, BpfMap.UpdateFlag.ANY);
     }
