@@ -171,8 +171,8 @@ struct {
 	__type(value, __u32);
 } xg_sport SEC(".maps");
 
-/* Pinned like the others, though only the program reads and writes it: its keys carry the slot's memo_epoch,
- * which an adopting or upgraded agent continues from xg_active. */
+/* The search memo: the program's own, never pinned (the agent leaves it out), so that it lives and dies with the
+ * program that wrote it: an upgraded program starts with an empty one. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, XG_MEMO_ENTRIES);

@@ -279,8 +279,8 @@ public final class ClassifierMaps {
      *                  then the slot's address entries are found by iterating the maps
      * @param slotEmpty the slot's address entries are known to be none (maps created by this process, slot never
      *                  written), so a null {@code previous} needs no iteration over the maps' keys
-     * @param memoEpoch the generation that will activate the slot ({@link #memoEpoch}): the program's memo of
-     *                  winning rules (xg_memo) takes what it remembered under another epoch for another rule set
+     * @param memoEpoch the generation that will activate the slot ({@link #memoEpoch}): the program's search memo
+     *                  (xg_memo) never answers a packet of this slot with what it remembered under another epoch
      */
     public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous, boolean slotEmpty, int memoEpoch) {
         writeVectors(slot, next.vectors(), previous == null ? null : previous.vectors());

@@ -11,14 +11,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
-/** The maps of the object that are pinned (all but libbpf's internal .rodata/.bss/...), and checks of pins. */
+/**
+ * The maps of the object that are pinned (all but libbpf's internal .rodata/.bss/... and the program's own), and
+ * checks of pins.
+ */
 final class PinnedMaps {
+    /**
+     * Maps that belong to one loaded program and die with it: the search memo holds that program's answers, which an
+     * upgraded program (maybe searching differently) must not take over.
+     */
+    private static final Set<String> PROGRAM_PRIVATE = Set.of("xg_memo");
+
     private PinnedMaps() {
     }
 
     static List<String> names(BpfObjectFile object) {
-        return object.mapNames().stream().filter(n -> !n.startsWith(".") && !n.contains(".")).toList();
+        return object.mapNames().stream().filter(n -> !n.startsWith(".") && !n.contains("."))
+                .filter(n -> !PROGRAM_PRIVATE.contains(n)).toList();
     }
 
     static Map<String, BpfMapSpec> specs(BpfObjectFile object) {

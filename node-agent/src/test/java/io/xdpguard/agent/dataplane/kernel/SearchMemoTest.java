@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The search memo (xg_memo, docs/dataplane.md): the winning rule of a packet's vectors (two or three, the last an
@@ -31,6 +32,9 @@ class SearchMemoTest {
     static final int ENTRY_SIZE = 16;
     static final int BITS = 10;
     static final int ENTRIES = 1 << BITS;
+
+    @RegisterExtension
+    final BpffsTestRoot root = new BpffsTestRoot();
 
     /** Drop TCP 80 from 10.1.0.0/16 (rule 0), pass TCP 80 (rule 1): packets from 10.1.x.x share one pair. */
     private static final RuleSet RULES = rules("""
@@ -101,6 +105,28 @@ class SearchMemoTest {
             assertThat(classifier.testRun(SECOND).retval()).as("searched again under the new epoch")
                     .isEqualTo(XdpAction.DROP.code());
             assertThat(entries(classifier, second.generation())).extracting(e -> e.bit).containsExactly(0);
+        }
+    }
+
+    /**
+     * The memo is the program's, not pinned: a program loaded over the pinned maps (an upgrade, which may search
+     * differently) starts without the answers of the one it replaces, and nothing of it is left in bpffs.
+     */
+    @Test
+    void anUpgradedProgramStartsWithAnEmptyMemo() throws Exception {
+        try (Classifier old = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
+            Classifier.Applied applied = old.apply(RULES);
+            old.testRun(FIRST);
+            Entry left = entries(old, applied.generation()).get(0);
+            plant(old, left.index, left.key, left.third, 1);
+            assertThat(old.testRun(SECOND).retval()).as("planted").isEqualTo(XdpAction.PASS.code());
+
+            try (Classifier upgraded = Classifier.load(ObjectBytes.shipped(), root.path(), MapCapacities.DEFAULT)) {
+                assertThat(upgraded.testRun(SECOND).retval()).as("the rules in force, searched by the new program")
+                        .isEqualTo(XdpAction.DROP.code());
+            }
+            assertThat(root.path().resolve("xg_memo")).doesNotExist();
+            assertThat(root.path().resolve("xg_rules")).exists();
         }
     }
 
