@@ -302,10 +302,10 @@ struct xg_l4_entry {
 
 /*
  * xg_memo: PERCPU_ARRAY of XG_MEMO_ENTRIES struct xg_memo_entry, written by the program only (the search memo). The
- * winning rule of a packet left with two or three vectors, the last an address dimension's (the common packet: its
+ * winning rule of a packet left with one to three vectors, the last an address dimension's (the common packet: its
  * L4 vector and its source vector), depends on nothing but those vector ids and the slot's contents, so it is
- * remembered per CPU: key = memo_epoch << 32 | first vector << 16 | last vector, third = the second vector or
- * XG_VEC_NONE, at index (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS). Vectors are classes of packets, not flows: the
+ * remembered per CPU: key = memo_epoch << 32 | first vector (0xffff: none) << 16 | last vector, third = the second
+ * vector or XG_VEC_NONE, at index (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS). Vectors are classes of packets, not flows: the
  * combinations a rule set has are few whatever the traffic, and a packet whose vectors are remembered skips the
  * last vector's header, its words and the search. A never-written entry (key 0) matches no packet, since
  * memo_epoch is never 0.

@@ -545,8 +545,8 @@ static __always_inline int xg_pair(const struct xg_search *sc, const struct xg_v
 }
 
 /*
- * The lowest rule common to the vectors in sc (a, and b or XG_VEC_NONE) and vector c: the search, remembered in
- * this CPU's xg_memo (the search memo, xdpguard_abi.h). The entry is written invalid, then the rest, then its key, so that a run
+ * The lowest rule common to the vectors in sc (a and b, each XG_VEC_NONE when absent) and vector c: the search,
+ * remembered in this CPU's xg_memo (the search memo, xdpguard_abi.h). The entry is written invalid, then the rest, then its key, so that a run
  * nested on this CPU between two of the stores (a test run interrupted by a softirq's) reads it whole or not at all.
  * -DXG_MEMO_FORCE_MISS (benchmarks only) never reads it: the cost of a packet whose vectors are not remembered.
  */
@@ -560,7 +560,9 @@ static __always_inline int xg_memo_search(struct xg_search *sc, __u32 s, const s
 	int bit;
 
 	/* 16 bits of the key each: a passed xg_vec when it was added, c is checked as xg_vec would (an id out of range
-	 * is an empty vector), b is kept whole. */
+	 * is an empty vector), b is kept whole. An absent a (a rule set whose one dimension is an address) becomes
+	 * 0xffff, a valid id; no key of a present one meets it, since whether sc holds a vector follows from the
+	 * slot's dimensions alone, and the slot is in the key. */
 	if (c >= XG_MAX_VECTORS)
 		return -1;
 	key = (__u64)cfg->memo_epoch << 32 | (__u64)(a & 0xffff) << 16 | c;
@@ -733,8 +735,8 @@ static __always_inline int xg_classify(const struct xg_slot_config *cfg, __u32 s
 	if (used & (1u << XG_DIM_SRC))
 		v = xg_addr_vec(&xg_src_host, &xg_src4_dir, &xg_src4_dir24, &xg_src6_dir, &xg_src4,
 				&xg_src6, s, p, 0, cfg->default_vec[XG_DIM_SRC], cfg);
-	/* v: the last address dimension's vector, not added yet. Past an Audit rule the verdict's search needs
-	 * every vector in sc: no memo then. */
+	/* v: the last address dimension's vector, not added yet; sc holds 0, 1 or 2 others. Past an Audit rule the
+	 * verdict's search needs every vector in sc: no memo then. */
 	if (sc->n <= 2 && cfg->enforced_vec == XG_VEC_NONE)
 		return xg_memo_search(sc, s, cfg, first, second, v);
 	last = xg_vec(s, v);

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The search memo (xg_memo, docs/dataplane.md): the winning rule of a packet's vectors (two or three, the last an
+ * The search memo (xg_memo, docs/dataplane.md): the winning rule of a packet's vectors (one to three, the last an
  * address dimension's) is remembered per CPU under the slot's epoch, and the next packet of the same vectors takes it
  * from there. Entries are read back and planted from here, so that each test shows the program reading the memo, not
  * only agreeing with the search it replaces (the differential test covers that).
@@ -89,6 +89,28 @@ class SearchMemoTest {
             plant(classifier, entries.get(0).index, entries.get(0).key, entries.get(0).third + 1, 1);
             assertThat(classifier.testRun(otherReply).retval()).as("another third vector: searched")
                     .isEqualTo(XdpAction.DROP.code());
+        }
+    }
+
+    /** Rules on sources alone: the packet meets the memo with its source vector only (first id 0xffff: none). */
+    @Test
+    void oneAddressVectorAloneIsRememberedToo() throws Exception {
+        RuleSet rules = rules("""
+                interfaces: {include: [eth0]}
+                rules:
+                  - {name: net, action: Drop, sources: [10.1.0.0/16]}
+                  - {name: host, action: Pass, sources: [10.1.0.1/32]}
+                """);
+        try (Classifier classifier = Classifier.load(null)) {
+            Classifier.Applied applied = classifier.apply(rules);
+            assertThat(classifier.testRun(SECOND).retval()).isEqualTo(XdpAction.DROP.code());
+
+            List<Entry> entries = entries(classifier, applied.generation());
+            assertThat(entries).hasSize(1);
+            assertThat((entries.get(0).key >>> 16) & 0xffff).as("no first vector").isEqualTo(0xffff);
+            plant(classifier, entries.get(0).index, entries.get(0).key, entries.get(0).third, 1);
+            assertThat(classifier.testRun(PacketBuilder.udp4("10.1.3.4", 53, "192.0.2.2", 40000).build()).retval())
+                    .as("another packet from the /16, decided by the planted rule 1").isEqualTo(XdpAction.PASS.code());
         }
     }
 
