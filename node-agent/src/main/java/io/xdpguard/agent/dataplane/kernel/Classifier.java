@@ -186,7 +186,7 @@ public final class Classifier implements AutoCloseable {
                 maps.putCounterKey(ids.ids()[i], key);
             }
         }
-        writeInactive(target, compiled);
+        writeInactive(active, compiled);
         crash.reached("slot-written");
         if (ruleSetSha256 != null) {
             maps.writeOwner(maps.owner().withRuleSet(new byte[32]));
@@ -259,24 +259,26 @@ public final class Classifier implements AutoCloseable {
      * @return whether anything was written
      */
     public synchronized boolean prepareInactiveSlot() throws RuleSetException {
-        int target = 1 - maps.active().slot();
+        ClassifierMaps.Active active = maps.active();
+        int target = 1 - active.slot();
         if (current == null || slots[target] != null) {
             return false; // the usual case, after every change: nothing to wait for either
         }
         awaitPreviousSwitch();
-        writeInactive(target, lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
+        writeInactive(active, lastCompiled != null && slots[1 - target] == lastCompiled ? lastCompiled
                 : compile(current));
         return true;
     }
 
-    /** Writes {@code compiled} into the inactive slot {@code target}, by difference with what it holds. */
-    private void writeInactive(int target, CompiledRuleSet compiled) {
+    /** Writes {@code compiled} into the slot {@code active} is not, by difference with what it holds. */
+    private void writeInactive(ClassifierMaps.Active active, CompiledRuleSet compiled) {
+        int target = 1 - active.slot();
         CompiledRuleSet previous = slots[target];
         boolean empty = slotEmpty[target];
         // Until the write completes the slot holds neither: a failed write is then found by iterating the maps.
         slots[target] = null;
         slotEmpty[target] = false;
-        maps.writeSlot(target, compiled, previous, empty, ClassifierMaps.memoEpoch(maps.active()));
+        maps.writeSlot(target, compiled, previous, empty, ClassifierMaps.memoEpoch(active));
         slots[target] = compiled;
         lastCompiled = compiled;
     }
@@ -302,15 +304,15 @@ public final class Classifier implements AutoCloseable {
      * when that slot holds the rule set in force (prepared); it does again afterwards. False when it did nothing.
      */
     public synchronized boolean rehearsePortChangeWrite(int port) throws RuleSetException {
-        int target = 1 - maps.active().slot();
-        CompiledRuleSet inForce = slots[target];
+        ClassifierMaps.Active active = maps.active();
+        CompiledRuleSet inForce = slots[1 - active.slot()];
         if (current == null || current.rules().isEmpty() || inForce == null || inForce != lastCompiled) {
             return false;
         }
         CompiledRuleSet changed = compile(portChange(port));
         awaitPreviousSwitch();
-        writeInactive(target, changed);
-        writeInactive(target, inForce);
+        writeInactive(active, changed);
+        writeInactive(active, inForce);
         return true;
     }
 
