@@ -113,7 +113,7 @@ enum xg_default {
 /* xg_active: ARRAY, 1 entry. */
 struct xg_active {
 	__u32 slot;      /* 0 or 1 */
-	__u32 generation; /* increases with every switch; informational */
+	__u32 generation; /* increases with every switch, skipping 0: the memo_epoch of the slot it activated */
 };
 
 /* xg_slot_config: ARRAY, XG_SLOTS entries, indexed by slot. */

@@ -546,8 +546,12 @@ static __always_inline int xg_pair(const struct xg_search *sc, const struct xg_v
 
 /*
  * The lowest rule common to the vectors in sc (a and b, each XG_VEC_NONE when absent) and vector c: the search,
- * remembered in this CPU's xg_memo (the search memo, xdpguard_abi.h). The entry is written invalid, then the rest, then its key, so that a run
- * nested on this CPU between two of the stores (a test run interrupted by a softirq's) reads it whole or not at all.
+ * remembered in this CPU's xg_memo (the search memo, xdpguard_abi.h).
+ * Runs of the program do not nest on a CPU: XDP runs in softirq context, and the product's test runs (trace) use
+ * a private instance from one thread. The entry is still written invalid first and valid last, so that a run
+ * interrupting a writer sees it whole or not at all; a run interrupting a reader between its loads, or two writers
+ * interleaving, could mix two entries (a test run of an attached program preempted by its softirq): guarding those
+ * too (re-reading the key and checking the writes) measured 1-3 ns of every remembered packet, so it is not done.
  * -DXG_MEMO_FORCE_MISS (benchmarks only) never reads it: the cost of a packet whose vectors are not remembered.
  */
 static __always_inline int xg_memo_search(struct xg_search *sc, __u32 s, const struct xg_slot_config *cfg,
@@ -569,7 +573,7 @@ static __always_inline int xg_memo_search(struct xg_search *sc, __u32 s, const s
 	idx = (key * XG_MEMO_MULT) >> (64 - XG_MEMO_BITS);
 	m = bpf_map_lookup_elem(&xg_memo, &idx);
 #ifndef XG_MEMO_FORCE_MISS
-	/* One test for both words: two measured 1-3 ns more. */
+	/* One test for both words: two measured 3 ns more for IPv6. */
 	if (m && !((m->key ^ key) | (m->third ^ b)))
 		return m->bit;
 #endif

@@ -192,7 +192,8 @@ public final class Classifier implements AutoCloseable {
             maps.writeOwner(maps.owner().withRuleSet(new byte[32]));
         }
         long written = System.nanoTime();
-        maps.activate(target, active.generation() + 1);
+        int generation = ClassifierMaps.nextGeneration(active); // the memo epoch writeInactive gave the slot
+        maps.activate(target, generation);
         crash.reached("switched");
         LOG.log(System.Logger.Level.DEBUG, () -> String.format("rule set of %d rules: compiled in %.1f ms, slot %d written in %.1f ms",
                 ruleSet.rules().size(), (compiledAt - started) / 1e6, target, (written - compiledAt) / 1e6));
@@ -212,7 +213,7 @@ public final class Classifier implements AutoCloseable {
             wait.accept(maps);
             stale.forEach(maps::deleteCounterKey);
         }, SWITCH_BARRIERS);
-        return new Applied(active.generation() + 1, target, compiled, ids.ids());
+        return new Applied(generation, target, compiled, ids.ids());
     }
 
     /**
@@ -278,7 +279,7 @@ public final class Classifier implements AutoCloseable {
         // Until the write completes the slot holds neither: a failed write is then found by iterating the maps.
         slots[target] = null;
         slotEmpty[target] = false;
-        maps.writeSlot(target, compiled, previous, empty, ClassifierMaps.memoEpoch(active));
+        maps.writeSlot(target, compiled, previous, empty, ClassifierMaps.nextGeneration(active));
         slots[target] = compiled;
         lastCompiled = compiled;
     }

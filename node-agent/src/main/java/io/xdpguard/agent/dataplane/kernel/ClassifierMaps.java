@@ -279,7 +279,7 @@ public final class ClassifierMaps {
      *                  then the slot's address entries are found by iterating the maps
      * @param slotEmpty the slot's address entries are known to be none (maps created by this process, slot never
      *                  written), so a null {@code previous} needs no iteration over the maps' keys
-     * @param memoEpoch the generation that will activate the slot ({@link #memoEpoch}): the program's search memo
+     * @param memoEpoch the generation that will activate the slot ({@link #nextGeneration}): the program's search memo
      *                  (xg_memo) never answers a packet of this slot with what it remembered under another epoch
      */
     public void writeSlot(int slot, CompiledRuleSet next, CompiledRuleSet previous, boolean slotEmpty, int memoEpoch) {
@@ -319,11 +319,12 @@ public final class ClassifierMaps {
     }
 
     /**
-     * The memo epoch of a slot written while {@code active} is in force: the generation of the switch that will
-     * activate it, which no slot content has had before (a slot is only written while inactive, and a switch always
-     * takes the next generation). Never 0, which marks an unwritten memo entry.
+     * The generation of the next switch after {@code active}: one more, never 0 (an unwritten memo entry's key), so
+     * that no two switches in 2^32 - 1 share one. It is also the memo epoch of the slot that switch activates,
+     * written with that slot's config: a slot is only written while inactive, so no slot content packets read has
+     * the epoch of another.
      */
-    public static int memoEpoch(Active active) {
+    public static int nextGeneration(Active active) {
         int next = active.generation() + 1;
         return next == 0 ? 1 : next;
     }

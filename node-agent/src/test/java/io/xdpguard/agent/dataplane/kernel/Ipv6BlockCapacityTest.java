@@ -126,7 +126,7 @@ class Ipv6BlockCapacityTest {
             assertThat(compiled(compiled.src6Direct())).isNotEqualTo(compiled(first.compiled().src6Direct()));
 
             classifier.maps().writeSlot(first.slot(), compiled, null, false,
-                    ClassifierMaps.memoEpoch(classifier.maps().active()));
+                    ClassifierMaps.nextGeneration(classifier.maps().active()));
 
             assertThat(held(classifier, "xg_src6_dir", first.slot())).isEqualTo(compiled(compiled.src6Direct()));
             assertThat(held(classifier, "xg_dst6_dir", first.slot())).isEqualTo(compiled(compiled.dst6Direct()));

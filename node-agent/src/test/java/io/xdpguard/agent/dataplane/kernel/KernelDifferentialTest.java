@@ -76,6 +76,7 @@ class KernelDifferentialTest {
         long laterWordMatches = 0;
         long pastAuditRules = 0;
         long decidedEarly = 0;
+        long remembered = 0;
         for (int s = 0; s < sets; s++) {
             RuleSet ruleSet = switch (s % 10) {
                 case 9 -> rules.ruleSet(400);
@@ -100,8 +101,9 @@ class KernelDifferentialTest {
                 if (decidedBeforeTheAddresses(applied.compiled(), parsed)) {
                     decidedEarly++;
                 }
-                // twice: the second run finds what the first remembered in the search memo (xg_memo), the first maybe
-                // what an earlier packet of the same vectors left there
+                // twice: the second run usually finds what the first remembered in the search memo (xg_memo; per
+                // CPU, so not when the runs land on different CPUs), the first maybe what an earlier packet of the
+                // same vectors left there
                 for (int run = 1; run <= 2; run++) {
                     int retval = classifier.testRun(frame).retval();
                     assertThat(retval).as("run %d, %s", run, context)
@@ -122,6 +124,7 @@ class KernelDifferentialTest {
                 }
             }
 
+            remembered += SearchMemoTest.entries(classifier, applied.generation()).size();
             ReasonCounters reasonsAfter = classifier.maps().reasonCounters();
             for (Reason reason : Reason.values()) {
                 if (reason == Reason.SAMPLES_LOST) {
@@ -146,6 +149,8 @@ class KernelDifferentialTest {
                 seed).isGreaterThanOrEqualTo(sets);
         assertThat(decidedEarly).as("seed %d: packets the L4 entry's vector decides (xg_vec_hdr.decides) though rules "
                 + "constrain addresses", seed).isGreaterThanOrEqualTo(sets); // typically 1,100-1,700
+        assertThat(remembered).as("seed %d: entries of the search memo written over the sets", seed)
+                .isGreaterThanOrEqualTo(sets); // typically 500-1,000
         for (Ipv4Answer kind : Ipv4Answer.values()) {
             assertThat(ipv4Answers[kind.ordinal()]).as("seed %d: IPv4 address lookups answered by %s", seed, kind)
                     .isGreaterThanOrEqualTo(sets); // typically 5-50 per set

@@ -61,7 +61,9 @@ class SearchMemoTest {
             assertThat(classifier.testRun(SECOND).retval()).as("another source of the same /16: the planted rule 1 passes it")
                     .isEqualTo(XdpAction.PASS.code());
             assertThat(classifier.testRun(PacketBuilder.tcp4("10.2.0.1", 40000, "192.0.2.2", 80).build()).retval())
-                    .as("another pair is searched").isEqualTo(XdpAction.PASS.code());
+                    .isEqualTo(XdpAction.PASS.code());
+            assertThat(entries(classifier, applied.generation())).as("another pair: searched, remembered apart")
+                    .hasSize(2);
         }
     }
 
@@ -149,6 +151,25 @@ class SearchMemoTest {
             }
             assertThat(root.path().resolve("xg_memo")).doesNotExist();
             assertThat(root.path().resolve("xg_rules")).exists();
+        }
+    }
+
+    /** After 2^32 - 1 switches the generation wraps past 0, and the epochs with it: never one for two contents. */
+    @Test
+    void theEpochFollowsTheGenerationAcrossItsWrap() throws Exception {
+        try (Classifier classifier = Classifier.load(null)) {
+            classifier.apply(RULES);
+            classifier.maps().activate(classifier.maps().active().slot(), -1); // the last generation before the wrap
+            Classifier.Applied first = classifier.apply(RULES);
+            assertThat(first.generation()).as("0 is skipped").isEqualTo(1);
+            classifier.testRun(FIRST);
+            Entry left = entries(classifier, first.generation()).get(0);
+            plant(classifier, left.index, left.key, left.third, 1);
+
+            Classifier.Applied second = classifier.apply(RULES);
+            assertThat(second.generation()).isEqualTo(2);
+            assertThat(classifier.testRun(SECOND).retval()).as("the first epoch's entry is not the second's")
+                    .isEqualTo(XdpAction.DROP.code());
         }
     }
 
