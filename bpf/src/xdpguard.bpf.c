@@ -566,7 +566,7 @@ static __always_inline int xg_memo_search(struct xg_search *sc, __u32 s, const s
 	/* 16 bits of the key each: a passed xg_vec when it was added, c is checked as xg_vec would (an id out of range
 	 * is an empty vector), b is kept whole. An absent a (a rule set whose one dimension is an address) becomes
 	 * 0xffff, a valid id; no key of a present one meets it, since whether sc holds a vector follows from the
-	 * slot's dimensions alone, and the slot is in the key. */
+	 * slot's dimensions alone, and the slot's epoch is in the key. */
 	if (c >= XG_MAX_VECTORS)
 		return -1;
 	key = (__u64)cfg->memo_epoch << 32 | (__u64)(a & 0xffff) << 16 | c;
