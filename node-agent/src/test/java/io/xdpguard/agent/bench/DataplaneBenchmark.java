@@ -161,7 +161,7 @@ public final class DataplaneBenchmark {
                     for (CapacityProfile profile : profiles) {
                         guards.add(new Guard("xdpguard", profile, load(profile)));
                     }
-                    // the shipped program's cost for a packet whose vector pair is not remembered (docs/dataplane.md)
+                    // the shipped program's cost for a packet whose vectors are not remembered (docs/dataplane.md)
                     guards.add(new Guard("xdpguard_memo_miss", profiles.get(0), Classifier.load(
                             ObjectBytes.of(BpfSources.classifier("XG_MEMO_FORCE_MISS")), null, profiles.get(0).capacities())));
                     testRunMatrix(guards);
@@ -303,26 +303,27 @@ public final class DataplaneBenchmark {
 
     // ---- BPF_PROG_TEST_RUN -------------------------------------------------------------------------------------
 
-    /**
-     * Per configuration, every classifier (one per capacity profile), xdp-filter and xdp_pass run interleaved. Each
-     * classifier holds the rule set in both slots (as an agent does once idle) when its map memory is read.
-     */
     /** A classifier the test_run matrix times, under the program name its lines carry. */
     private record Guard(String name, CapacityProfile profile, Classifier classifier) {
     }
 
-    private void testRunMatrix(List<Guard> classifiers) throws Exception {
+    /**
+     * Per configuration, every classifier (one per capacity profile, and the force-miss build), xdp-filter and
+     * xdp_pass run interleaved. Each classifier holds the rule set in both slots (as an agent does once idle) when its
+     * map memory is read.
+     */
+    private void testRunMatrix(List<Guard> xdpguards) throws Exception {
         XdpFilter xdpFilter = XdpFilter.load(id + "f", cleanup);
         try (BpfObjectFile passObj = BpfObjectFile.openResource("/io/xdpguard/bpf/xdp_pass.bpf.o")) {
             passObj.load();
             BpfProgram pass = passObj.program("xdp_pass");
             BpfProgram filter = xdpFilter.program;
-            int guards = classifiers.size();
+            int guards = xdpguards.size();
             BpfProgram[] programs = new BpfProgram[guards + 2];
             String[] names = new String[guards + 2];
             for (int g = 0; g < guards; g++) {
-                programs[g] = classifiers.get(g).classifier().program();
-                names[g] = classifiers.get(g).name();
+                programs[g] = xdpguards.get(g).classifier().program();
+                names[g] = xdpguards.get(g).name();
             }
             programs[guards] = filter;
             names[guards] = "xdp-filter";
@@ -335,10 +336,10 @@ public final class DataplaneBenchmark {
                     long[] memlock = new long[guards];
                     String[] occupancy = new String[guards];
                     for (int g = 0; g < guards; g++) {
-                        Classifier classifier = classifiers.get(g).classifier();
+                        Classifier classifier = xdpguards.get(g).classifier();
                         long t0 = System.nanoTime();
                         classifier.apply(ruleSet);
-                        log("%s %s: rules=%d cidrs=%d applied in %d ms", names[g], classifiers.get(g).profile().name(), rules, cidrs,
+                        log("%s %s: rules=%d cidrs=%d applied in %d ms", names[g], xdpguards.get(g).profile().name(), rules, cidrs,
                                 (System.nanoTime() - t0) / 1_000_000);
                         classifier.prepareInactiveSlot();
                         memlock[g] = ClassifierMemory.memlockBytes(classifier.program());
@@ -368,7 +369,7 @@ public final class DataplaneBenchmark {
                                     .append("\",\"ns_per_packet\":").append(fmt(median(ns[k])))
                                     .append(",\"runs\":").append(Arrays.toString(ns[k]).replace(" ", ""));
                             if (k < guards) {
-                                line.append(',').append(classifiers.get(k).profile().json()).append(",\"map_memlock_bytes\":")
+                                line.append(',').append(xdpguards.get(k).profile().json()).append(",\"map_memlock_bytes\":")
                                         .append(memlock[k]).append(',').append(occupancy[k]).append(",\"ratio_vs_xdp_filter\":")
                                         .append(fmt(median(ns[k]) / xf)).append(",\"ratio_vs_xdp_pass\":")
                                         .append(fmt(median(ns[k]) / floor));
